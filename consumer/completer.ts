@@ -1,0 +1,83 @@
+/**
+ * Group commit for acks: finished messages are written in batches without ever waiting
+ * on a flush timer. The first completion schedules a flush for the end of this turn of the
+ * event loop (setImmediate), so every handler that finished in the same turn shares one
+ * round trip; while a flush is in flight, new completions gather and go out the moment it
+ * returns. At low load each result is written at once; at high load batches grow by
+ * themselves. A failed write is kept and retried with backoff, never dropped.
+ */
+import type { Completion } from './fetch.ts';
+
+export class Completer {
+  #write: (queue: string, batch: Completion[]) => Promise<void>;
+  #onWritten: (batch: Completion[]) => void;
+  #log: (line: string) => void;
+  #pending: Completion[] = [];
+  #flushing: Promise<void> | undefined;
+  #scheduled = false;
+  #idle: (() => void)[] = [];
+
+  constructor(options: {
+    write: (queue: string, batch: Completion[]) => Promise<void>;
+    onWritten: (batch: Completion[]) => void;
+    log: (line: string) => void;
+  }) {
+    this.#write = options.write;
+    this.#onWritten = options.onWritten;
+    this.#log = options.log;
+  }
+
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  add(completion: Completion): void {
+    this.#pending.push(completion);
+    if (!this.#scheduled && this.#flushing === undefined) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    if (this.#flushing !== undefined || this.#pending.length === 0) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#flushing = this.#writeAll(batch).finally(() => {
+      this.#flushing = undefined;
+      if (this.#pending.length > 0) this.#flush();
+      else for (const resolve of this.#idle.splice(0)) resolve();
+    });
+  }
+
+  async #writeAll(batch: Completion[]): Promise<void> {
+    const byQueue = new Map<string, Completion[]>();
+    for (const completion of batch) {
+      const list = byQueue.get(completion.claimed.queue);
+      if (list) list.push(completion);
+      else byQueue.set(completion.claimed.queue, [completion]);
+    }
+    for (const [queue, completions] of byQueue) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.#write(queue, completions);
+          break;
+        } catch (error) {
+          // If we crash here: the messages are still in the processing list (reliable mode)
+          // and run again after the reaper requeues them; in simple mode they are lost.
+          const waitMs = Math.min(100 * 2 ** attempt, 5000);
+          this.#log(`hardq: writing ${completions.length} result(s) on "${queue}" failed (${(error as Error).message}); retrying in ${waitMs} ms`);
+          await new Promise((resolve) => setTimeout(resolve, waitMs));
+        }
+      }
+      this.#onWritten(completions);
+    }
+  }
+
+  /** Resolves once everything added so far is written. */
+  drained(): Promise<void> {
+    if (this.#pending.length === 0 && this.#flushing === undefined) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+}

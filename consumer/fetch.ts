@@ -1,0 +1,38 @@
+/**
+ * The fetch strategy: the one part of the consumer that differs between simple and
+ * reliable mode (after Sidekiq's BasicFetch and its UnitOfWork). The worker loop calls
+ * these methods and nothing else, so both modes share one loop.
+ */
+import type { TaskMessage } from '../shared/message.ts';
+
+/** A message taken from a queue, exactly as it sat there. */
+export type Claimed = { raw: string; queue: string };
+
+/** What running a message left behind, ready to be written and acknowledged. */
+export type Completion = {
+  claimed: Claimed;
+  /** The task id when the message had a readable one. */
+  id?: string;
+  /** Result record JSON; absent with ignoreResult or without an id. */
+  result?: string;
+  /** Dead-letter entry JSON, when the message could not be run. */
+  dead?: string;
+};
+
+export interface FetchStrategy {
+  readonly mode: 'simple' | 'reliable';
+  /** Registers the consumer (reliable: heartbeat, reaper, consumer set). */
+  start(): Promise<void>;
+  /** Takes up to `max` messages; blocks at most the block timeout; [] on timeout or interrupt. */
+  fetch(max: number): Promise<Claimed[]>;
+  /** Called before a decoded message runs; 'gone' means it is no longer ours to run. */
+  beforeRun(claimed: Claimed, message: TaskMessage): Promise<'run' | 'gone'>;
+  /** Writes results and dead letters of one queue's finished messages and acknowledges them. */
+  complete(queue: string, completions: Completion[]): Promise<void>;
+  /** Puts unfinished messages back at the consuming end of their ready lists. */
+  requeue(items: Claimed[]): Promise<void>;
+  /** Wakes a fetch blocked in Redis without losing what it may have popped. */
+  interrupt(): Promise<void>;
+  /** Unregisters the consumer. */
+  stop(): Promise<void>;
+}

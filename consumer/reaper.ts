@@ -1,0 +1,99 @@
+/**
+ * The reaper: every live reliable consumer runs one, and a lock per queue lets one reap
+ * at a time. Each round it looks at the queue's consumer set and, for each consumer whose
+ * heartbeat has expired, runs requeue-dead-consumer.lua: its messages go back to the
+ * consuming end of the ready list, each with its delivery count raised.
+ *
+ * Recovery time (owner dies → its messages runnable again) is at most
+ * heartbeatTtlMs + reaperIntervalMs: 3 s + 1 s by default.
+ */
+import type { Redis } from 'ioredis';
+import type { Keys } from '../shared/keys.ts';
+import { requeueDeadConsumer } from '../shared/scripts.ts';
+import { deadLetterLimit } from '../shared/dead-letter.ts';
+import { decodeMessage } from '../shared/message.ts';
+import { encodeResult } from '../shared/result-record.ts';
+
+export type ReaperOptions = {
+  redis: Redis;
+  keys: Keys;
+  queues: string[];
+  consumerId: string;
+  intervalMs: number;
+  maxDeliveries: number;
+  resultTtlMs: number;
+  log: (line: string) => void;
+};
+
+export class Reaper {
+  #options: ReaperOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: ReaperOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    const schedule = () => {
+      if (this.#stopped) return;
+      // Jitter (±25 %) keeps K consumers from reaching for the lock in the same instant.
+      const delay = this.#options.intervalMs * (0.75 + Math.random() * 0.5);
+      this.#timer = setTimeout(() => {
+        this.reapOnce()
+          .catch((error: Error) => this.#options.log(`hardq: reaper round failed (${error.message}); next round tries again`))
+          .finally(schedule);
+      }, delay);
+      this.#timer.unref();
+    };
+    schedule();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  /** One round over every queue; returns how many messages went back. */
+  async reapOnce(): Promise<number> {
+    const { redis, keys, consumerId, intervalMs, maxDeliveries, log } = this.#options;
+    let requeued = 0;
+    for (const queue of this.#options.queues) {
+      const lock = await redis.set(keys.reaperLock(queue), consumerId, 'PX', intervalMs, 'NX');
+      if (lock === null) continue;
+      for (const other of await redis.smembers(keys.consumers(queue))) {
+        if (other === consumerId) continue;
+        const outcome = await requeueDeadConsumer(
+          redis,
+          {
+            heartbeat: keys.heartbeat(queue, other), processing: keys.processing(queue, other),
+            quarantine: keys.quarantine(queue, other), ready: keys.ready(queue),
+            dead: keys.dead(queue), consumers: keys.consumers(queue),
+          },
+          { consumerId: other, maxDeliveries, nowMs: Date.now(), queue, deadLimit: deadLetterLimit },
+        );
+        if (outcome === null) continue;
+        requeued += outcome.requeued;
+        if (outcome.requeued > 0 || outcome.deadLettered.length > 0) {
+          log(`hardq: consumer ${other} on "${queue}" is dead; requeued ${outcome.requeued}, dead-lettered ${outcome.deadLettered.length}`);
+        }
+        await this.#failDeadLettered(queue, outcome.deadLettered);
+      }
+    }
+    return requeued;
+  }
+
+  /** A poison pill's result becomes FAILURE so that get() ends. */
+  async #failDeadLettered(queue: string, raws: string[]): Promise<void> {
+    const { redis, keys, resultTtlMs, maxDeliveries } = this.#options;
+    for (const raw of raws) {
+      const decoded = decodeMessage(raw);
+      const id = decoded.ok ? decoded.message.id : decoded.id;
+      if (id === undefined) continue;
+      const error = { name: 'Redelivered', message: `its consumer died while running it ${maxDeliveries} times; it was dead-lettered` };
+      // If we crash here: the dead-letter entry exists but the result stays PENDING until get() times out.
+      await redis.set(keys.result(queue, id), encodeResult({ state: 'FAILURE', error, doneAt: Date.now(), reason: 'redelivered' }), 'PX', resultTtlMs);
+      await redis.publish(keys.resultChannel(queue), id);
+    }
+  }
+}

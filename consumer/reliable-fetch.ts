@@ -1,0 +1,183 @@
+/**
+ * Reliable mode: a message is always in a Redis list, never only in this process.
+ * 1. Claim: claim-batch.lua moves up to `free slots` messages from the ready list into this
+ *    consumer's processing list in one round trip; when every queue is empty, BLMOVE blocks
+ *    for one.
+ * 2. Run: a redelivered message (deliveries ≥ 2) first moves to the quarantine list and runs
+ *    as this consumer's only redelivered message, so a crash blames the right one.
+ * 3. Ack: complete-batch.lua writes the results and removes the messages in one step.
+ * 4. Recovery: the heartbeat and the reaper (heartbeat.ts, reaper.ts) give a dead
+ *    consumer's lists back to the queue.
+ *
+ * Several queues: BLMOVE blocks on one list only. So the consumer claims from each queue in
+ * priority order without blocking, and only when all are empty blocks on the first queue,
+ * briefly (multiQueueBlockMs, 250 ms) so that a message on a later queue waits at most that.
+ */
+import type { Redis } from 'ioredis';
+import type { Keys } from '../shared/keys.ts';
+import type { TaskMessage } from '../shared/message.ts';
+import { claimBatch, completeBatch, quarantine, requeueHeld } from '../shared/scripts.ts';
+import { deadLetterLimit } from '../shared/dead-letter.ts';
+import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
+import type { BlockingConnection } from './blocking-connection.ts';
+import { Heartbeat } from './heartbeat.ts';
+import { Reaper } from './reaper.ts';
+
+export type ReliableFetchOptions = {
+  redis: Redis;
+  blocking: BlockingConnection;
+  keys: Keys;
+  queues: string[];
+  consumerId: string;
+  blockTimeoutMs: number;
+  resultTtlMs: number;
+  heartbeatTtlMs: number;
+  reaperIntervalMs: number;
+  maxDeliveries: number;
+  /** The raw messages the worker holds right now, for reconciling after a reconnect. */
+  held: () => Iterable<Claimed>;
+  log: (line: string) => void;
+};
+
+const multiQueueBlockMs = 250;
+
+export class ReliableFetch implements FetchStrategy {
+  readonly mode = 'reliable' as const;
+  readonly heartbeat: Heartbeat;
+  readonly reaper: Reaper;
+  #o: ReliableFetchOptions;
+  #lists = new Map<string, { ready: string; processing: string; quarantine: string; dead: string; channel: string }>();
+  /** The message in each queue's quarantine list, and who waits for the slot. */
+  #quarantined = new Map<string, { raw: string; freed: Promise<void>; free: () => void }>();
+  #reconcile = false;
+
+  constructor(options: ReliableFetchOptions) {
+    this.#o = options;
+    const { keys, consumerId } = options;
+    for (const queue of options.queues) {
+      this.#lists.set(queue, {
+        ready: keys.ready(queue), processing: keys.processing(queue, consumerId), quarantine: keys.quarantine(queue, consumerId),
+        dead: keys.dead(queue), channel: keys.resultChannel(queue),
+      });
+    }
+    this.heartbeat = new Heartbeat({ redis: options.redis, keys, queues: options.queues, consumerId, ttlMs: options.heartbeatTtlMs });
+    this.reaper = new Reaper({
+      redis: options.redis, keys, queues: options.queues, consumerId, intervalMs: options.reaperIntervalMs,
+      maxDeliveries: options.maxDeliveries, resultTtlMs: options.resultTtlMs, log: options.log,
+    });
+    // After a reconnect, a claim whose reply was lost may have left messages in our
+    // processing list that we do not know about (Sidekiq #4495); the next fetch reconciles.
+    options.redis.on('ready', () => (this.#reconcile = true));
+    options.blocking.redis.on('ready', () => (this.#reconcile = true));
+  }
+
+  async start(): Promise<void> {
+    await this.heartbeat.start();
+    // A consumer id is fresh per process, so anything already in our lists is an orphan.
+    this.#reconcile = true;
+    this.reaper.start();
+  }
+
+  #list(queue: string) {
+    return this.#lists.get(queue)!;
+  }
+
+  async fetch(max: number): Promise<Claimed[]> {
+    this.heartbeat.lastFetchAt = Date.now();
+    if (this.#reconcile) await this.#reconcileHeld();
+    const { redis, queues, blocking } = this.#o;
+    for (const queue of queues) {
+      const lists = this.#list(queue);
+      const raws = await claimBatch(redis, lists.ready, lists.processing, max);
+      // If we crash here: the messages sit in our processing list; the reaper requeues them.
+      if (raws.length > 0) return raws.map((raw) => ({ raw, queue }));
+    }
+    const first = queues[0]!;
+    const lists = this.#list(first);
+    const timeoutMs = queues.length > 1 ? Math.min(multiQueueBlockMs, this.#o.blockTimeoutMs) : this.#o.blockTimeoutMs;
+    const raw = await blocking.redis.blmove(lists.ready, lists.processing, 'RIGHT', 'LEFT', timeoutMs / 1000);
+    return raw === null ? [] : [{ raw, queue: first }];
+  }
+
+  async beforeRun(claimed: Claimed, message: TaskMessage): Promise<'run' | 'gone'> {
+    if ((message.deliveries ?? 1) < 2) return 'run';
+    const lists = this.#list(claimed.queue);
+    for (;;) {
+      const slot = this.#quarantined.get(claimed.queue);
+      if (slot) {
+        await slot.freed;
+        continue;
+      }
+      const moved = await quarantine(this.#o.redis, lists.processing, lists.quarantine, claimed.raw);
+      if (moved === -1) return 'gone';
+      if (moved === 1) {
+        let free!: () => void;
+        const freed = new Promise<void>((resolve) => (free = resolve));
+        this.#quarantined.set(claimed.queue, { raw: claimed.raw, freed, free });
+        return 'run';
+      }
+      // 0: the list holds a message we no longer track (a reconnect); reconcile frees it.
+      await this.#reconcileHeld();
+    }
+  }
+
+  async complete(queue: string, completions: Completion[]): Promise<void> {
+    const lists = this.#list(queue);
+    const rows = completions.map((c) => ({
+      raw: c.claimed.raw, id: c.id, dead: c.dead,
+      result: c.result, resultKey: c.result !== undefined && c.id !== undefined ? this.#o.keys.result(queue, c.id) : undefined,
+    }));
+    const held = await completeBatch(this.#o.redis, lists, rows, this.#o.resultTtlMs, deadLetterLimit);
+    // If we crash here: results and acks are written; nothing is lost or run again.
+    if (held < rows.length) {
+      this.#o.log(`hardq: ${rows.length - held} finished message(s) on "${queue}" had been taken back by a reaper (this consumer missed its heartbeat); they may run twice`);
+    }
+    const slot = this.#quarantined.get(queue);
+    if (slot && completions.some((c) => c.claimed.raw === slot.raw)) {
+      this.#quarantined.delete(queue);
+      slot.free();
+    }
+  }
+
+  async requeue(items: Claimed[]): Promise<void> {
+    for (const queue of new Set(items.map((item) => item.queue))) {
+      const raws = items.filter((item) => item.queue === queue).map((item) => item.raw);
+      const lists = this.#list(queue);
+      await requeueHeld(this.#o.redis, lists, raws);
+    }
+  }
+
+  /** Gives back whatever our lists hold beyond what the worker holds in memory. */
+  async #reconcileHeld(): Promise<void> {
+    this.#reconcile = false;
+    const counts = new Map<string, number>();
+    for (const { raw, queue } of this.#o.held()) counts.set(`${queue}\n${raw}`, (counts.get(`${queue}\n${raw}`) ?? 0) + 1);
+    for (const queue of this.#o.queues) {
+      const lists = this.#list(queue);
+      // One MULTI, so a quarantine move between two reads cannot show a message twice.
+      const replies = (await this.#o.redis.multi().lrange(lists.processing, 0, -1).lrange(lists.quarantine, 0, -1).exec()) ?? [];
+      const listed = replies.flatMap(([, value]) => (Array.isArray(value) ? (value as string[]) : []));
+      const orphans: string[] = [];
+      // Oldest claim is rightmost; walk from the right so orphans keep their order.
+      for (let i = listed.length - 1; i >= 0; i--) {
+        const key = `${queue}\n${listed[i]}`;
+        const count = counts.get(key) ?? 0;
+        if (count > 0) counts.set(key, count - 1);
+        else orphans.push(listed[i]!);
+      }
+      if (orphans.length > 0) {
+        const moved = await requeueHeld(this.#o.redis, lists, orphans);
+        this.#o.log(`hardq: reconciled "${queue}": ${moved} message(s) in this consumer's lists were not being run; requeued`);
+      }
+    }
+  }
+
+  interrupt(): Promise<void> {
+    return this.#o.blocking.interrupt(this.#o.redis);
+  }
+
+  async stop(): Promise<void> {
+    this.reaper.stop();
+    await this.heartbeat.stop();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Simple mode: BLMPOP (BRPOP with a COUNT) from the ready lists, in priority order.
+ *
+ * What it loses, by design: once popped, a message exists only in this process's memory.
+ * If the process dies (kill -9, OOM, power) before the result is written, the message is
+ * gone and its result stays PENDING forever. Graceful shutdown does not lose it: unfinished
+ * messages are pushed back. Reliable mode (reliable-fetch.ts) closes this hole.
+ */
+import type { Redis } from 'ioredis';
+import type { Keys } from '../shared/keys.ts';
+import { deadLetterLimit } from '../shared/dead-letter.ts';
+import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
+import type { BlockingConnection } from './blocking-connection.ts';
+
+export class SimpleFetch implements FetchStrategy {
+  readonly mode = 'simple' as const;
+  #redis: Redis;
+  #blocking: BlockingConnection;
+  #keys: Keys;
+  #queues: string[];
+  #readyKeys: string[];
+  #queueOfKey: Map<string, string>;
+  #blockTimeoutMs: number;
+  #resultTtlMs: number;
+
+  constructor(options: { redis: Redis; blocking: BlockingConnection; keys: Keys; queues: string[]; blockTimeoutMs: number; resultTtlMs: number }) {
+    this.#redis = options.redis;
+    this.#blocking = options.blocking;
+    this.#keys = options.keys;
+    this.#queues = options.queues;
+    this.#readyKeys = options.queues.map((queue) => options.keys.ready(queue));
+    this.#queueOfKey = new Map(options.queues.map((queue) => [options.keys.ready(queue), queue]));
+    this.#blockTimeoutMs = options.blockTimeoutMs;
+    this.#resultTtlMs = options.resultTtlMs;
+  }
+
+  async start(): Promise<void> {}
+
+  async fetch(max: number): Promise<Claimed[]> {
+    // One command: pops up to `max` from the first non-empty list, in the order given.
+    const reply = (await this.#blocking.redis.blmpop(
+      this.#blockTimeoutMs / 1000, this.#readyKeys.length, ...this.#readyKeys, 'RIGHT', 'COUNT', max,
+    )) as [string, string[]] | null;
+    // If we crash here: the popped messages are lost (simple mode's documented loss).
+    if (reply === null) return [];
+    const queue = this.#queueOfKey.get(reply[0])!;
+    return reply[1].map((raw) => ({ raw, queue }));
+  }
+
+  async beforeRun(): Promise<'run'> {
+    return 'run';
+  }
+
+  async complete(queue: string, completions: Completion[]): Promise<void> {
+    // Blind writes, so a pipeline suffices: there is no processing list to keep in step.
+    const pipeline = this.#redis.pipeline();
+    const ids: string[] = [];
+    let dead = false;
+    for (const completion of completions) {
+      if (completion.result !== undefined && completion.id !== undefined) {
+        pipeline.set(this.#keys.result(queue, completion.id), completion.result, 'PX', this.#resultTtlMs);
+        ids.push(completion.id);
+      }
+      if (completion.dead !== undefined) {
+        pipeline.lpush(this.#keys.dead(queue), completion.dead);
+        dead = true;
+      }
+    }
+    if (dead) pipeline.ltrim(this.#keys.dead(queue), 0, deadLetterLimit - 1);
+    if (ids.length > 0) pipeline.publish(this.#keys.resultChannel(queue), ids.join(','));
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+  }
+
+  async requeue(items: Claimed[]): Promise<void> {
+    if (items.length === 0) return;
+    const pipeline = this.#redis.pipeline();
+    // RPUSH in reverse so the first item ends at the consuming (right) end.
+    for (let i = items.length - 1; i >= 0; i--) pipeline.rpush(this.#keys.ready(items[i]!.queue), items[i]!.raw);
+    await pipeline.exec();
+  }
+
+  interrupt(): Promise<void> {
+    return this.#blocking.interrupt(this.#redis);
+  }
+
+  async stop(): Promise<void> {
+    void this.#queues;
+  }
+}

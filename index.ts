@@ -1,0 +1,131 @@
+/**
+ * hardq's public entry: `createApp` composes the three halves. `shared/` holds the
+ * registry and config, `producer/` sends and reads results, `consumer/` runs the worker.
+ * Producer and consumer import the same app module, as Celery's `-A proj` does.
+ */
+import type { Redis } from 'ioredis';
+import { resolveConfig, type AppConfig, type AppContext } from './shared/app-config.ts';
+import { connectRedis } from './shared/connection.ts';
+import { Keys } from './shared/keys.ts';
+import { TaskRegistry, type TaskContext } from './shared/task-registry.ts';
+import type { TaskOptions } from './shared/options.ts';
+import type { Jsonified, Sendable } from './shared/json-value.ts';
+import { send, sendMany, type SendOptions } from './producer/send.ts';
+import { AsyncResult } from './producer/async-result.ts';
+import { ResultWaiter } from './producer/result-waiter.ts';
+import { Worker, type WorkerOptions } from './consumer/worker.ts';
+import { defineScripts } from './shared/scripts.ts';
+
+export * from './shared/errors.ts';
+export type { AppConfig, TaskRoutes } from './shared/app-config.ts';
+export type { TaskOptions, CallOptions } from './shared/options.ts';
+export type { TaskContext } from './shared/task-registry.ts';
+export type { TaskMessage } from './shared/message.ts';
+export type { ResultRecord, TaskState } from './shared/result-record.ts';
+export type { JsonValue, Jsonified, Sendable } from './shared/json-value.ts';
+export type { SendOptions } from './producer/send.ts';
+export type { WorkerOptions, TaskEvent } from './consumer/worker.ts';
+export { AsyncResult, Worker, Keys };
+
+/** A registered task: call it with `delay` or `applyAsync`. */
+export type Task<A extends unknown[], R> = {
+  readonly name: string;
+  readonly options: TaskOptions;
+  /** Sends the task with these arguments and the task's defaults. */
+  delay(...args: Sendable<A>): Promise<AsyncResult<Jsonified<Awaited<R>>>>;
+  /** Sends the task with call options (queue, countdownMs, eta, expires, taskId, kwargs). */
+  applyAsync(args: Sendable<A>, options?: SendOptions): Promise<AsyncResult<Jsonified<Awaited<R>>>>;
+  /** Sends many in one round trip (one LPUSH of many values per queue). */
+  applyMany(argsList: Sendable<A>[], options?: SendOptions): Promise<AsyncResult<Jsonified<Awaited<R>>>[]>;
+};
+
+export type App = {
+  readonly config: AppContext['config'];
+  readonly keys: Keys;
+  readonly registry: TaskRegistry;
+  task<A extends unknown[], R>(name: string, handler: (...args: A) => R, options?: TaskOptions & { bind?: false }): Task<A, R>;
+  task<A extends unknown[], R>(name: string, handler: (ctx: TaskContext, ...args: A) => R, options: TaskOptions & { bind: true }): Task<A, R>;
+  /** Sends a task by name, for producers that do not hold its handler's types. */
+  sendTask(name: string, args: unknown[], options?: SendOptions): Promise<AsyncResult>;
+  /** An AsyncResult for a stored id; the queue defaults to the default queue. */
+  asyncResult<T = unknown>(id: string, options?: { queue?: string }): AsyncResult<T>;
+  /** A worker for this app's tasks; call `run()` to start it. */
+  worker(options?: WorkerOptions): Worker;
+  /** The app's command connection (opened on first use). */
+  connection(): Promise<Redis>;
+  close(): Promise<void>;
+};
+
+export function createApp(config: AppConfig = {}): App {
+  const resolved = resolveConfig(config);
+  const keys = new Keys(resolved.prefix);
+  const registry = new TaskRegistry();
+  let redis: Promise<Redis> | undefined;
+  const context: AppContext = {
+    config: resolved,
+    keys,
+    registry,
+    connection() {
+      redis ??= connectRedis(resolved.redis, { connectTimeoutMs: resolved.connectTimeoutMs, log: resolved.log, name: 'hardq-app' }).then((r) => {
+        defineScripts(r);
+        return r;
+      });
+      // A failed first connection is not cached: the next call tries again.
+      redis.catch(() => (redis = undefined));
+      return redis;
+    },
+  };
+  const waiter = new ResultWaiter(context);
+  const workers = new Set<Worker>();
+  const resultFor = <T>(name: string, id: string, queue: string) =>
+    new AsyncResult<T>(context, waiter, id, queue, registry.get(name)?.options.ignoreResult ? name : undefined);
+
+  const app: App = {
+    config: resolved,
+    keys,
+    registry,
+    task(name: string, handler: (...args: never[]) => unknown, options: TaskOptions & { bind?: boolean } = {}) {
+      const { bind = false, ...taskOptions } = options;
+      registry.add({ name, handler, bind, options: taskOptions });
+      return {
+        name,
+        options: taskOptions,
+        async delay(...args: unknown[]) {
+          const sent = await send(context, name, args);
+          return resultFor(name, sent.id, sent.queue);
+        },
+        async applyAsync(args: unknown[], callOptions?: SendOptions) {
+          const sent = await send(context, name, args, callOptions);
+          return resultFor(name, sent.id, sent.queue);
+        },
+        async applyMany(argsList: unknown[][], callOptions?: SendOptions) {
+          const sent = await sendMany(context, name, argsList, callOptions);
+          return sent.map((item) => resultFor(name, item.id, item.queue));
+        },
+      } as Task<never[], unknown>;
+    },
+    async sendTask(name, args, options) {
+      const sent = await send(context, name, args, options);
+      return resultFor(name, sent.id, sent.queue);
+    },
+    asyncResult(id, options = {}) {
+      return new AsyncResult(context, waiter, id, options.queue ?? resolved.defaultQueue);
+    },
+    worker(options) {
+      const worker = new Worker(context, options);
+      workers.add(worker);
+      return worker;
+    },
+    connection: () => context.connection(),
+    async close() {
+      await Promise.all([...workers].map((worker) => worker.close()));
+      await waiter.close();
+      if (redis) {
+        const connection = await redis.catch(() => undefined);
+        redis = undefined;
+        await connection?.quit().catch(() => connection.disconnect());
+      }
+    },
+  };
+  return app;
+}

@@ -1,0 +1,78 @@
+/**
+ * Sending: turn a call into a message and LPUSH it onto its queue's ready list.
+ * One message costs one LPUSH; `sendMany` groups messages by queue and sends one LPUSH
+ * with many values per queue, all in one pipelined round trip.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../shared/app-config.ts';
+import { assertJson, type JsonValue } from '../shared/json-value.ts';
+import { encodeMessage, type TaskMessage } from '../shared/message.ts';
+import { resolveCallOptions, type CallOptions } from '../shared/options.ts';
+import { InvalidOptionError } from '../shared/errors.ts';
+import { routeTask } from './route.ts';
+
+export type SendOptions = CallOptions & {
+  /** Keyword arguments, handed to bound handlers as `ctx.kwargs`. */
+  kwargs?: { [key: string]: unknown };
+};
+
+export type Sent = { id: string; queue: string; raw: string };
+
+/** Builds (and checks) one message without sending it. */
+export function buildMessage(app: AppContext, taskName: string, args: unknown[], options: SendOptions = {}): Sent {
+  if (!Array.isArray(args)) throw new InvalidOptionError(`args for "${taskName}" must be an array`);
+  assertJson(args, 'args');
+  if (options.kwargs !== undefined) assertJson(options.kwargs, 'kwargs');
+  const now = Date.now();
+  const { eta, expires } = resolveCallOptions(options, now);
+  const queue = routeTask(taskName, {
+    callQueue: options.queue,
+    routes: app.config.taskRoutes,
+    taskQueue: app.registry.get(taskName)?.options.queue,
+    defaultQueue: app.config.defaultQueue,
+  });
+  const id = options.taskId ?? randomUUID();
+  // Dates inside args become ISO strings here, through their toJSON.
+  const message: TaskMessage = { v: 1, id, task: taskName, args: args as JsonValue[], createdAt: now };
+  if (options.kwargs !== undefined) message.kwargs = options.kwargs as { [key: string]: JsonValue };
+  if (eta !== undefined) message.eta = eta;
+  if (expires !== undefined) message.expires = expires;
+  return { id, queue, raw: encodeMessage(message) };
+}
+
+/** LPUSHes one message. */
+export async function send(app: AppContext, taskName: string, args: unknown[], options: SendOptions = {}): Promise<Sent> {
+  const sent = buildMessage(app, taskName, args, options);
+  const redis = await app.connection();
+  await redis.lpush(app.keys.ready(sent.queue), sent.raw);
+  return sent;
+}
+
+/**
+ * Sends many messages in one round trip: one LPUSH of many values per queue. LPUSH of
+ * v1 v2 … vN leaves vN at the head and v1 at the consuming end, so they run in order.
+ * Every message is built and checked before any is sent: a bad one sends none.
+ */
+export async function sendMany(app: AppContext, taskName: string, argsList: unknown[][], options: SendOptions = {}): Promise<Sent[]> {
+  if (options.taskId !== undefined && argsList.length > 1) throw new InvalidOptionError('taskId cannot be shared by several messages');
+  const sent = argsList.map((args, i) => {
+    try {
+      return buildMessage(app, taskName, args, options);
+    } catch (error) {
+      if (error instanceof Error) error.message = `message ${i}: ${error.message}`;
+      throw error;
+    }
+  });
+  const byQueue = new Map<string, string[]>();
+  for (const item of sent) {
+    const list = byQueue.get(item.queue);
+    if (list) list.push(item.raw);
+    else byQueue.set(item.queue, [item.raw]);
+  }
+  const redis = await app.connection();
+  const pipeline = redis.pipeline();
+  for (const [queue, raws] of byQueue) pipeline.lpush(app.keys.ready(queue), ...raws);
+  const replies = (await pipeline.exec()) ?? [];
+  for (const [error] of replies) if (error) throw error;
+  return sent;
+}

@@ -1,0 +1,60 @@
+/**
+ * The app's configuration and the context that producer and consumer code receive from
+ * it: keys, registry, routes and the shared command connection.
+ */
+import type { Redis } from 'ioredis';
+import { InvalidOptionError } from './errors.ts';
+import type { Keys } from './keys.ts';
+import { checkQueueName } from './options.ts';
+import type { TaskRegistry } from './task-registry.ts';
+
+/** Maps a task name to a queue: exact names, globs such as `'email.*'`, or a function. */
+export type TaskRoutes =
+  | { [nameOrGlob: string]: string | { queue: string } }
+  | ((taskName: string) => string | undefined);
+
+export type AppConfig = {
+  /** Redis URL. @default process.env.REDIS_URL, then 'redis://127.0.0.1:6379' */
+  redis?: string;
+  /** First word of every key. @default 'hardq' */
+  prefix?: string;
+  /** Queue for tasks with no queue of their own. @default 'default' */
+  defaultQueue?: string;
+  /** How long results live, in ms. @default 86400000 (24 h) */
+  resultTtlMs?: number;
+  /** Routes from task names to queues. */
+  taskRoutes?: TaskRoutes;
+  /** How long to try the first connection before RedisUnavailableError, in ms. @default 5000 */
+  connectTimeoutMs?: number;
+  /** Where hardq writes its log lines. @default console.error */
+  log?: (line: string) => void;
+};
+
+export type ResolvedConfig = Required<Omit<AppConfig, 'taskRoutes'>> & { taskRoutes?: TaskRoutes };
+
+export function resolveConfig(config: AppConfig): ResolvedConfig {
+  const resolved: ResolvedConfig = {
+    redis: config.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    prefix: config.prefix ?? 'hardq',
+    defaultQueue: config.defaultQueue ?? 'default',
+    resultTtlMs: config.resultTtlMs ?? 86_400_000,
+    taskRoutes: config.taskRoutes,
+    connectTimeoutMs: config.connectTimeoutMs ?? 5000,
+    log: config.log ?? ((line: string) => console.error(line)),
+  };
+  checkQueueName(resolved.defaultQueue, 'defaultQueue');
+  if (!(Number.isInteger(resolved.resultTtlMs) && resolved.resultTtlMs > 0)) {
+    throw new InvalidOptionError('resultTtlMs must be a positive integer of ms');
+  }
+  if (!/^[\w.-]+$/.test(resolved.prefix)) throw new InvalidOptionError('prefix must be letters, digits, dots, dashes or underscores');
+  return resolved;
+}
+
+/** What the producer and consumer halves share through the app. */
+export type AppContext = {
+  config: ResolvedConfig;
+  keys: Keys;
+  registry: TaskRegistry;
+  /** The app's command connection, opened on first use. */
+  connection(): Promise<Redis>;
+};

@@ -1,0 +1,95 @@
+/**
+ * Every error hardq throws, as typed classes with a stable `code`.
+ * They are grouped by what the caller should do next: reconnect or retry,
+ * fix the call, read a result, or (for handlers) signal the worker.
+ */
+
+/** The base class: `name` is the class name and `code` never changes between releases. */
+export class HardqError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+// --- Reconnect or retry -------------------------------------------------------
+
+/** Redis could not be reached within the first-connection bound. Start Redis, or point `--redis` at one. */
+export class RedisUnavailableError extends HardqError {
+  readonly host: string;
+  readonly port: number;
+  constructor(host: string, port: number, reason: string) {
+    super(
+      'REDIS_UNAVAILABLE',
+      `cannot reach Redis at ${host}:${port} (${reason}); start one with: redis-server --port ${port}`,
+    );
+    this.host = host;
+    this.port = port;
+  }
+}
+
+// --- Fix the call -------------------------------------------------------------
+
+/** A value JSON cannot carry faithfully; `path` names where it sits, e.g. `args[1].when`. */
+export class SerializationError extends HardqError {
+  readonly path: string;
+  constructor(path: string, what: string) {
+    super('SERIALIZATION', `${path} ${what}; send only JSON values (plain objects, arrays, strings, finite numbers, booleans, null)`);
+    this.path = path;
+  }
+}
+
+/** An option with a value that makes no sense (a negative countdown, a rate limit that does not parse). */
+export class InvalidOptionError extends HardqError {
+  constructor(message: string) {
+    super('INVALID_OPTION', message);
+  }
+}
+
+/** A task name that this app has not registered. */
+export class UnknownTaskError extends HardqError {
+  constructor(name: string) {
+    super('UNKNOWN_TASK', `no task named "${name}" is registered; register it with app.task("${name}", handler) in the app module both sides import`);
+  }
+}
+
+// --- Results ------------------------------------------------------------------
+
+/** `get()` waited `timeoutMs` and the task had not finished. The task may still run later. */
+export class ResultTimeoutError extends HardqError {
+  constructor(id: string, timeoutMs: number) {
+    super('RESULT_TIMEOUT', `task ${id} has no result after ${timeoutMs} ms; is a consumer running for its queue?`);
+  }
+}
+
+/** What a failed task left behind: the remote error's name, message and stack. */
+export type RemoteError = { name: string; message: string; stack?: string };
+
+/** The task failed on the worker (or its message was dead-lettered); `remote` holds the worker's error. */
+export class TaskFailedError extends HardqError {
+  readonly remote: RemoteError;
+  readonly taskId: string;
+  constructor(taskId: string, remote: RemoteError) {
+    super('TASK_FAILED', `task ${taskId} failed: ${remote.name}: ${remote.message}`);
+    this.remote = remote;
+    this.taskId = taskId;
+  }
+}
+
+/** The task was revoked or expired before it ran. */
+export class TaskRevokedError extends HardqError {
+  readonly reason: string;
+  constructor(taskId: string, reason: string) {
+    super('TASK_REVOKED', `task ${taskId} was not run: ${reason}`);
+    this.reason = reason;
+  }
+}
+
+/** `get()` on a task declared with `ignoreResult`: no result will ever be stored. */
+export class ResultIgnoredError extends HardqError {
+  constructor(name: string) {
+    super('RESULT_IGNORED', `task "${name}" has ignoreResult set, so no result is stored; drop ignoreResult to wait for it`);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Every Redis key and channel hardq uses, built here and nowhere else.
+ * A queue's keys share the hash tag `{<queue>}`, so one Lua script or MULTI only ever
+ * touches one cluster slot. docs/PROTOCOL.md lists the same keys; tests/keys.test.ts
+ * fails when the two disagree or when a key literal appears outside this file.
+ */
+
+export class Keys {
+  readonly prefix: string;
+  constructor(prefix = 'hardq') {
+    this.prefix = prefix;
+  }
+
+  #q(queue: string): string {
+    return `${this.prefix}:{${queue}}`;
+  }
+
+  /** list · producers LPUSH, consumers take from the right (BRPOP, BLMOVE, claim-batch.lua) · until taken */
+  ready(queue: string): string {
+    return `${this.#q(queue)}:ready`;
+  }
+
+  /** list · claim-batch.lua / BLMOVE (reliable consumer) · complete-batch.lua removes on ack, the reaper drains it when the owner dies · while the consumer holds messages */
+  processing(queue: string, consumerId: string): string {
+    return `${this.#q(queue)}:processing:${consumerId}`;
+  }
+
+  /** list · quarantine.lua moves one redelivered message here while it runs alone · complete-batch.lua, the reaper · while it runs */
+  quarantine(queue: string, consumerId: string): string {
+    return `${this.#q(queue)}:quarantine:${consumerId}`;
+  }
+
+  /** string (JSON: pid, host, lastFetchAt) · its consumer, SET PX on a timer · the reaper (EXISTS) and monitors · the heartbeat TTL */
+  heartbeat(queue: string, consumerId: string): string {
+    return `${this.#q(queue)}:heartbeat:${consumerId}`;
+  }
+
+  /** set of consumer ids · each reliable consumer SADDs itself at start · the reaper, which SREMs consumers it has emptied · while any consumer may hold work */
+  consumers(queue: string): string {
+    return `${this.#q(queue)}:consumers`;
+  }
+
+  /** string · SET NX PX by the consumer that reaps this round · other reapers · the reaper interval */
+  reaperLock(queue: string): string {
+    return `${this.#q(queue)}:reaper-lock`;
+  }
+
+  /** string (JSON result record) · consumers (complete-batch.lua, result-store.ts) · AsyncResult · resultTtlMs (default 24 h) */
+  result(queue: string, id: string): string {
+    return `${this.#q(queue)}:result:${id}`;
+  }
+
+  /** list (JSON dead-letter entries, newest at the head, trimmed to 10,000) · consumers and the reaper · people and monitors · until trimmed */
+  dead(queue: string): string {
+    return `${this.#q(queue)}:dead`;
+  }
+
+  /** pub/sub channel, not a key · consumers PUBLISH the ids of a batch of finished tasks · AsyncResult waiters · messages are not stored */
+  resultChannel(queue: string): string {
+    return `${this.#q(queue)}:results`;
+  }
+}
+
+/** Placeholders used by docs/PROTOCOL.md, so a test can compare the two. */
+export const keyPlaceholders = { queue: '<queue>', id: '<id>', consumerId: '<consumer-id>' } as const;
+
+/** Each key kind with its pattern, for the docs test and for monitors. */
+export function keyCatalog(keys: Keys): Record<string, string> {
+  const { queue, id, consumerId } = keyPlaceholders;
+  return {
+    ready: keys.ready(queue),
+    processing: keys.processing(queue, consumerId),
+    quarantine: keys.quarantine(queue, consumerId),
+    heartbeat: keys.heartbeat(queue, consumerId),
+    consumers: keys.consumers(queue),
+    reaperLock: keys.reaperLock(queue),
+    result: keys.result(queue, id),
+    dead: keys.dead(queue),
+    resultChannel: keys.resultChannel(queue),
+  };
+}

@@ -1,0 +1,40 @@
+-- complete-batch.lua: acknowledge a batch of finished messages and write what they left behind.
+--
+-- KEYS[1] processing list  keys.processing(queue, consumerId)   list
+-- KEYS[2] quarantine list  keys.quarantine(queue, consumerId)   list
+-- KEYS[3] dead letters     keys.dead(queue)                     list
+-- KEYS[4..] result keys    keys.result(queue, id)               string, one per message with a result
+-- ARGV[1] result TTL in ms
+-- ARGV[2] the results channel, keys.resultChannel(queue): PUBLISHed the ids, comma-joined
+-- ARGV[3] those ids, comma-joined ('' when no message of the batch has a result)
+-- ARGV[4] the dead-letter list's length cap (10000)
+-- ARGV[5..] per message, four values: the raw message as claimed; the index into KEYS of
+--   its result key (0 for none); its result JSON; its dead-letter entry JSON ('' for none)
+--
+-- Returns: the number of messages that were still held (0 means a reaper or a previous
+--   attempt of this same batch already took them; see docs/RELIABILITY.md).
+-- Guarantees: a message leaves the processing list in the same step as its result and its
+--   dead-letter entry are written, so no reader ever sees the ack without the result.
+-- Why Lua: the write and the ack must be one step, and a retried batch after a reconnect
+--   must be harmless: SET and LREM are idempotent, so running it twice changes nothing.
+
+local ttl = ARGV[1]
+local held = 0
+local wrote_dead = false
+for i = 5, #ARGV, 4 do
+  local raw, key_index, result, dead = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
+  if key_index > 0 then
+    redis.call('SET', KEYS[key_index], result, 'PX', ttl)
+  end
+  if dead ~= '' then
+    redis.call('LPUSH', KEYS[3], dead)
+    wrote_dead = true
+  end
+  local removed = redis.call('LREM', KEYS[1], 1, raw)
+  -- A redelivered message runs from the quarantine list instead (quarantine.lua).
+  if removed == 0 then removed = redis.call('LREM', KEYS[2], 1, raw) end
+  held = held + removed
+end
+if wrote_dead then redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[4]) - 1) end
+if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+return held

@@ -1,0 +1,89 @@
+/**
+ * The wire format: one JSON object per message, on a queue's ready list.
+ * Encoding is plain JSON.stringify; decoding validates every field and, on rejection,
+ * gives a reason code and a sentence for the dead-letter entry (docs/PROTOCOL.md).
+ */
+import type { JsonValue } from './json-value.ts';
+
+/** A task message as it travels. Only per-call facts are here; task options live in the consumer's registry. */
+export type TaskMessage = {
+  /** Protocol version: 1. */
+  v: 1;
+  /** Task id, a UUID by default; also the result key's suffix. */
+  id: string;
+  /** Registered task name. */
+  task: string;
+  /** Positional arguments. */
+  args: JsonValue[];
+  /** Keyword arguments, handed to bound handlers as `ctx.kwargs`. */
+  kwargs?: { [key: string]: JsonValue };
+  /** The queue it was sent to. Informational: the list it sits on is what counts. */
+  queue?: string;
+  /** When the producer created it, epoch ms. */
+  createdAt?: number;
+  /** Not before this time, epoch ms. */
+  eta?: number;
+  /** Not after this time, epoch ms. */
+  expires?: number;
+  /** Retries so far (0 on the first run). */
+  retries?: number;
+  /**
+   * How many times it has been handed to a consumer. Written only by the reaper, as the
+   * first field, when it takes the message back from a dead consumer; absent means 1.
+   */
+  deliveries?: number;
+};
+
+export type DecodeRejection = {
+  ok: false;
+  /** `malformed` (not a JSON object) or `invalid` (a field is wrong). */
+  reason: 'malformed' | 'invalid';
+  error: string;
+  /** The id, when it could be read, so the result can be marked FAILURE. */
+  id?: string;
+};
+export type Decoded = { ok: true; message: TaskMessage } | DecodeRejection;
+
+export function encodeMessage(message: TaskMessage): string {
+  return JSON.stringify(message);
+}
+
+const optionalTimes = ['createdAt', 'eta', 'expires'] as const;
+const optionalCounts = ['retries', 'deliveries'] as const;
+
+/** Parses and validates one raw message; never throws. */
+export function decodeMessage(raw: string): Decoded {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    return { ok: false, reason: 'malformed', error: `not JSON: ${(error as Error).message}` };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { ok: false, reason: 'malformed', error: 'not a JSON object' };
+  }
+  const m = parsed as Record<string, unknown>;
+  const id = typeof m.id === 'string' && m.id.length > 0 ? m.id : undefined;
+  const invalid = (error: string): DecodeRejection => ({ ok: false, reason: 'invalid', error, id });
+  if (m.v !== 1) return invalid(`field "v" must be 1, got ${JSON.stringify(m.v)}`);
+  if (id === undefined) return invalid('field "id" must be a non-empty string');
+  if (typeof m.task !== 'string' || m.task.length === 0) return invalid('field "task" must be a non-empty string');
+  if (!Array.isArray(m.args)) return invalid('field "args" must be an array');
+  if (m.kwargs !== undefined && (typeof m.kwargs !== 'object' || m.kwargs === null || Array.isArray(m.kwargs))) {
+    return invalid('field "kwargs" must be an object');
+  }
+  if (m.queue !== undefined && typeof m.queue !== 'string') return invalid('field "queue" must be a string');
+  for (const field of optionalTimes) {
+    const value = m[field];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+      return invalid(`field "${field}" must be epoch milliseconds (a number)`);
+    }
+  }
+  for (const field of optionalCounts) {
+    const value = m[field];
+    if (value !== undefined && (!Number.isInteger(value) || (value as number) < 0)) {
+      return invalid(`field "${field}" must be a non-negative integer`);
+    }
+  }
+  return { ok: true, message: m as TaskMessage };
+}
