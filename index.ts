@@ -47,6 +47,8 @@ export type App = {
   task<A extends unknown[], R>(name: string, handler: (ctx: TaskContext, ...args: A) => R, options: TaskOptions & { bind: true }): Task<A, R>;
   /** Sends a task by name, for producers that do not hold its handler's types. */
   sendTask(name: string, args: unknown[], options?: SendOptions): Promise<AsyncResult>;
+  /** Sends many messages of one task by name in one round trip. */
+  sendMany(name: string, argsList: unknown[][], options?: SendOptions): Promise<AsyncResult[]>;
   /** An AsyncResult for a stored id; the queue defaults to the default queue. */
   asyncResult<T = unknown>(id: string, options?: { queue?: string }): AsyncResult<T>;
   /** A worker for this app's tasks; call `run()` to start it. */
@@ -107,6 +109,10 @@ export function createApp(config: AppConfig = {}): App {
     async sendTask(name, args, options) {
       const sent = await send(context, name, args, options);
       return resultFor(name, sent.id, sent.queue);
+    },
+    async sendMany(name, argsList, options) {
+      const sent = await sendMany(context, name, argsList, options);
+      return sent.map((item) => resultFor(name, item.id, item.queue));
     },
     asyncResult(id, options = {}) {
       return new AsyncResult(context, waiter, id, options.queue ?? resolved.defaultQueue);

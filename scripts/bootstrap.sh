@@ -1,0 +1,47 @@
+#!/bin/sh
+# The first step of `npm test` and `npm run demo` on a fresh machine. It needs nothing
+# from node_modules: it installs what is missing (npm ci; Debian's redis-server and
+# python3-redis when root, else it prints the one command to run), then hands over.
+#   sh scripts/bootstrap.sh test [node --test flags...]
+#   sh scripts/bootstrap.sh tsx <script.ts> [args...]
+set -e
+cd "$(dirname "$0")/.."
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "bootstrap: installing node modules (npm ci)" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+
+need_apt=""
+# The demo can use a Redis of yours through REDIS_URL; tests always start their own.
+if [ "$1" = test ] || [ -z "${REDIS_URL:-}" ]; then
+  command -v redis-server >/dev/null 2>&1 || need_apt="redis-server"
+fi
+if [ "$1" = test ] && ! /usr/bin/python3 -c 'import redis' >/dev/null 2>&1; then
+  need_apt="$need_apt python3-redis"
+fi
+if [ -n "$need_apt" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: installing$need_apt with apt-get" >&2
+    (apt-get install -y -qq $need_apt || (apt-get update -qq && apt-get install -y -qq $need_apt)) >&2
+  else
+    echo "hardq needs$need_apt; install it with: sudo apt-get install -y$need_apt" >&2
+    exit 2
+  fi
+fi
+
+case "$1" in
+  test)
+    shift
+    # The shell expands the glob: Node 20 does not.
+    exec node --import tsx --test "$@" tests/*.test.ts
+    ;;
+  tsx)
+    shift
+    exec node --import tsx "$@"
+    ;;
+  *)
+    echo "usage: sh scripts/bootstrap.sh test|tsx ..." >&2
+    exit 2
+    ;;
+esac
