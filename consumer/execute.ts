@@ -31,12 +31,12 @@ export type ExecuteContext = {
 
 const empty = Object.freeze({}) as { [key: string]: never };
 
-function deadLetter(claimed: Claimed, reason: DeadLetterReason, error: string, id: string | undefined, started: number): [Completion, TaskEvent] {
+function deadLetter(claimed: Claimed, reason: DeadLetterReason, error: string, id: string | undefined, started: number, task?: string): [Completion, TaskEvent] {
   const now = Date.now();
   const dead = encodeDeadLetter({ reason, error, raw: claimed.raw, queue: claimed.queue, deadAt: now });
   // A readable id gets a FAILURE result too, so that get() ends instead of waiting.
   const result = id === undefined ? undefined : encodeResult({ state: 'FAILURE', error: { name: 'DeadLettered', message: `${reason}: ${error}` }, doneAt: now, reason });
-  return [{ claimed, id, dead, result }, { id, queue: claimed.queue, state: 'DEAD', ms: now - started, error: `${reason}: ${error}` }];
+  return [{ claimed, id, dead, result }, { id, task, queue: claimed.queue, state: 'DEAD', ms: now - started, error: `${reason}: ${error}` }];
 }
 
 /** Runs one claimed message; `null` when it turned out not to be ours to run. */
@@ -47,7 +47,7 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
   const message = decoded.message;
   const definition = context.registry.get(message.task);
   if (definition === undefined) {
-    return deadLetter(claimed, 'unknown-task', `no task named "${message.task}" is registered on this consumer`, message.id, started);
+    return deadLetter(claimed, 'unknown-task', `no task named "${message.task}" is registered on this consumer`, message.id, started, message.task);
   }
   if ((await context.fetch.beforeRun(claimed, message)) === 'gone') return null;
   const { id } = message;

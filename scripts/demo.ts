@@ -1,0 +1,82 @@
+/**
+ * `npm run demo`: the whole path on one screen. It starts a throwaway redis-server (unless
+ * REDIS_URL is set), a consumer in its own process, and sends a mix of the demo tasks from
+ * this process; then prints what happened and the Redis keys left behind.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { TaskFailedError } from 'hardq';
+import { startThrowawayRedis, type ThrowawayRedis } from './throwaway-redis.ts';
+import { clock } from './cli.ts';
+
+const started = Date.now();
+let redis: ThrowawayRedis | undefined;
+if (!process.env.REDIS_URL) {
+  redis = await startThrowawayRedis();
+  process.env.REDIS_URL = redis.url;
+  console.log(`demo: started a throwaway redis-server at ${redis.url} (pid ${redis.child.pid})`);
+}
+const url = process.env.REDIS_URL!;
+const { default: app } = await import('./demo-app.ts');
+
+const consumer = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./consumer.ts', import.meta.url)), '--redis', url, '--concurrency', '20'], {
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+const prefix = (stream: NodeJS.ReadableStream) => {
+  let buffer = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffer += chunk;
+    const lines = buffer.split('\n');
+    buffer = lines.pop()!;
+    for (const line of lines) console.log(`  [consumer] ${line}`);
+  });
+};
+prefix(consumer.stdout!);
+prefix(consumer.stderr!);
+const guard = setTimeout(() => {
+  console.error('demo: gave up after 60 s');
+  consumer.kill('SIGKILL');
+  process.exit(1);
+}, 60_000);
+
+try {
+  const sends = [
+    app.sendMany('add', [[2, 3], [40, 2], [1, 1]]),
+    app.sendMany('send_registration_email', [['ada@example.com'], ['grace@example.com']]),
+    app.sendMany('resize_image', [[1920, 1080], [800, 600], [640, 480]]),
+    app.sendMany('flaky', [[1], [2], [3], [4], [5], [6]]),
+    app.sendMany('no_such_task', [[]]),
+  ];
+  const results = (await Promise.all(sends)).flat();
+  console.log(`demo: ${clock()} sent ${results.length} tasks (one is for a task nobody registered)`);
+  const outcomes = await Promise.allSettled(results.map((result) => result.get({ timeoutMs: 30_000 })));
+  const done = outcomes.filter((outcome) => outcome.status === 'fulfilled').length;
+  console.log(`\ndemo: ${done} succeeded, ${outcomes.length - done} failed, in ${Date.now() - started} ms from start`);
+  for (const [i, outcome] of outcomes.entries()) {
+    const id = results[i]!.id.slice(0, 8);
+    if (outcome.status === 'fulfilled') console.log(`  ${id}…  SUCCESS  ${JSON.stringify(outcome.value)}`);
+    else console.log(`  ${id}…  ${outcome.reason instanceof TaskFailedError ? 'FAILURE' : 'ERROR'}  ${(outcome.reason as Error).message}`);
+  }
+  const connection = await app.connection();
+  const keys = (await connection.keys(`${app.keys.prefix}:*`)).sort();
+  console.log(`\ndemo: keys left in Redis (${keys.length}):`);
+  const kinds = new Map<string, string[]>();
+  for (const key of keys) {
+    // Group keys by kind: ids and consumer ids collapse into placeholders.
+    const kind = key.replace(/:result:.+$/, ':result:<id>').replace(/:(processing|heartbeat|quarantine):.+$/, ':$1:<consumer-id>');
+    kinds.set(kind, [...(kinds.get(kind) ?? []), key]);
+  }
+  for (const [kind, members] of kinds) {
+    console.log(`  ${kind}${members.length > 1 ? `  ×${members.length}` : ''}  (${await connection.type(members[0]!)})`);
+  }
+  console.log(`  results expire after ${app.config.resultTtlMs / 3_600_000} h; the dead-letter list keeps the newest 10,000 entries`);
+} finally {
+  clearTimeout(guard);
+  await app.close();
+  const exited = new Promise((resolve) => consumer.once('exit', resolve));
+  consumer.kill('SIGTERM');
+  await exited;
+  await redis?.stop();
+  console.log(`demo: done in ${Date.now() - started} ms${redis ? '; the throwaway redis-server is stopped' : ''}`);
+}
