@@ -13,10 +13,12 @@ import type { Jsonified, Sendable } from './shared/json-value.ts';
 import { send, sendMany, type SendOptions } from './producer/send.ts';
 import { AsyncResult } from './producer/async-result.ts';
 import { ResultWaiter } from './producer/result-waiter.ts';
+import { revoke } from './producer/revoke.ts';
 import { Worker, type WorkerOptions } from './consumer/worker.ts';
 import { defineScripts } from './shared/scripts.ts';
 
 export * from './shared/errors.ts';
+export type { TaskRegistry } from './shared/task-registry.ts';
 export type { AppConfig, TaskRoutes } from './shared/app-config.ts';
 export type { TaskOptions, CallOptions } from './shared/options.ts';
 export type { TaskContext } from './shared/task-registry.ts';
@@ -51,6 +53,8 @@ export type App = {
   sendMany(name: string, argsList: unknown[][], options?: SendOptions): Promise<AsyncResult[]>;
   /** An AsyncResult for a stored id; the queue defaults to the default queue. */
   asyncResult<T = unknown>(id: string, options?: { queue?: string }): AsyncResult<T>;
+  /** Revokes a task by id: skipped if it has not started. The queue defaults to the default queue. */
+  revoke(id: string, options?: { queue?: string }): Promise<boolean>;
   /** A worker for this app's tasks; call `run()` to start it. */
   worker(options?: WorkerOptions): Worker;
   /** The app's command connection (opened on first use). */
@@ -116,6 +120,9 @@ export function createApp(config: AppConfig = {}): App {
     },
     asyncResult(id, options = {}) {
       return new AsyncResult(context, waiter, id, options.queue ?? resolved.defaultQueue);
+    },
+    revoke(id, options = {}) {
+      return revoke(context, id, options.queue ?? resolved.defaultQueue);
     },
     worker(options) {
       const worker = new Worker(context, options);

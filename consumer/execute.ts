@@ -1,37 +1,43 @@
 /**
- * Running one message: decode, look the task up, call the handler, and turn whatever
- * happened into a Completion (a result to store, a dead-letter entry, or both).
- * Nothing here throws: bad input becomes a dead-letter entry, and a failing handler
- * becomes a FAILURE result, so no message can crash the worker.
+ * Running one message: decode, look the task up, check expiry, revocation and the rate
+ * limit, run the handler in the pool, and turn whatever happened into a Completion: a
+ * result, a dead-letter entry, a retry to schedule. Nothing here throws for a bad message
+ * or a failing handler, so no message can crash the worker.
  */
-import type { TaskRegistry, TaskContext } from '../shared/task-registry.ts';
-import { decodeMessage } from '../shared/message.ts';
+import type { TaskRegistry } from '../shared/task-registry.ts';
+import { decodeMessage, encodeMessage, type TaskMessage } from '../shared/message.ts';
 import { assertJson } from '../shared/json-value.ts';
 import { encodeDeadLetter, type DeadLetterReason } from '../shared/dead-letter.ts';
 import { encodeResult, encodeSuccess, toRemoteError } from '../shared/result-record.ts';
 import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
+import type { Pool } from './pool.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import { retryDefaults, retryDelayMs, underlyingError, wantsRetry } from './retry.ts';
 
 /** What the worker reports for each message, for log lines and summaries. */
 export type TaskEvent = {
   id?: string;
   task?: string;
   queue: string;
-  state: 'SUCCESS' | 'FAILURE' | 'DEAD';
+  state: 'SUCCESS' | 'FAILURE' | 'RETRY' | 'REVOKED' | 'DEAD';
   ms: number;
   error?: string;
 };
+export type Outcome = [Completion, TaskEvent] | null;
 
 export type ExecuteContext = {
   registry: TaskRegistry;
   fetch: FetchStrategy;
+  pool: Pool;
+  rateLimiter: RateLimiter;
+  /** Ids revoked on this queue, as far as this worker knows (simple mode's check). */
+  isRevoked: (queue: string, id: string) => boolean;
   signal: AbortSignal;
   /** Writes STARTED for tasks with trackStarted. */
   markStarted: (queue: string, id: string) => Promise<void>;
 };
 
-const empty = Object.freeze({}) as { [key: string]: never };
-
-function deadLetter(claimed: Claimed, reason: DeadLetterReason, error: string, id: string | undefined, started: number, task?: string): [Completion, TaskEvent] {
+function deadLetter(claimed: Claimed, reason: DeadLetterReason, error: string, started: number, id?: string, task?: string): Outcome {
   const now = Date.now();
   const dead = encodeDeadLetter({ reason, error, raw: claimed.raw, queue: claimed.queue, deadAt: now });
   // A readable id gets a FAILURE result too, so that get() ends instead of waiting.
@@ -39,42 +45,68 @@ function deadLetter(claimed: Claimed, reason: DeadLetterReason, error: string, i
   return [{ claimed, id, dead, result }, { id, task, queue: claimed.queue, state: 'DEAD', ms: now - started, error: `${reason}: ${error}` }];
 }
 
+/** The same message, due again at `atMs`; the delivery count starts over. */
+function rescheduled(message: TaskMessage, atMs: number, retries = message.retries): { atMs: number; raw: string } {
+  const next: TaskMessage = { ...message, eta: atMs };
+  if (retries !== undefined) next.retries = retries;
+  delete next.deliveries;
+  return { atMs, raw: encodeMessage(next) };
+}
+
 /** Runs one claimed message; `null` when it turned out not to be ours to run. */
-export async function execute(claimed: Claimed, context: ExecuteContext): Promise<[Completion, TaskEvent] | null> {
+export async function execute(claimed: Claimed, context: ExecuteContext): Promise<Outcome> {
   const started = Date.now();
   const decoded = decodeMessage(claimed.raw);
-  if (!decoded.ok) return deadLetter(claimed, decoded.reason, decoded.error, decoded.id, started);
+  if (!decoded.ok) return deadLetter(claimed, decoded.reason, decoded.error, started, decoded.id);
   const message = decoded.message;
-  const definition = context.registry.get(message.task);
+  const { id, task } = message;
+  const definition = context.registry.get(task);
   if (definition === undefined) {
-    return deadLetter(claimed, 'unknown-task', `no task named "${message.task}" is registered on this consumer`, message.id, started, message.task);
+    return deadLetter(claimed, 'unknown-task', `no task named "${task}" is registered on this consumer`, started, id, task);
   }
-  if ((await context.fetch.beforeRun(claimed, message)) === 'gone') return null;
-  const { id } = message;
-  const keep = definition.options.ignoreResult !== true;
-  if (keep && definition.options.trackStarted === true) await context.markStarted(claimed.queue, id);
+  const event = (state: TaskEvent['state'], error?: string): TaskEvent => ({ id, task, queue: claimed.queue, state, ms: Date.now() - started, error });
+  const { options } = definition;
+  const keep = options.ignoreResult !== true;
 
-  let value: unknown;
+  if (message.expires !== undefined && started > message.expires) {
+    const result = keep ? encodeResult({ state: 'REVOKED', reason: 'expired', doneAt: started }) : undefined;
+    return [{ claimed, id, result }, event('REVOKED', 'expired')];
+  }
+  // revoke() already wrote REVOKED; reliable mode drops revoked messages in claim-batch.lua.
+  if (context.isRevoked(claimed.queue, id)) return [{ claimed, id }, event('REVOKED', 'revoked')];
+  // A message that arrived before its time (a foreign producer, a skewed clock) waits in the scheduled set.
+  if (message.eta !== undefined && message.eta > started + 5) return [{ claimed, id, schedule: rescheduled(message, message.eta) }, event('RETRY', 'early')];
+  if ((await context.fetch.beforeRun(claimed, message)) === 'gone') return null;
+  if (options.rateLimit !== undefined) {
+    const askAgainAtMs = await context.rateLimiter.acquire(task, options.rateLimit);
+    if (askAgainAtMs !== undefined) return [{ claimed, id, schedule: rescheduled(message, askAgainAtMs) }, event('RETRY', 'rate limited')];
+  }
+  if (keep && options.trackStarted === true) await context.markStarted(claimed.queue, id);
+
   try {
-    if (definition.bind) {
-      const ctx: TaskContext = { id, queue: claimed.queue, retries: message.retries ?? 0, kwargs: message.kwargs ?? empty, signal: context.signal };
-      value = await (definition.handler as (ctx: TaskContext, ...args: unknown[]) => unknown)(ctx, ...message.args);
-    } else {
-      value = await (definition.handler as (...args: unknown[]) => unknown)(...message.args);
-    }
+    const value = await context.pool.run({ definition, message, queue: claimed.queue, signal: context.signal });
     if (keep) assertJson(value, 'result');
+    return [{ claimed, id, result: keep ? encodeSuccess(value, Date.now()) : undefined }, event('SUCCESS')];
   } catch (error) {
     const now = Date.now();
-    const remote = toRemoteError(error);
-    const event: TaskEvent = { id, task: message.task, queue: claimed.queue, state: 'FAILURE', ms: now - started, error: `${remote.name}: ${remote.message}` };
+    const retries = message.retries ?? 0;
+    const retryable = wantsRetry(error, options);
+    if (retryable && retries < (options.maxRetries ?? retryDefaults.maxRetries)) {
+      const atMs = now + retryDelayMs(options, retries, error);
+      const remote = toRemoteError(underlyingError(error));
+      const result = keep ? encodeResult({ state: 'RETRY', error: remote, retries: retries + 1, eta: atMs }) : undefined;
+      // If we crash here: nothing is written yet; the message is still held and runs again.
+      return [{ claimed, id, result, announce: false, schedule: rescheduled(message, atMs, retries + 1) }, event('RETRY', `${remote.name}: ${remote.message}`)];
+    }
+    const remote = toRemoteError(underlyingError(error));
     const result = keep ? encodeResult({ state: 'FAILURE', error: remote, doneAt: now }) : undefined;
-    // A thrown non-Error is a bug in the handler worth a look: it is dead-lettered too.
-    const dead = error instanceof Error ? undefined : encodeDeadLetter({ reason: 'non-error-thrown', error: remote.message, raw: claimed.raw, queue: claimed.queue, deadAt: now });
-    return [{ claimed, id, result, dead }, event];
+    let dead: string | undefined;
+    if (retryable) {
+      dead = encodeDeadLetter({ reason: 'max-retries', error: `${remote.name}: ${remote.message} (after ${retries} retries)`, raw: claimed.raw, queue: claimed.queue, deadAt: now });
+    } else if (!(error instanceof Error) && (error as { code?: string } | null)?.code === undefined) {
+      // A thrown non-Error is a bug in the handler worth a look: it is dead-lettered too.
+      dead = encodeDeadLetter({ reason: 'non-error-thrown', error: remote.message, raw: claimed.raw, queue: claimed.queue, deadAt: now });
+    }
+    return [{ claimed, id, result, dead }, event('FAILURE', `${remote.name}: ${remote.message}`)];
   }
-  const now = Date.now();
-  return [
-    { claimed, id, result: keep ? encodeSuccess(value, now) : undefined },
-    { id, task: message.task, queue: claimed.queue, state: 'SUCCESS', ms: now - started },
-  ];
 }

@@ -15,8 +15,12 @@ export type Completion = {
   id?: string;
   /** Result record JSON; absent with ignoreResult or without an id. */
   result?: string;
+  /** False for a result that is not final (RETRY): waiters need no wake-up. */
+  announce?: boolean;
   /** Dead-letter entry JSON, when the message could not be run. */
   dead?: string;
+  /** A message to put on the scheduled set (a retry, or a message that came early). */
+  schedule?: { atMs: number; raw: string };
 };
 
 export interface FetchStrategy {
@@ -27,7 +31,7 @@ export interface FetchStrategy {
   fetch(max: number): Promise<Claimed[]>;
   /** Called before a decoded message runs; 'gone' means it is no longer ours to run. */
   beforeRun(claimed: Claimed, message: TaskMessage): Promise<'run' | 'gone'>;
-  /** Writes results and dead letters of one queue's finished messages and acknowledges them. */
+  /** Writes results, dead letters and retries of one queue's finished messages and acknowledges them. */
   complete(queue: string, completions: Completion[]): Promise<void>;
   /** Puts unfinished messages back at the consuming end of their ready lists. */
   requeue(items: Claimed[]): Promise<void>;

@@ -34,6 +34,7 @@ export type ReliableFetchOptions = {
   heartbeatTtlMs: number;
   reaperIntervalMs: number;
   maxDeliveries: number;
+  queueOrder: 'strict' | 'round-robin';
   /** The raw messages the worker holds right now, for reconciling after a reconnect. */
   held: () => Iterable<Claimed>;
   log: (line: string) => void;
@@ -46,10 +47,11 @@ export class ReliableFetch implements FetchStrategy {
   readonly heartbeat: Heartbeat;
   readonly reaper: Reaper;
   #o: ReliableFetchOptions;
-  #lists = new Map<string, { ready: string; processing: string; quarantine: string; dead: string; channel: string }>();
+  #lists = new Map<string, { ready: string; processing: string; quarantine: string; dead: string; scheduled: string; revoked: string; channel: string }>();
   /** The message in each queue's quarantine list, and who waits for the slot. */
   #quarantined = new Map<string, { raw: string; freed: Promise<void>; free: () => void }>();
   #reconcile = false;
+  #turn = 0;
 
   constructor(options: ReliableFetchOptions) {
     this.#o = options;
@@ -57,7 +59,7 @@ export class ReliableFetch implements FetchStrategy {
     for (const queue of options.queues) {
       this.#lists.set(queue, {
         ready: keys.ready(queue), processing: keys.processing(queue, consumerId), quarantine: keys.quarantine(queue, consumerId),
-        dead: keys.dead(queue), channel: keys.resultChannel(queue),
+        dead: keys.dead(queue), scheduled: keys.scheduled(queue), revoked: keys.revoked(queue), channel: keys.resultChannel(queue),
       });
     }
     this.heartbeat = new Heartbeat({ redis: options.redis, keys, queues: options.queues, consumerId, ttlMs: options.heartbeatTtlMs });
@@ -85,10 +87,15 @@ export class ReliableFetch implements FetchStrategy {
   async fetch(max: number): Promise<Claimed[]> {
     this.heartbeat.lastFetchAt = Date.now();
     if (this.#reconcile) await this.#reconcileHeld();
-    const { redis, queues, blocking } = this.#o;
+    const { redis, blocking } = this.#o;
+    let queues = this.#o.queues;
+    if (this.#o.queueOrder === 'round-robin' && queues.length > 1) {
+      const start = this.#turn++ % queues.length;
+      queues = [...queues.slice(start), ...queues.slice(0, start)];
+    }
     for (const queue of queues) {
       const lists = this.#list(queue);
-      const raws = await claimBatch(redis, lists.ready, lists.processing, max);
+      const raws = await claimBatch(redis, lists, max);
       // If we crash here: the messages sit in our processing list; the reaper requeues them.
       if (raws.length > 0) return raws.map((raw) => ({ raw, queue }));
     }
@@ -124,7 +131,7 @@ export class ReliableFetch implements FetchStrategy {
   async complete(queue: string, completions: Completion[]): Promise<void> {
     const lists = this.#list(queue);
     const rows = completions.map((c) => ({
-      raw: c.claimed.raw, id: c.id, dead: c.dead,
+      raw: c.claimed.raw, id: c.id, dead: c.dead, announce: c.announce, schedule: c.schedule,
       result: c.result, resultKey: c.result !== undefined && c.id !== undefined ? this.#o.keys.result(queue, c.id) : undefined,
     }));
     const held = await completeBatch(this.#o.redis, lists, rows, this.#o.resultTtlMs, deadLetterLimit);

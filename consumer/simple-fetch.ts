@@ -23,7 +23,14 @@ export class SimpleFetch implements FetchStrategy {
   #blockTimeoutMs: number;
   #resultTtlMs: number;
 
-  constructor(options: { redis: Redis; blocking: BlockingConnection; keys: Keys; queues: string[]; blockTimeoutMs: number; resultTtlMs: number }) {
+  #roundRobin: boolean;
+  #turn = 0;
+
+  constructor(options: {
+    redis: Redis; blocking: BlockingConnection; keys: Keys; queues: string[]; queueOrder: 'strict' | 'round-robin';
+    blockTimeoutMs: number; resultTtlMs: number;
+  }) {
+    this.#roundRobin = options.queueOrder === 'round-robin';
     this.#redis = options.redis;
     this.#blocking = options.blocking;
     this.#keys = options.keys;
@@ -37,10 +44,14 @@ export class SimpleFetch implements FetchStrategy {
   async start(): Promise<void> {}
 
   async fetch(max: number): Promise<Claimed[]> {
+    let keys = this.#readyKeys;
+    if (this.#roundRobin && keys.length > 1) {
+      const start = this.#turn++ % keys.length;
+      keys = [...keys.slice(start), ...keys.slice(0, start)];
+    }
     // One command: pops up to `max` from the first non-empty list, in the order given.
-    const reply = (await this.#blocking.redis.blmpop(
-      this.#blockTimeoutMs / 1000, this.#readyKeys.length, ...this.#readyKeys, 'RIGHT', 'COUNT', max,
-    )) as [string, string[]] | null;
+    const reply = (await this.#blocking.redis.blmpop(this.#blockTimeoutMs / 1000, keys.length, ...keys, 'RIGHT', 'COUNT', max)) as
+      [string, string[]] | null;
     // If we crash here: the popped messages are lost (simple mode's documented loss).
     if (reply === null) return [];
     const queue = this.#queueOfKey.get(reply[0])!;
@@ -59,8 +70,10 @@ export class SimpleFetch implements FetchStrategy {
     for (const completion of completions) {
       if (completion.result !== undefined && completion.id !== undefined) {
         pipeline.set(this.#keys.result(queue, completion.id), completion.result, 'PX', this.#resultTtlMs);
-        ids.push(completion.id);
+        if (completion.announce !== false) ids.push(completion.id);
       }
+      // Not atomic with the pop, as nothing in simple mode is: a crash before this loses the retry.
+      if (completion.schedule !== undefined) pipeline.zadd(this.#keys.scheduled(queue), completion.schedule.atMs, completion.schedule.raw);
       if (completion.dead !== undefined) {
         pipeline.lpush(this.#keys.dead(queue), completion.dead);
         dead = true;

@@ -24,6 +24,16 @@ export type WorkerOptions = {
   maxDeliveries?: number;
   /** This consumer's id; fresh per process by default (host-pid-random). */
   consumerId?: string;
+  /** `strict`: always the first non-empty queue in the order given; `round-robin`: start from the next queue each fetch. @default 'strict' */
+  queueOrder?: 'strict' | 'round-robin';
+  /** How often the scheduler promotes due messages, in ms (±50 % jitter). @default 250 */
+  promoteIntervalMs?: number;
+  /** Where handlers run: in this event loop, in worker_threads, or in child processes. @default 'async' */
+  pool?: 'async' | 'threads' | 'process';
+  /** The app module (path or file URL) the threads and process pools load; its default export is the app. */
+  appModule?: string | URL;
+  /** Threads or child processes in the pool. @default concurrency */
+  poolSize?: number;
 };
 
 export function resolveWorkerOptions(options: WorkerOptions, defaultQueue: string) {
@@ -38,7 +48,16 @@ export function resolveWorkerOptions(options: WorkerOptions, defaultQueue: strin
     reaperIntervalMs: options.reaperIntervalMs ?? 1000,
     maxDeliveries: options.maxDeliveries ?? 5,
     consumerId: options.consumerId,
+    queueOrder: options.queueOrder ?? 'strict',
+    promoteIntervalMs: options.promoteIntervalMs ?? 250,
+    pool: options.pool ?? 'async',
+    appModule: options.appModule,
+    poolSize: options.poolSize,
   };
+  if (resolved.queueOrder !== 'strict' && resolved.queueOrder !== 'round-robin') throw new InvalidOptionError(`queueOrder must be 'strict' or 'round-robin'`);
+  if (!['async', 'threads', 'process'].includes(resolved.pool)) throw new InvalidOptionError(`pool must be 'async', 'threads' or 'process', got ${JSON.stringify(resolved.pool)}`);
+  if (resolved.poolSize !== undefined && !(Number.isInteger(resolved.poolSize) && resolved.poolSize >= 1)) throw new InvalidOptionError('poolSize must be an integer >= 1');
+  if (!(resolved.promoteIntervalMs >= 10)) throw new InvalidOptionError('promoteIntervalMs must be >= 10 ms');
   if (resolved.queues.length === 0) throw new InvalidOptionError('a worker needs at least one queue');
   if (new Set(resolved.queues).size !== resolved.queues.length) throw new InvalidOptionError('a queue is listed twice');
   if (resolved.mode !== 'simple' && resolved.mode !== 'reliable') throw new InvalidOptionError(`mode must be 'simple' or 'reliable', got ${JSON.stringify(resolved.mode)}`);

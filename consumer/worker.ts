@@ -21,12 +21,16 @@ import { SimpleFetch } from './simple-fetch.ts';
 import { ReliableFetch } from './reliable-fetch.ts';
 import { BlockingConnection } from './blocking-connection.ts';
 import { Completer } from './completer.ts';
-import { execute, type TaskEvent } from './execute.ts';
+import { execute, type TaskEvent, type ExecuteContext } from './execute.ts';
+import { AsyncPool } from './async-pool.ts';
+import type { Pool } from './pool.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { Scheduler } from './scheduler.ts';
 import { resolveWorkerOptions, type WorkerOptions } from './worker-options.ts';
 
 export type { WorkerOptions, TaskEvent };
 
-type Counts = { SUCCESS: number; FAILURE: number; DEAD: number };
+type Counts = Record<TaskEvent['state'], number>;
 
 /** Emits 'task' with a TaskEvent for every message it finishes. */
 export class Worker extends EventEmitter {
@@ -45,7 +49,10 @@ export class Worker extends EventEmitter {
   #stopping = false;
   #abort = new AbortController();
   #running: Promise<void> | undefined;
-  #counts: Counts = { SUCCESS: 0, FAILURE: 0, DEAD: 0 };
+  #counts: Counts = { SUCCESS: 0, FAILURE: 0, RETRY: 0, REVOKED: 0, DEAD: 0 };
+  #scheduler: Scheduler | undefined;
+  #pool: Pool | undefined;
+  #context: ExecuteContext | undefined;
 
   constructor(app: AppContext, options: WorkerOptions = {}) {
     super();
@@ -89,7 +96,10 @@ export class Worker extends EventEmitter {
     defineScripts(this.#redis);
     this.#blocking = new BlockingConnection(await connect(`hardq-worker-${this.consumerId}-blocking`));
     const o = this.#options;
-    const common = { redis: this.#redis, blocking: this.#blocking, keys, queues: this.queues, blockTimeoutMs: o.blockTimeoutMs, resultTtlMs: config.resultTtlMs };
+    const common = {
+      redis: this.#redis, blocking: this.#blocking, keys, queues: this.queues, queueOrder: o.queueOrder,
+      blockTimeoutMs: o.blockTimeoutMs, resultTtlMs: config.resultTtlMs,
+    };
     this.#fetch = o.mode === 'simple'
       ? new SimpleFetch(common)
       : new ReliableFetch({
@@ -102,7 +112,15 @@ export class Worker extends EventEmitter {
       onWritten: () => {},
       log: config.log,
     });
+    this.#pool = await this.#createPool();
+    this.#scheduler = new Scheduler({ redis: this.#redis, keys, queues: this.queues, intervalMs: o.promoteIntervalMs, log: config.log });
+    const scheduler = this.#scheduler;
+    this.#context = {
+      registry: this.#app.registry, fetch, pool: this.#pool, rateLimiter: new RateLimiter(this.#redis, keys),
+      isRevoked: (queue, id) => scheduler.isRevoked(queue, id), signal: this.#abort.signal, markStarted: this.#markStarted,
+    };
     await fetch.start();
+    await scheduler.start();
     if (this.#stopping) return this.#shutdown();
     await this.#loop(fetch);
     await this.#shutdown();
@@ -136,8 +154,7 @@ export class Worker extends EventEmitter {
   #start(claimed: Claimed): void {
     this.#inFlight++;
     this.#held.add(claimed);
-    const context = { registry: this.#app.registry, fetch: this.#fetch!, signal: this.#abort.signal, markStarted: this.#markStarted };
-    execute(claimed, context).then(
+    execute(claimed, this.#context!).then(
       (outcome) => this.#finish(claimed, outcome),
       (error: Error) => {
         // execute() catches handler errors itself; this is a Redis error in beforeRun or
@@ -195,9 +212,19 @@ export class Worker extends EventEmitter {
       await fetch.requeue(unfinished);
       this.#app.config.log(`hardq: shutdown timeout: ${unfinished.length} unfinished message(s) put back at the head of their queue`);
     }
+    this.#scheduler!.stop();
+    await this.#pool!.close();
     await fetch.stop();
     await this.#redis!.quit().catch(() => this.#redis!.disconnect());
     await this.#blocking!.redis.quit().catch(() => this.#blocking!.redis.disconnect());
+  }
+
+  async #createPool(): Promise<Pool> {
+    const { pool, appModule, poolSize } = this.#options;
+    if (pool === 'async') return new AsyncPool(this.#app.config.log);
+    if (appModule === undefined) throw new InvalidOptionError(`the ${pool} pool loads the app module in each ${pool === 'threads' ? 'thread' : 'child'}: pass appModule (its path or URL)`);
+    const { createIsolatedPool } = await import('./isolated-pool.ts');
+    return createIsolatedPool(pool, { appModule, size: poolSize ?? this.#options.concurrency, log: this.#app.config.log });
   }
 
   /** Stops fetching, finishes or requeues in-flight work, and disconnects. */

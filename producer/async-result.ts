@@ -6,6 +6,7 @@ import type { AppContext } from '../shared/app-config.ts';
 import { ResultIgnoredError, ResultTimeoutError, TaskFailedError, TaskRevokedError, InvalidOptionError } from '../shared/errors.ts';
 import { decodeResult, finalStates, type ResultRecord, type TaskState } from '../shared/result-record.ts';
 import type { ResultWaiter } from './result-waiter.ts';
+import { revoke } from './revoke.ts';
 
 export type GetOptions = {
   /** How long to wait, in ms; may be Infinity. @default 60000 */
@@ -55,6 +56,11 @@ export class AsyncResult<T = unknown> {
     if (final.state === 'SUCCESS') return final.value as T;
     if (final.state === 'FAILURE') throw new TaskFailedError(this.id, final.error);
     throw new TaskRevokedError(this.id, (final as { reason: string }).reason);
+  }
+
+  /** Revokes the task: skipped if it has not started. Resolves to true if it had not finished. */
+  revoke(): Promise<boolean> {
+    return revoke(this.#app, this.id, this.queue);
   }
 
   toJSON(): { id: string; queue: string } {

@@ -16,7 +16,7 @@ export type SendOptions = CallOptions & {
   kwargs?: { [key: string]: unknown };
 };
 
-export type Sent = { id: string; queue: string; raw: string };
+export type Sent = { id: string; queue: string; raw: string; /** Due time when it goes to the scheduled set. */ dueAtMs?: number };
 
 /** Builds (and checks) one message without sending it. */
 export function buildMessage(app: AppContext, taskName: string, args: unknown[], options: SendOptions = {}): Sent {
@@ -37,14 +37,16 @@ export function buildMessage(app: AppContext, taskName: string, args: unknown[],
   if (options.kwargs !== undefined) message.kwargs = options.kwargs as { [key: string]: JsonValue };
   if (eta !== undefined) message.eta = eta;
   if (expires !== undefined) message.expires = expires;
-  return { id, queue, raw: encodeMessage(message) };
+  // A future due time waits in the queue's scheduled set, never in a worker's memory.
+  return { id, queue, raw: encodeMessage(message), dueAtMs: eta !== undefined && eta > now ? eta : undefined };
 }
 
 /** LPUSHes one message. */
 export async function send(app: AppContext, taskName: string, args: unknown[], options: SendOptions = {}): Promise<Sent> {
   const sent = buildMessage(app, taskName, args, options);
   const redis = await app.connection();
-  await redis.lpush(app.keys.ready(sent.queue), sent.raw);
+  if (sent.dueAtMs === undefined) await redis.lpush(app.keys.ready(sent.queue), sent.raw);
+  else await redis.zadd(app.keys.scheduled(sent.queue), sent.dueAtMs, sent.raw);
   return sent;
 }
 
@@ -64,7 +66,14 @@ export async function sendMany(app: AppContext, taskName: string, argsList: unkn
     }
   });
   const byQueue = new Map<string, string[]>();
+  const scheduled = new Map<string, (string | number)[]>();
   for (const item of sent) {
+    if (item.dueAtMs !== undefined) {
+      const list = scheduled.get(item.queue);
+      if (list) list.push(item.dueAtMs, item.raw);
+      else scheduled.set(item.queue, [item.dueAtMs, item.raw]);
+      continue;
+    }
     const list = byQueue.get(item.queue);
     if (list) list.push(item.raw);
     else byQueue.set(item.queue, [item.raw]);
@@ -72,6 +81,7 @@ export async function sendMany(app: AppContext, taskName: string, argsList: unkn
   const redis = await app.connection();
   const pipeline = redis.pipeline();
   for (const [queue, raws] of byQueue) pipeline.lpush(app.keys.ready(queue), ...raws);
+  for (const [queue, pairs] of scheduled) pipeline.zadd(app.keys.scheduled(queue), ...pairs);
   const replies = (await pipeline.exec()) ?? [];
   for (const [error] of replies) if (error) throw error;
   return sent;

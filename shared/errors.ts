@@ -93,3 +93,31 @@ export class ResultIgnoredError extends HardqError {
     super('RESULT_IGNORED', `task "${name}" has ignoreResult set, so no result is stored; drop ignoreResult to wait for it`);
   }
 }
+
+// --- Signals a handler may throw (or receive) ---------------------------------
+
+/**
+ * Thrown by a handler (or by `ctx.retry()`) to ask for a retry. `countdownMs` overrides the
+ * task's delay; `cause` is the error to report if no retries are left.
+ */
+export class Retry extends HardqError {
+  readonly countdownMs: number | undefined;
+  constructor(options: { countdownMs?: number; error?: unknown; message?: string } = {}) {
+    super('RETRY', options.message ?? (options.error instanceof Error ? `retry after ${options.error.name}: ${options.error.message}` : 'retry requested'), { cause: options.error });
+    this.countdownMs = options.countdownMs;
+  }
+}
+
+/** The soft time limit passed: the handler's AbortSignal fired with this reason. */
+export class SoftTimeLimitExceeded extends HardqError {
+  constructor(limitMs: number) {
+    super('SOFT_TIME_LIMIT', `the soft time limit of ${limitMs} ms passed`);
+  }
+}
+
+/** The hard time limit passed: the task failed and its handler was stopped (or, in the async pool, abandoned). */
+export class TimeLimitExceeded extends HardqError {
+  constructor(limitMs: number, how: string) {
+    super('TIME_LIMIT', `the hard time limit of ${limitMs} ms passed; ${how}`);
+  }
+}

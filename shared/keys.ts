@@ -55,6 +55,21 @@ export class Keys {
     return `${this.#q(queue)}:dead`;
   }
 
+  /** sorted set (member: raw message, score: due time in epoch ms) · producers (countdownMs, eta) and consumers (retries) ZADD · promote-due.lua moves due ones to ready · until due */
+  scheduled(queue: string): string {
+    return `${this.#q(queue)}:scheduled`;
+  }
+
+  /** sorted set (member: task id, score: when to forget it, epoch ms) · app.revoke() · claim-batch.lua, promote-due.lua, simple-mode consumers · until its score passes (the whole key expires with the newest) */
+  revoked(queue: string): string {
+    return `${this.#q(queue)}:revoked`;
+  }
+
+  /** string (the next free start slot, epoch ms) · rate-limit.lua, one key per task across all queues · rate-limit.lua · a few periods after the last start */
+  rateLimit(task: string): string {
+    return `${this.prefix}:rate:${task}`;
+  }
+
   /** pub/sub channel, not a key · consumers PUBLISH the ids of a batch of finished tasks · AsyncResult waiters · messages are not stored */
   resultChannel(queue: string): string {
     return `${this.#q(queue)}:results`;
@@ -62,7 +77,7 @@ export class Keys {
 }
 
 /** Placeholders used by docs/PROTOCOL.md, so a test can compare the two. */
-export const keyPlaceholders = { queue: '<queue>', id: '<id>', consumerId: '<consumer-id>' } as const;
+export const keyPlaceholders = { queue: '<queue>', id: '<id>', consumerId: '<consumer-id>', task: '<task>' } as const;
 
 /** Each key kind with its pattern, for the docs test and for monitors. */
 export function keyCatalog(keys: Keys): Record<string, string> {
@@ -76,6 +91,9 @@ export function keyCatalog(keys: Keys): Record<string, string> {
     reaperLock: keys.reaperLock(queue),
     result: keys.result(queue, id),
     dead: keys.dead(queue),
+    scheduled: keys.scheduled(queue),
+    revoked: keys.revoked(queue),
+    rateLimit: keys.rateLimit(keyPlaceholders.task),
     resultChannel: keys.resultChannel(queue),
   };
 }

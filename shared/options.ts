@@ -23,6 +23,17 @@ export type TaskOptions = {
   ignoreResult?: boolean;
   /** Record STARTED when the handler starts. Costs one extra write per task. @default false */
   trackStarted?: boolean;
+  /**
+   * Errors that trigger a retry, as classes or names (names survive the thread and process
+   * pools, classes do not). A plain throw of anything else is not retried. @default []
+   */
+  autoretryFor?: (string | (abstract new (...args: never[]) => Error))[];
+  /** Exponential backoff for retries: `true` (base 1000 ms) or a base in ms. @default false */
+  retryBackoff?: boolean | number;
+  /** Cap on a backoff delay, in ms. @default 600000 */
+  retryBackoffMaxMs?: number;
+  /** Draw each backoff delay at random in [0, cap] (full jitter). @default true */
+  retryJitter?: boolean;
 };
 
 export type CallOptions = {
@@ -66,6 +77,15 @@ export function checkTaskOptions(name: string, options: TaskOptions): void {
     throw new InvalidOptionError(`${where}: defaultRetryDelayMs must be >= 0 ms`);
   }
   if (options.rateLimit !== undefined) parseRateLimit(options.rateLimit);
+  if (options.autoretryFor !== undefined && (!Array.isArray(options.autoretryFor) || !options.autoretryFor.every((e) => typeof e === 'string' || typeof e === 'function'))) {
+    throw new InvalidOptionError(`${where}: autoretryFor must be a list of error classes or names`);
+  }
+  if (options.retryBackoff !== undefined && typeof options.retryBackoff !== 'boolean' && !positive(options.retryBackoff)) {
+    throw new InvalidOptionError(`${where}: retryBackoff must be true, false or a base delay > 0 ms`);
+  }
+  if (options.retryBackoffMaxMs !== undefined && !nonNegative(options.retryBackoffMaxMs)) {
+    throw new InvalidOptionError(`${where}: retryBackoffMaxMs must be >= 0 ms`);
+  }
   for (const key of ['timeLimitMs', 'softTimeLimitMs'] as const) {
     if (options[key] !== undefined && !positive(options[key])) throw new InvalidOptionError(`${where}: ${key} must be > 0 ms`);
   }

@@ -8,8 +8,11 @@ import type { Redis, ChainableCommander } from 'ioredis';
 
 /** Each script with its fixed number of KEYS; `null` means the caller passes the count. */
 export const scriptKeyCounts = {
-  'claim-batch': 2,
+  'claim-batch': 3,
   'complete-batch': null,
+  'promote-due': 3,
+  'rate-limit': 1,
+  'revoke-task': 2,
   quarantine: 2,
   'requeue-dead-consumer': 6,
   'requeue-held': 3,
@@ -37,18 +40,38 @@ function call(redis: Redis | ChainableCommander, name: ScriptName, args: (string
   return (redis as unknown as Callable)[commandName(name)]!(...args);
 }
 
-/** claim-batch.lua: up to `max` messages from ready into processing, oldest first. */
-export function claimBatch(redis: Redis, ready: string, processing: string, max: number): Promise<string[]> {
-  return call(redis, 'claim-batch', [ready, processing, max]) as Promise<string[]>;
+/** claim-batch.lua: up to `max` messages from ready into processing, oldest first; revoked ones dropped. */
+export function claimBatch(redis: Redis, keys: { ready: string; processing: string; revoked: string }, max: number): Promise<string[]> {
+  return call(redis, 'claim-batch', [keys.ready, keys.processing, keys.revoked, max]) as Promise<string[]>;
 }
 
-/** One message's part of a complete-batch call. */
-export type CompletionRow = { raw: string; resultKey?: string; result?: string; dead?: string; id?: string };
+/** promote-due.lua: moves up to `limit` due messages to ready; returns how many were due. */
+export function promoteDue(redis: Redis, keys: { scheduled: string; ready: string; revoked: string }, nowMs: number, limit: number): Promise<number> {
+  return call(redis, 'promote-due', [keys.scheduled, keys.ready, keys.revoked, nowMs, limit]) as Promise<number>;
+}
+
+/** rate-limit.lua: `reserved` true means start after `waitMs`; false means ask again after `waitMs`. */
+export async function reserveRateSlot(redis: Redis, key: string, spacingMs: number, maxWaitMs: number): Promise<{ waitMs: number; reserved: boolean }> {
+  const [waitMs, reserved] = (await call(redis, 'rate-limit', [key, spacingMs, maxWaitMs])) as [number, number];
+  return { waitMs, reserved: reserved === 1 };
+}
+
+/** One message's part of a complete-batch call. `announce`: PUBLISH its id (a final state). */
+export type CompletionRow = {
+  raw: string;
+  resultKey?: string;
+  result?: string;
+  announce?: boolean;
+  dead?: string;
+  id?: string;
+  /** A message to ZADD to the scheduled set (a retry), with its due time in epoch ms. */
+  schedule?: { atMs: number; raw: string };
+};
 
 /** complete-batch.lua: write results and dead letters, then LREM the messages; returns how many were still held. */
 export function completeBatch(
   redis: Redis,
-  keys: { processing: string; quarantine: string; dead: string; channel: string },
+  keys: { processing: string; quarantine: string; dead: string; scheduled: string; channel: string },
   rows: CompletionRow[],
   resultTtlMs: number,
   deadLimit: number,
@@ -60,12 +83,12 @@ export function completeBatch(
     let index = 0;
     if (row.resultKey !== undefined && row.result !== undefined) {
       resultKeys.push(row.resultKey);
-      index = 3 + resultKeys.length;
-      if (row.id !== undefined) ids.push(row.id);
+      index = 4 + resultKeys.length;
+      if (row.id !== undefined && row.announce !== false) ids.push(row.id);
     }
-    perMessage.push(row.raw, index, row.result ?? '', row.dead ?? '');
+    perMessage.push(row.raw, index, row.result ?? '', row.dead ?? '', row.schedule?.atMs ?? '', row.schedule?.raw ?? '');
   }
-  const keyList = [keys.processing, keys.quarantine, keys.dead, ...resultKeys];
+  const keyList = [keys.processing, keys.quarantine, keys.dead, keys.scheduled, ...resultKeys];
   return call(redis, 'complete-batch', [
     keyList.length, ...keyList, resultTtlMs, keys.channel, ids.join(','), deadLimit, ...perMessage,
   ]) as Promise<number>;
@@ -94,4 +117,14 @@ export async function requeueDeadConsumer(
 /** requeue-held.lua: back to the consuming end, first to run last pushed; returns how many were still held. */
 export function requeueHeld(redis: Redis, keys: { processing: string; quarantine: string; ready: string }, raws: string[]): Promise<number> {
   return call(redis, 'requeue-held', [keys.processing, keys.quarantine, keys.ready, ...raws]) as Promise<number>;
+}
+
+/** revoke-task.lua: true if the task had not finished and is now REVOKED. */
+export async function revokeTask(
+  redis: Redis,
+  keys: { revoked: string; result: string; channel: string },
+  args: { id: string; nowMs: number; rememberMs: number; record: string; resultTtlMs: number },
+): Promise<boolean> {
+  const reply = await call(redis, 'revoke-task', [keys.revoked, keys.result, args.id, args.nowMs, args.rememberMs, args.record, args.resultTtlMs, keys.channel]);
+  return reply === 1;
 }

@@ -19,6 +19,8 @@ export type TaskContext = {
   kwargs: { [key: string]: JsonValue };
   /** Aborted when the soft time limit passes or the worker stops for good. */
   signal: AbortSignal;
+  /** Asks for a retry (Celery's `self.retry()`): throws Retry, so nothing after it runs. */
+  retry(options?: { countdownMs?: number; error?: unknown }): never;
 };
 
 export type TaskDefinition = {

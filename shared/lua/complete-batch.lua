@@ -3,33 +3,36 @@
 -- KEYS[1] processing list  keys.processing(queue, consumerId)   list
 -- KEYS[2] quarantine list  keys.quarantine(queue, consumerId)   list
 -- KEYS[3] dead letters     keys.dead(queue)                     list
--- KEYS[4..] result keys    keys.result(queue, id)               string, one per message with a result
+-- KEYS[4] scheduled set    keys.scheduled(queue)                sorted set
+-- KEYS[5..] result keys    keys.result(queue, id)               string, one per message with a result
 -- ARGV[1] result TTL in ms
 -- ARGV[2] the results channel, keys.resultChannel(queue): PUBLISHed the ids, comma-joined
--- ARGV[3] those ids, comma-joined ('' when no message of the batch has a result)
+-- ARGV[3] those ids, comma-joined ('' when no message of the batch has a final result)
 -- ARGV[4] the dead-letter list's length cap (10000)
--- ARGV[5..] per message, four values: the raw message as claimed; the index into KEYS of
---   its result key (0 for none); its result JSON; its dead-letter entry JSON ('' for none)
+-- ARGV[5..] per message, six values: the raw message as claimed; the index into KEYS of
+--   its result key (0 for none); its result JSON; its dead-letter entry JSON ('' for none);
+--   a due time in epoch ms ('' for none) and the message to schedule then (a retry)
 --
--- Returns: the number of messages that were still held (0 means a reaper or a previous
---   attempt of this same batch already took them; see docs/RELIABILITY.md).
--- Guarantees: a message leaves the processing list in the same step as its result and its
---   dead-letter entry are written, so no reader ever sees the ack without the result.
--- Why Lua: the write and the ack must be one step, and a retried batch after a reconnect
---   must be harmless: SET and LREM are idempotent, so running it twice changes nothing.
+-- Returns: the number of messages that were still held (fewer means a reaper took some
+--   back while this consumer was silent; see docs/RELIABILITY.md).
+-- Guarantees: a message leaves the processing list in the same step as its result, its
+--   dead-letter entry and its retry are written: no reader sees the ack without them, and
+--   a retry is never both scheduled and still held, nor neither.
+-- Why Lua: the writes and the ack must be one step, and a batch retried after a reconnect
+--   must be harmless: SET, LREM and ZADD of the same member are idempotent; only a dead-
+--   letter entry can repeat, and only if the first reply was lost.
 
 local ttl = ARGV[1]
 local held = 0
 local wrote_dead = false
-for i = 5, #ARGV, 4 do
+for i = 5, #ARGV, 6 do
   local raw, key_index, result, dead = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
-  if key_index > 0 then
-    redis.call('SET', KEYS[key_index], result, 'PX', ttl)
-  end
+  if key_index > 0 then redis.call('SET', KEYS[key_index], result, 'PX', ttl) end
   if dead ~= '' then
     redis.call('LPUSH', KEYS[3], dead)
     wrote_dead = true
   end
+  if ARGV[i + 4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[i + 4], ARGV[i + 5]) end
   local removed = redis.call('LREM', KEYS[1], 1, raw)
   -- A redelivered message runs from the quarantine list instead (quarantine.lua).
   if removed == 0 then removed = redis.call('LREM', KEYS[2], 1, raw) end
