@@ -57,6 +57,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Reach Redis before the banner, so an unreachable one prints its one line and nothing else.
+  await app.connection();
   const startedAt = Date.now();
   const running = worker.run();
   console.error(`consumer ${worker.consumerId}: ${mode} mode on ${worker.queues.join(', ')}; ctrl-c to stop`);

@@ -38,7 +38,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const [taskName, ...extra] = positionals;
-  if (taskName === undefined || extra.length > 0) throw new UsageError(`give exactly one task name\n${usage}`);
+  if (taskName === undefined || extra.length > 0) throw new UsageError('give exactly one task name (see --help)');
   const args = parseJsonFlag(values.args, 'args') ?? [];
   if (!Array.isArray(args)) throw new UsageError('--args must be a JSON array');
   const kwargs = parseJsonFlag(values.kwargs, 'kwargs') as { [key: string]: unknown } | undefined;

@@ -1,0 +1,90 @@
+/**
+ * The house's import rule (house style §2): shared/ imports nothing from producer/ or
+ * consumer/; producer/ and consumer/ never import each other; scripts/ and bench/ import
+ * only through 'hardq' (index.ts) or from their own folder. Nothing imports back up to index.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+
+/** Every module specifier in a file: static imports, re-exports and dynamic import('…'). */
+export function specifiers(source: string): string[] {
+  const found: string[] = [];
+  for (const match of source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g)) found.push(match[1]!);
+  for (const match of source.matchAll(/(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g)) found.push(match[1]!);
+  for (const match of source.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push(match[1]!);
+  return found;
+}
+
+/** What a file in `folder` may not import, given the specifier resolved to a repo path or a package name. */
+function violation(folder: string, target: { folder?: string; pkg?: string }): string | undefined {
+  const { folder: to, pkg } = target;
+  switch (folder) {
+    case 'shared':
+      if (to !== undefined && to !== 'shared') return 'shared/ imports only shared/';
+      if (pkg === 'hardq') return 'shared/ must not import the entry';
+      return undefined;
+    case 'producer':
+      if (to !== undefined && to !== 'shared' && to !== 'producer') return 'producer/ imports only shared/ and producer/';
+      if (pkg === 'hardq') return 'producer/ must not import the entry';
+      return undefined;
+    case 'consumer':
+      if (to !== undefined && to !== 'shared' && to !== 'consumer') return 'consumer/ imports only shared/ and consumer/';
+      if (pkg === 'hardq') return 'consumer/ must not import the entry';
+      return undefined;
+    default:
+      // scripts/ and bench/: the library only through 'hardq'.
+      if (to !== undefined && to !== folder) return `${folder}/ imports the library only through 'hardq'`;
+      return undefined;
+  }
+}
+
+function targetOf(file: string, specifier: string): { folder?: string; pkg?: string } {
+  if (!specifier.startsWith('.')) return { pkg: specifier };
+  const path = relative(root, resolve(dirname(join(root, file)), specifier));
+  const top = path.split('/')[0]!;
+  return { folder: path === 'index.ts' ? 'index.ts' : top };
+}
+
+function filesIn(folder: string): string[] {
+  if (!existsSync(join(root, folder))) return [];
+  return readdirSync(join(root, folder), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !(entry.parentPath ?? entry.path).includes('node_modules'))
+    .map((entry) => relative(root, join(entry.parentPath ?? entry.path, entry.name)));
+}
+
+test('the specifier reader finds static, re-export, side-effect and dynamic imports', () => {
+  const source = "import { a } from './a.ts';\nimport type { B } from \"../b.ts\";\nexport * from './c.ts';\nimport './d.ts';\nconst e = await import('./e.ts');";
+  assert.deepEqual(specifiers(source).sort(), ['../b.ts', './a.ts', './c.ts', './d.ts', './e.ts']);
+});
+
+test('the rule rejects each forbidden direction', () => {
+  assert.ok(violation('shared', { folder: 'consumer' }));
+  assert.ok(violation('shared', { folder: 'producer' }));
+  assert.ok(violation('producer', { folder: 'consumer' }));
+  assert.ok(violation('consumer', { folder: 'producer' }));
+  assert.ok(violation('consumer', { folder: 'index.ts' }));
+  assert.ok(violation('scripts', { folder: 'shared' }));
+  assert.ok(violation('bench', { folder: 'consumer' }));
+  assert.equal(violation('scripts', { pkg: 'hardq' }), undefined);
+  assert.equal(violation('consumer', { folder: 'shared' }), undefined);
+});
+
+test('no folder imports what the layering forbids', () => {
+  const offenders: string[] = [];
+  let checked = 0;
+  for (const folder of ['shared', 'producer', 'consumer', 'scripts', 'bench']) {
+    for (const file of filesIn(folder)) {
+      for (const specifier of specifiers(readFileSync(join(root, file), 'utf8'))) {
+        checked++;
+        const problem = violation(folder, targetOf(file, specifier));
+        if (problem) offenders.push(`${file} imports ${specifier}: ${problem}`);
+      }
+    }
+  }
+  assert.ok(checked > 20, `read the imports of the core (${checked} found)`);
+  assert.deepEqual(offenders, []);
+});
