@@ -51,9 +51,9 @@ function targetOf(file: string, specifier: string): { folder?: string; pkg?: str
 
 function filesIn(folder: string): string[] {
   if (!existsSync(join(root, folder))) return [];
-  return readdirSync(join(root, folder), { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !(entry.parentPath ?? entry.path).includes('node_modules'))
-    .map((entry) => relative(root, join(entry.parentPath ?? entry.path, entry.name)));
+  return (readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' }))
+    .filter((path) => path.endsWith('.ts') && !path.includes('node_modules'))
+    .map((path) => join(folder, path));
 }
 
 test('the specifier reader finds static, re-export, side-effect and dynamic imports', () => {
