@@ -85,7 +85,8 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
 
   try {
     const value = await context.pool.run({ definition, message, queue: claimed.queue, signal: context.signal });
-    if (keep) assertJson(value, 'result');
+    // undefined (a handler that returns nothing) is stored as null, as Celery stores None.
+    if (keep && value !== undefined) assertJson(value, 'result');
     return [{ claimed, id, result: keep ? encodeSuccess(value, Date.now()) : undefined }, event('SUCCESS')];
   } catch (error) {
     const now = Date.now();
