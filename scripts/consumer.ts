@@ -63,8 +63,8 @@ async function main(): Promise<void> {
   const running = worker.run();
   console.error(`consumer ${worker.consumerId}: ${mode} mode on ${worker.queues.join(', ')}; ctrl-c to stop`);
   await running;
-  const { SUCCESS, FAILURE, DEAD } = worker.counts;
-  console.error(`consumer stopped after ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${SUCCESS} succeeded, ${FAILURE} failed, ${DEAD} dead-lettered`);
+  const { SUCCESS, FAILURE, RETRY, REVOKED, DEAD } = worker.counts;
+  console.error(`consumer stopped after ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${SUCCESS} succeeded, ${FAILURE} failed, ${RETRY} retries scheduled, ${REVOKED} revoked or expired, ${DEAD} dead-lettered`);
   await app.close();
 }
 

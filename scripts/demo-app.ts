@@ -9,11 +9,11 @@ const app = createApp();
 /** The smallest task there is. */
 app.task('add', (a: number, b: number) => a + b);
 
-/** Slow I/O: pretends to call a mail service. */
+/** Slow I/O: pretends to call a mail service, which allows 20 calls a second across all consumers. */
 app.task('send_registration_email', async (address: string) => {
   await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 100));
   return { sentTo: address };
-});
+}, { rateLimit: '20/s' });
 
 /** CPU work: burns a few ms hashing, as resizing a thumbnail would. */
 app.task('resize_image', async (width: number, height: number) => {
@@ -26,12 +26,21 @@ app.task('resize_image', async (width: number, height: number) => {
     rounds++;
   }
   return { width: Math.round(width / 2), height: Math.round(height / 2), rounds };
-});
+}, { softTimeLimitMs: 1000, timeLimitMs: 2000 });
 
-/** Fails about one time in three, to show what a failure looks like from get(). */
+/** A failure worth retrying, as a network blip would be. */
+export class FlakyError extends Error {
+  override name = 'FlakyError';
+}
+
+/**
+ * Fails about one time in three. It retries on FlakyError with exponential backoff from
+ * 200 ms (jittered), at most twice, so most runs end in SUCCESS after a RETRY or two, and
+ * about one in 27 ends in FAILURE.
+ */
 app.task('flaky', (n: number) => {
-  if (Math.random() < 1 / 3) throw new Error(`flaky failed on ${n} (it does, one time in three)`);
+  if (Math.random() < 1 / 3) throw new FlakyError(`flaky failed on ${n} (it does, one time in three)`);
   return n;
-});
+}, { autoretryFor: [FlakyError], maxRetries: 2, retryBackoff: 200 });
 
 export default app;

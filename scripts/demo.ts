@@ -47,9 +47,10 @@ try {
     app.sendMany('resize_image', [[1920, 1080], [800, 600], [640, 480]]),
     app.sendMany('flaky', [[1], [2], [3], [4], [5], [6]]),
     app.sendMany('no_such_task', [[]]),
+    app.sendTask('add', [100, 1], { countdownMs: 500 }).then((result) => [result]),
   ];
   const results = (await Promise.all(sends)).flat();
-  console.log(`demo: ${clock()} sent ${results.length} tasks (one is for a task nobody registered)`);
+  console.log(`demo: ${clock()} sent ${results.length} tasks (one for a task nobody registered, one with a 500 ms countdown)`);
   const outcomes = await Promise.allSettled(results.map((result) => result.get({ timeoutMs: 30_000 })));
   const done = outcomes.filter((outcome) => outcome.status === 'fulfilled').length;
   console.log(`\ndemo: ${done} succeeded, ${outcomes.length - done} failed, in ${Date.now() - started} ms from start`);
