@@ -1,6 +1,6 @@
 /**
  * The workshop consumer: runs a worker for the app's tasks and prints one line per task.
- *   npm run consumer -- [--app <module>] [--redis URL] [--queues a,b] [--concurrency N]
+ *   npm run consumer -- [--app <module>] [--redis URL] [--queues a,b] [--queue-order strict|round-robin] [--concurrency N]
  *                       [--mode reliable|simple] [--shutdown-timeout-ms N]
  * SIGINT/SIGTERM: stop fetching, finish in-flight work, exit 0. A second signal exits at once.
  */
@@ -11,6 +11,7 @@ const usage = `usage: npm run consumer -- [options]
   --app <module>             app module whose default export is the app (default: scripts/demo-app.ts)
   --redis <url>              Redis URL (default: $REDIS_URL, then redis://127.0.0.1:6379)
   --queues <a,b>             queues in priority order (default: the app's default queue)
+  --queue-order <order>      strict: always the first non-empty queue; round-robin: rotate (default strict)
   --concurrency <n>          handlers in flight (default 50)
   --mode <reliable|simple>   reliable loses nothing on a crash; simple loses in-flight work (default reliable)
   --shutdown-timeout-ms <n>  how long a stop waits for in-flight handlers (default 10000)
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
       app: { type: 'string' },
       redis: { type: 'string' },
       queues: { type: 'string' },
+      'queue-order': { type: 'string' },
       concurrency: { type: 'string' },
       mode: { type: 'string' },
       'shutdown-timeout-ms': { type: 'string' },
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
   const app = await loadApp(values.app, values.redis);
   const worker = app.worker({
     queues: values.queues?.split(',').filter(Boolean),
+    queueOrder: values['queue-order'] as 'strict' | 'round-robin' | undefined,
     concurrency: parseIntFlag(values.concurrency, 'concurrency', 50),
     shutdownTimeoutMs: parseIntFlag(values['shutdown-timeout-ms'], 'shutdown-timeout-ms', 10_000),
     mode,
