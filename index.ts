@@ -28,6 +28,7 @@ export type { JsonValue, Jsonified, Sendable } from './shared/json-value.ts';
 export type { SendOptions } from './producer/send.ts';
 export type { WorkerOptions, TaskEvent } from './consumer/worker.ts';
 export { AsyncResult, Worker, Keys };
+export { keyCatalog } from './shared/keys.ts';
 
 /** A registered task: call it with `delay` or `applyAsync`. */
 export type Task<A extends unknown[], R> = {

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { TaskFailedError } from 'hardq';
+import { TaskFailedError, keyCatalog } from 'hardq';
 import { startThrowawayRedis, type ThrowawayRedis } from './throwaway-redis.ts';
 import { clock } from './cli.ts';
 
@@ -62,10 +62,15 @@ try {
   const connection = await app.connection();
   const keys = (await connection.keys(`${app.keys.prefix}:*`)).sort();
   console.log(`\ndemo: keys left in Redis (${keys.length}):`);
+  // Group keys by kind with the key catalog's patterns: the queue stays, ids collapse into placeholders.
+  const catalog = Object.values(keyCatalog(app.keys)).map((pattern) => {
+    const source = pattern.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&').replace(/<(?!queue>)[a-z-]+>/g, '.+').replace('<queue>', '(?<queue>[^}]+)');
+    return { pattern, regexp: new RegExp(`^${source}$`) };
+  });
   const kinds = new Map<string, string[]>();
   for (const key of keys) {
-    // Group keys by kind: ids and consumer ids collapse into placeholders.
-    const kind = key.replace(/:result:.+$/, ':result:<id>').replace(/:(processing|heartbeat|quarantine):.+$/, ':$1:<consumer-id>');
+    const known = catalog.map(({ pattern, regexp }) => ({ pattern, match: regexp.exec(key) })).find(({ match }) => match !== null);
+    const kind = known ? known.pattern.replace('<queue>', known.match!.groups?.queue ?? '<queue>') : key;
     kinds.set(kind, [...(kinds.get(kind) ?? []), key]);
   }
   for (const [kind, members] of kinds) {

@@ -15,7 +15,7 @@ export class Keys {
     return `${this.prefix}:{${queue}}`;
   }
 
-  /** list · producers LPUSH, consumers take from the right (BRPOP, BLMOVE, claim-batch.lua) · until taken */
+  /** list · producers LPUSH · consumers, from the right (BLMPOP in simple mode; claim-batch.lua and BLMOVE in reliable mode) · until a consumer takes it */
   ready(queue: string): string {
     return `${this.#q(queue)}:ready`;
   }
@@ -30,7 +30,7 @@ export class Keys {
     return `${this.#q(queue)}:quarantine:${consumerId}`;
   }
 
-  /** string (JSON: pid, host, lastFetchAt) · its consumer, SET PX on a timer · the reaper (EXISTS) and monitors · the heartbeat TTL */
+  /** string (JSON: pid, host, startedAt, lastFetchAt) · its consumer, SET PX on a timer · the reaper (EXISTS) and monitors · the heartbeat TTL */
   heartbeat(queue: string, consumerId: string): string {
     return `${this.#q(queue)}:heartbeat:${consumerId}`;
   }
@@ -45,7 +45,7 @@ export class Keys {
     return `${this.#q(queue)}:reaper-lock`;
   }
 
-  /** string (JSON result record) · consumers (complete-batch.lua, result-store.ts) · AsyncResult · resultTtlMs (default 24 h) */
+  /** string (JSON result record) · consumers (complete-batch.lua, the simple-mode pipeline, STARTED, the reaper) and revoke-task.lua · AsyncResult · resultTtlMs (default 24 h) */
   result(queue: string, id: string): string {
     return `${this.#q(queue)}:result:${id}`;
   }
