@@ -23,7 +23,12 @@ export type TaskEvent = {
   ms: number;
   error?: string;
 };
-export type Outcome = [Completion, TaskEvent] | null;
+/**
+ * What became of a message: a completion to write; `null` when it is no longer ours (a
+ * reaper took it back); 'unstarted' when the worker began stopping before it started
+ * (it goes back to the queue at once).
+ */
+export type Outcome = [Completion, TaskEvent] | null | 'unstarted';
 
 export type ExecuteContext = {
   registry: TaskRegistry;
@@ -33,6 +38,8 @@ export type ExecuteContext = {
   /** Ids revoked on this queue, as far as this worker knows (simple mode's check). */
   isRevoked: (queue: string, id: string) => boolean;
   signal: AbortSignal;
+  /** Fires when the worker starts to stop: messages not yet started go back to the queue. */
+  stopping: AbortSignal;
   /** Writes STARTED for tasks with trackStarted. */
   markStarted: (queue: string, id: string) => Promise<void>;
 };
@@ -78,9 +85,10 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
   if (message.eta !== undefined && message.eta > started + 5) return [{ claimed, id, schedule: rescheduled(message, message.eta) }, event('RETRY', 'early')];
   if ((await context.fetch.beforeRun(claimed, message)) === 'gone') return null;
   if (options.rateLimit !== undefined) {
-    const askAgainAtMs = await context.rateLimiter.acquire(task, options.rateLimit);
+    const askAgainAtMs = await context.rateLimiter.acquire(task, options.rateLimit, context.stopping);
     if (askAgainAtMs !== undefined) return [{ claimed, id, schedule: rescheduled(message, askAgainAtMs) }, event('RETRY', 'rate limited')];
   }
+  if (context.stopping.aborted) return 'unstarted';
   if (keep && options.trackStarted === true) await context.markStarted(claimed.queue, id);
 
   try {

@@ -25,8 +25,11 @@ export class RateLimiter {
     this.#maxWaitMs = maxWaitMs;
   }
 
-  /** Resolves when the task may start (undefined), or to the epoch ms at which to ask again. */
-  async acquire(task: string, rate: string): Promise<number | undefined> {
+  /**
+   * Resolves when the task may start (undefined), or to the epoch ms at which to ask again.
+   * A wait ends early when `stopping` fires: the caller then gives the message back.
+   */
+  async acquire(task: string, rate: string, stopping: AbortSignal): Promise<number | undefined> {
     let spacingMs = this.#spacing.get(rate);
     if (spacingMs === undefined) {
       const { limit, periodMs } = parseRateLimit(rate);
@@ -35,7 +38,17 @@ export class RateLimiter {
     }
     const { waitMs, reserved } = await reserveRateSlot(this.#redis, this.#keys.rateLimit(task), spacingMs, Math.max(this.#maxWaitMs, spacingMs));
     if (!reserved) return Date.now() + waitMs - this.#maxWaitMs / 2;
-    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    if (waitMs > 0 && !stopping.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          stopping.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, waitMs);
+        stopping.addEventListener('abort', done);
+      });
+    }
     return undefined;
   }
 }

@@ -21,7 +21,7 @@ import { SimpleFetch } from './simple-fetch.ts';
 import { ReliableFetch } from './reliable-fetch.ts';
 import { BlockingConnection } from './blocking-connection.ts';
 import { Completer } from './completer.ts';
-import { execute, type TaskEvent, type ExecuteContext } from './execute.ts';
+import { execute, type TaskEvent, type ExecuteContext, type Outcome } from './execute.ts';
 import { AsyncPool } from './async-pool.ts';
 import type { Pool } from './pool.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -48,6 +48,7 @@ export class Worker extends EventEmitter {
   #slotFreed: (() => void) | undefined;
   #stopping = false;
   #abort = new AbortController();
+  #stoppingController = new AbortController();
   #running: Promise<void> | undefined;
   #counts: Counts = { SUCCESS: 0, FAILURE: 0, RETRY: 0, REVOKED: 0, DEAD: 0 };
   #scheduler: Scheduler | undefined;
@@ -117,7 +118,8 @@ export class Worker extends EventEmitter {
     const scheduler = this.#scheduler;
     this.#context = {
       registry: this.#app.registry, fetch, pool: this.#pool, rateLimiter: new RateLimiter(this.#redis, keys),
-      isRevoked: (queue, id) => scheduler.isRevoked(queue, id), signal: this.#abort.signal, markStarted: this.#markStarted,
+      isRevoked: (queue, id) => scheduler.isRevoked(queue, id), signal: this.#abort.signal,
+      stopping: this.#stoppingController.signal, markStarted: this.#markStarted,
     };
     await fetch.start();
     await scheduler.start();
@@ -165,7 +167,9 @@ export class Worker extends EventEmitter {
     );
   }
 
-  #finish(claimed: Claimed, outcome: Awaited<ReturnType<typeof execute>>): void {
+  #finish(claimed: Claimed, outcome: Outcome): void {
+    // Not started because the worker is stopping: it stays held, and #shutdown requeues it.
+    if (outcome === 'unstarted') return this.#release();
     // A handler that outlived the shutdown timeout: its message was already put back.
     if (!this.#held.delete(claimed)) return this.#release();
     if (outcome !== null) {
@@ -231,6 +235,7 @@ export class Worker extends EventEmitter {
   async close(): Promise<void> {
     if (!this.#stopping) {
       this.#stopping = true;
+      this.#stoppingController.abort();
       this.#slotFreed?.();
       if (this.#fetch) await this.#fetch.interrupt();
     }
