@@ -1,0 +1,71 @@
+/**
+ * The run as a list of steps, in the order they run. Runs are interleaved (run 1 of every
+ * system, then run 2, ...) so that a slow minute on a shared VM spreads over all systems
+ * instead of landing on one. Each step appends its sample to the results.
+ */
+import type { BenchContext } from './context.ts';
+import type { Profile } from './flags.ts';
+import type { PlannedStep } from './progress.ts';
+import type { Results } from './results.ts';
+import type { System } from './systems.ts';
+import { enqueueDrain } from './workloads/enqueue-drain.ts';
+import { singleEnqueue } from './workloads/single-enqueue.ts';
+import { latency } from './workloads/latency.ts';
+import { scaling } from './workloads/scaling.ts';
+
+export function buildPlan(ctx: BenchContext, profile: Profile, chosen: System[], results: Results): PlannedStep[] {
+  const steps: PlannedStep[] = [];
+  const has = (name: Parameters<Profile['workloads']['has']>[0]) => profile.workloads.has(name);
+  const label = (system: System, what: string, run: number, runs: number) => `${system.id} · ${what} · run ${run}/${runs}`;
+  const drainGuessS = (system: System, n: number) => 3 + n / system.guessRates.enqueue + n / system.guessRates.drain;
+
+  for (let run = 1; run <= profile.runs; run++) {
+    if (has('w1w2')) {
+      for (const system of chosen) {
+        steps.push({
+          label: label(system, `W1+W2 N=${profile.n}`, run, profile.runs),
+          guessS: drainGuessS(system, profile.n),
+          run: async () => void results.drain.push(await enqueueDrain(ctx, system, profile.n, run)),
+        });
+      }
+    }
+    if (has('single')) {
+      for (const system of chosen.filter((s) => s.single)) {
+        steps.push({
+          label: label(system, `W1 single N=${profile.singleN}`, run, profile.runs),
+          guessS: 1 + profile.singleN / (system.guessRates.enqueue / 15),
+          run: async () => void results.single.push(await singleEnqueue(ctx, system, profile.singleN, run)),
+        });
+      }
+    }
+    if (has('w3')) {
+      for (const system of chosen.filter((s) => s.w3)) {
+        steps.push({
+          label: label(system, `W3 ${profile.latency.ratePerS}/s`, run, profile.runs),
+          guessS: 3 + (profile.latency.idleMs + profile.latency.durationMs) / 1000,
+          run: async () => void results.latency.push(await latency(ctx, system, profile.latency, run)),
+        });
+      }
+    }
+    const reliable = chosen.find((s) => s.id === 'hardq-reliable');
+    if (has('w5') && reliable) {
+      for (const processes of profile.scaling.processes) {
+        steps.push({
+          label: label(reliable, `W5 ${processes} process${processes > 1 ? 'es' : ''}`, run, profile.runs),
+          guessS: 3 + processes * 0.7 + profile.scaling.n / 40_000,
+          run: async () => void results.scaling.push(await scaling(ctx, reliable, processes, profile.scaling.n, run)),
+        });
+      }
+    }
+    if (has('big')) {
+      for (const system of chosen.filter((s) => s.big)) {
+        steps.push({
+          label: label(system, `W1+W2 N=${profile.bigN}`, run, profile.runs),
+          guessS: drainGuessS(system, profile.bigN),
+          run: async () => void results.big.push(await enqueueDrain(ctx, system, profile.bigN, run)),
+        });
+      }
+    }
+  }
+  return steps;
+}

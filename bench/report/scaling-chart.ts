@@ -1,0 +1,45 @@
+/**
+ * W5 as two panels side by side: jobs/s against consumer processes, and where the CPU went
+ * (Redis's one thread against the consumers' sum, in percent of one core).
+ */
+import type { ScalingSummary } from './summary.ts';
+import { document, line, niceMax, short, text } from './svg.ts';
+
+type Series = { label: string; colour: string; values: number[] };
+
+function panel(originX: number, title: string, counts: number[], series: Series[], unit: string): string[] {
+  const top = 60;
+  const width = 300;
+  const height = 220;
+  const max = niceMax(Math.max(...series.flatMap((s) => s.values), 1));
+  const x = (i: number) => originX + (counts.length === 1 ? width / 2 : (i / (counts.length - 1)) * width);
+  const y = (value: number) => top + (1 - value / max) * height;
+  const body = [text(originX + width / 2, top - 16, title, 'text-anchor="middle" font-weight="600"')];
+  for (let i = 0; i <= 4; i++) {
+    const value = (max * i) / 4;
+    body.push(line(originX, y(value), originX + width, y(value), '#e9ecef'));
+    body.push(text(originX - 6, y(value) + 4, short(value), 'text-anchor="end" fill="#495057"'));
+  }
+  counts.forEach((count, i) => body.push(text(x(i), top + height + 16, String(count), 'text-anchor="middle" fill="#495057"')));
+  body.push(text(originX + width / 2, top + height + 34, `consumer processes; ${unit}`, 'text-anchor="middle" fill="#495057"'));
+  series.forEach((s, k) => {
+    const points = s.values.map((value, i) => `${x(i).toFixed(1)},${y(value).toFixed(1)}`).join(' ');
+    body.push(`<polyline fill="none" stroke="${s.colour}" stroke-width="2.5" points="${points}"/>`);
+    s.values.forEach((value, i) => body.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(value).toFixed(1)}" r="3.5" fill="${s.colour}"/>`));
+    body.push(line(originX + 10, top + 10 + k * 16, originX + 30, top + 10 + k * 16, s.colour, 'stroke-width="3"'));
+    body.push(text(originX + 36, top + 14 + k * 16, s.label));
+  });
+  return body;
+}
+
+export function scalingChart(title: string, rows: ScalingSummary[]): string {
+  const counts = rows.map((r) => r.processes);
+  const body = [
+    ...panel(70, 'throughput', counts, [{ label: 'jobs/s', colour: '#d9480f', values: rows.map((r) => r.jobsPerS.median) }], 'jobs/s'),
+    ...panel(450, 'CPU', counts, [
+      { label: 'Redis (one thread)', colour: '#c92a2a', values: rows.map((r) => r.redisCpuPct.median) },
+      { label: 'consumers (sum)', colour: '#1c7ed6', values: rows.map((r) => r.clientCpuPct.median) },
+    ], '% of one core'),
+  ];
+  return document(790, 330, title, body);
+}
