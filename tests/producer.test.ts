@@ -1,0 +1,96 @@
+/**
+ * scripts/producer.ts as the workshop runs it: it prints one id per message sent, and with
+ * --wait each result, exiting 1 when any failed. The worker runs in this test's process.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRedis, type RedisServer } from './helpers/redis-server.ts';
+import { harness, type Harness } from './fixtures/harness.ts';
+import { killCliChildren, runCli } from './fixtures/cli.ts';
+
+let server: RedisServer;
+before(async () => (server = await startRedis()));
+after(async () => {
+  await killCliChildren();
+  await server.stop();
+});
+
+const producer = (h: Harness, args: string[]) =>
+  runCli('producer', ['--app', 'tests/fixtures/app.ts', '--redis', server.url, '--queue', h.queue, ...args]);
+
+/** The fixture app's tasks, registered on this process's app so its worker can run them. */
+function withTasks(h: Harness): Harness {
+  h.app.task('add', (a: number, b: number) => a + b);
+  h.app.task('fail', (why: string) => {
+    throw new RangeError(why);
+  });
+  return h;
+}
+
+// Each test has its own queue and processes, so they run side by side: CLI start-up dominates.
+describe('the producer CLI', { concurrency: true }, () => {
+  test('--count sends that many messages and prints one id per line', async () => {
+    const h = harness(server.url);
+    try {
+      const run = await producer(h, ['add', '--args', '[2, 3]', '--kwargs', '{"note":"hi"}', '--count', '3']);
+      assert.equal(run.code, 0, run.stderr);
+      const ids = run.stdout.trim().split('\n');
+      assert.equal(ids.length, 3);
+      for (const id of ids) assert.match(id, /^[0-9a-f-]{36}$/);
+      const messages = (await h.raw.lrange(h.app.keys.ready(h.queue), 0, -1)).reverse().map((raw) => JSON.parse(raw));
+      assert.deepEqual(messages.map((m) => m.id), ids, 'sent in the order printed');
+      for (const message of messages) {
+        assert.deepEqual([message.v, message.task, message.args, message.kwargs], [1, 'add', [2, 3], { note: 'hi' }]);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('--wait prints each id with its result and exits 0', async () => {
+    const h = withTasks(harness(server.url));
+    try {
+      h.start();
+      const run = await producer(h, ['add', '--args', '[40, 2]', '--wait']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^[0-9a-f-]{36}  SUCCESS  42\n$/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('--wait on a failing task prints FAILURE with the remote error and exits 1', async () => {
+    const h = withTasks(harness(server.url));
+    try {
+      h.start();
+      const run = await producer(h, ['fail', '--args', '["out of ink"]', '--wait']);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stdout, /^[0-9a-f-]{36}  FAILURE  task [0-9a-f-]{36} failed: RangeError: out of ink\n$/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('--wait with no consumer ends at --timeout-ms and exits 1', async () => {
+    const h = harness(server.url);
+    try {
+      const run = await producer(h, ['add', '--args', '[1, 1]', '--wait', '--timeout-ms', '200']);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stdout, /^[0-9a-f-]{36}  RESULT_TIMEOUT  task .* has no result after 200 ms/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a task the app does not register is still sent, with a note on stderr', async () => {
+    const h = harness(server.url);
+    try {
+      const run = await producer(h, ['not_in_the_app']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /"not_in_the_app" is not registered in this app/);
+      assert.equal(await h.raw.llen(h.app.keys.ready(h.queue)), 1);
+    } finally {
+      await h.close();
+    }
+  });
+});
