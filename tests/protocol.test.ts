@@ -84,6 +84,26 @@ test('the result states on the page are exactly the stored states of shared/resu
   assert.deepEqual(tableCodes('Results').sort(), stored.sort());
 });
 
+/** Field names of each object type in a TypeScript union or type literal, by its `state` when it has one. */
+const typeFields = (path: string, pattern: RegExp) => {
+  const source = readFileSync(new URL(path, import.meta.url), 'utf8');
+  return [...source.matchAll(pattern)].map((match) => [match[1]!, [...match[2]!.matchAll(/(\w+)\??:/g)].map((m) => m[1]!).sort()] as const);
+};
+
+test('the result record shapes on the page match shared/result-record.ts', () => {
+  const section = protocol.split(/^## /m).find((part) => part.startsWith('Results'))!;
+  const onPage = [...section.matchAll(/^\| `(\w+)` \| `(\{.*?\})`/gm)].map(([, state, record]) => [state!,
+    [...record!.replace(/\{ "name", "message", "stack"\? \}/, 'E').matchAll(/"([a-z]\w*)"/g)].map((m) => m[1]!).sort()] as const);
+  const inCode = typeFields('../shared/result-record.ts', /\{ state: '(\w+)';([^}]*)\}/g);
+  assert.deepEqual(new Map(onPage), new Map(inCode.map(([state, fields]) => [state, ['state', ...fields].sort()])));
+});
+
+test('the dead-letter entry on the page has the fields of shared/dead-letter.ts', () => {
+  const example = JSON.parse(codeBlock('json').find((block) => block.includes('"deadAt"'))!) as object;
+  const [[, fields]] = typeFields('../shared/dead-letter.ts', /type (DeadLetterEntry) = \{([\s\S]*?)\n\};/g) as [[string, string[]]];
+  assert.deepEqual(Object.keys(example).sort(), fields);
+});
+
 /** Runs the page's Python producer with Debian's python3-redis; killed after 20 s. */
 function runPython(args: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
   const [program] = codeBlock('python');
