@@ -39,7 +39,10 @@ export class ResultWaiter {
       redis.on('ready', () => this.#wakeAll());
       return redis;
     });
-    return this.#subscriber;
+    // A failed first connection is not cached: the next get() tries again.
+    const connecting = this.#subscriber;
+    connecting.catch(() => this.#subscriber === connecting && (this.#subscriber = undefined));
+    return connecting;
   }
 
   #wakeAll(): void {
@@ -50,8 +53,10 @@ export class ResultWaiter {
   listen(queue: string): Promise<unknown> {
     let subscribed = this.#subscribed.get(queue);
     if (!subscribed) {
-      subscribed = this.#connect().then((redis) => redis.subscribe(this.#app.keys.resultChannel(queue)));
-      this.#subscribed.set(queue, subscribed);
+      const subscribing = this.#connect().then((redis) => redis.subscribe(this.#app.keys.resultChannel(queue)));
+      this.#subscribed.set(queue, subscribing);
+      subscribing.catch(() => this.#subscribed.get(queue) === subscribing && this.#subscribed.delete(queue));
+      subscribed = subscribing;
     }
     return subscribed;
   }
