@@ -35,18 +35,20 @@ export class Reaper {
   }
 
   start(): void {
-    const schedule = () => {
+    const schedule = (first = false) => {
       if (this.#stopped) return;
       // Jitter (±25 %) keeps K consumers from reaching for the lock in the same instant.
-      const delay = this.#options.intervalMs * (0.75 + Math.random() * 0.5);
+      // The first round runs at once: a consumer often starts as the replacement of one
+      // that died, and may not live a whole interval if consumers keep dying.
+      const delay = first ? 0 : this.#options.intervalMs * (0.75 + Math.random() * 0.5);
       this.#timer = setTimeout(() => {
         this.reapOnce()
           .catch((error: Error) => this.#options.log(`hardq: reaper round failed (${error.message}); next round tries again`))
-          .finally(schedule);
+          .finally(() => schedule());
       }, delay);
       this.#timer.unref();
     };
-    schedule();
+    schedule(true);
   }
 
   stop(): void {

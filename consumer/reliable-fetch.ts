@@ -115,14 +115,16 @@ export class ReliableFetch implements FetchStrategy {
         await slot.freed;
         continue;
       }
+      // Take the slot in memory before asking Redis: the waiters woken by one `freed` would
+      // otherwise all race for the list, and each loser would reconcile needlessly.
+      let free!: () => void;
+      const freed = new Promise<void>((resolve) => (free = resolve));
+      this.#quarantined.set(claimed.queue, { raw: claimed.raw, freed, free });
       const moved = await quarantine(this.#o.redis, lists.processing, lists.quarantine, claimed.raw);
+      if (moved === 1) return 'run';
+      this.#quarantined.delete(claimed.queue);
+      free();
       if (moved === -1) return 'gone';
-      if (moved === 1) {
-        let free!: () => void;
-        const freed = new Promise<void>((resolve) => (free = resolve));
-        this.#quarantined.set(claimed.queue, { raw: claimed.raw, freed, free });
-        return 'run';
-      }
       // 0: the list holds a message we no longer track (a reconnect); reconcile frees it.
       await this.#reconcileHeld();
     }

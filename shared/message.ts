@@ -28,8 +28,10 @@ export type TaskMessage = {
   /** Retries so far (0 on the first run). */
   retries?: number;
   /**
-   * How many times it has been handed to a consumer. Written only by the reaper, as the
-   * first field, when it takes the message back from a dead consumer; absent means 1.
+   * How many times it was handed to a consumer that may have run it. Written only by the
+   * reaper, as the first field, when it takes the message back from a dead consumer;
+   * absent means 1. A redelivered message that was still waiting for the quarantine slot
+   * had not started, so that delivery is not counted (requeue-dead-consumer.lua).
    */
   deliveries?: number;
 };

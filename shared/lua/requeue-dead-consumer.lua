@@ -11,17 +11,21 @@
 --
 -- Returns: { requeued, dead-lettered raw messages... }, or { -1 } if the consumer is alive.
 -- Guarantees: nothing is taken from a consumer whose heartbeat exists; each message goes
---   back to the consuming (right) end, oldest claim rightmost, so it runs next; every
---   message taken gets its delivery count raised by one, written as the first field.
---   Only the quarantined message, the one that ran alone, is dead-lettered for exceeding
---   maxDeliveries: the others may have died of a neighbour (docs/RELIABILITY.md).
+--   back to the consuming (right) end, oldest claim rightmost, so it runs next. The
+--   delivery count, written as the first field, counts only deliveries in which the
+--   message may have run: +1 for the quarantined message and for a first delivery; none
+--   for a redelivered message still in the processing list, which was waiting for the
+--   quarantine slot and had not started. Only the quarantined message, the one that ran
+--   alone, is dead-lettered for exceeding maxDeliveries: the others may have died of a
+--   neighbour (docs/RELIABILITY.md).
 -- Why Lua: the heartbeat check and the moves must be one step, or a consumer that comes
 --   back between them would lose the messages it still works on.
 
 if redis.call('EXISTS', KEYS[1]) == 1 then return { -1 } end
 local max = tonumber(ARGV[2])
-local function bump(raw)
+local function bump(raw, ran)
   local n, rest = string.match(raw, '^{"deliveries":(%d+),(.*)$')
+  if n and not ran and tonumber(n) >= 2 then return tonumber(n), raw end
   if n then n = tonumber(n) + 1 return n, '{"deliveries":' .. n .. ',' .. rest end
   local body = string.match(raw, '^%s*{(.*)$')
   if body then return 2, '{"deliveries":2,' .. body end
@@ -30,7 +34,7 @@ end
 
 local out = { 0 }
 for _, raw in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do
-  local n, rewritten = bump(raw)
+  local n, rewritten = bump(raw, true)
   if n > max then
     redis.call('LPUSH', KEYS[5], cjson.encode({ reason = 'redelivered', raw = raw, queue = ARGV[4],
       deadAt = tonumber(ARGV[3]), deliveries = n - 1,
@@ -45,7 +49,7 @@ end
 -- The processing list holds the newest claim on the left: pushing left to right on the
 -- right end leaves the oldest claim at the consuming end.
 for _, raw in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
-  local _, rewritten = bump(raw)
+  local _, rewritten = bump(raw, false)
   redis.call('RPUSH', KEYS[4], rewritten)
   out[1] = out[1] + 1
 end
