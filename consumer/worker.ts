@@ -44,6 +44,8 @@ export class Worker extends EventEmitter {
   #completer: Completer | undefined;
   /** Messages claimed and not yet handed to the completer, for requeue on shutdown. */
   #held = new Set<Claimed>();
+  /** Finished messages whose ack the completer has not written yet: still ours in Redis. */
+  #acking = new Set<Claimed>();
   #inFlight = 0;
   #slotFreed: (() => void) | undefined;
   #stopping = false;
@@ -105,12 +107,14 @@ export class Worker extends EventEmitter {
       ? new SimpleFetch(common)
       : new ReliableFetch({
           ...common, consumerId: this.consumerId, heartbeatTtlMs: o.heartbeatTtlMs, reaperIntervalMs: o.reaperIntervalMs,
-          maxDeliveries: o.maxDeliveries, held: () => this.#held, log: config.log,
+          maxDeliveries: o.maxDeliveries, held: () => [...this.#held, ...this.#acking], log: config.log,
         });
     const fetch = this.#fetch;
     this.#completer = new Completer({
       write: (queue, batch) => fetch.complete(queue, batch),
-      onWritten: () => {},
+      onWritten: (batch) => {
+        for (const completion of batch) this.#acking.delete(completion.claimed);
+      },
       log: config.log,
     });
     this.#pool = await this.#createPool();
@@ -174,6 +178,8 @@ export class Worker extends EventEmitter {
     if (!this.#held.delete(claimed)) return this.#release();
     if (outcome !== null) {
       const [completion, event] = outcome;
+      // Until its ack is written, reconcile must not mistake it for an orphan and requeue it.
+      this.#acking.add(claimed);
       this.#completer!.add(completion);
       this.#counts[event.state]++;
       this.emit('task', event);
