@@ -62,7 +62,7 @@ const start = () => {
   const consumer = spawnConsumer({
     redis: server.url, timeLimitMs: deadlineMs + 60_000,
     args: ['--mode', mode, '--concurrency', String(concurrency), '--queues', queue, '--quiet'],
-    onOutput: (chunk) => consumerLog.write(chunk.replace(/^(?=.)/gm, `[${consumer.pid}] `)),
+    onOutput: (chunk) => consumerLog.write(chunk.replace(/^(?=.)/gm, `${((Date.now() - startedAt) / 1000).toFixed(2)} [${consumer.pid}] `)),
   });
   pool.add(consumer);
   void consumer.exited.then((exit) => {
@@ -89,16 +89,18 @@ const deadline = startedAt + deadlineMs;
 
 /**
  * Kills a random consumer that is consuming: reliable consumers register before their
- * first claim, so a registered one may hold work. A replacement takes ~1 s to start on a
- * small machine; killing those mostly measures node's startup. Simple mode registers
- * nothing, so any consumer older than 2 s qualifies there. Returns false if none is ready.
+ * first claim, so a registered one may hold work; in simple mode, one whose blocking
+ * connection is open (CLIENT LIST names it). It never kills the last one consuming: a
+ * replacement takes 1–4 s to start on a loaded 2-core machine, and with no live consumer
+ * there is no reaper, so the run would measure node's startup instead of hardq's recovery.
+ * Returns false when it did not kill.
  */
 async function killOne(): Promise<boolean> {
-  const members = mode === 'reliable' ? await redis.smembers(keys.consumers(queue)) : [];
-  const ready = [...pool].filter((consumer) => mode === 'reliable'
-    ? members.some((id) => id.includes(`-${consumer.pid}-`)) : Date.now() - consumer.startedAt > 2000);
-  const victim = ready[Math.floor(Math.random() * ready.length)];
-  if (victim === undefined) return false;
+  const members = mode === 'reliable' ? await redis.smembers(keys.consumers(queue))
+    : [...(await redis.client('LIST') as string).matchAll(/ name=(\S+-blocking) /g)].map((match) => match[1]!);
+  const ready = [...pool].filter((consumer) => members.some((id) => id.includes(`-${consumer.pid}-`)));
+  if (ready.length < Math.min(2, consumerCount)) return false;
+  const victim = ready[Math.floor(Math.random() * ready.length)]!;
   pool.delete(victim);
   await victim.kill9();
   const killedAt = Date.now();
