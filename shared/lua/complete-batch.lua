@@ -33,7 +33,9 @@ for i = 5, #ARGV, 6 do
     wrote_dead = true
   end
   if ARGV[i + 4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[i + 4], ARGV[i + 5]) end
-  local removed = redis.call('LREM', KEYS[1], 1, raw)
+  -- Count -1 scans from the tail, where the oldest claims sit, so a message finished in
+  -- claim order is found at once instead of after every newer one (LREM was 9 µs/call).
+  local removed = redis.call('LREM', KEYS[1], -1, raw)
   -- A redelivered message runs from the quarantine list instead (quarantine.lua).
   if removed == 0 then removed = redis.call('LREM', KEYS[2], 1, raw) end
   held = held + removed
