@@ -245,6 +245,7 @@ export class Worker extends EventEmitter {
       this.#slotFreed?.();
       if (this.#fetch) await this.#fetch.interrupt();
     }
-    await this.#running;
+    // A run() that failed (Redis unreachable) reported it to run()'s caller; closing is quiet.
+    await this.#running?.catch(() => {});
   }
 }
