@@ -41,6 +41,9 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const say = (line: string) => console.log(`[chaos ${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)}s] ${line}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// A signal ends the run through process.exit, so the exit handlers kill the consumers and
+// the redis-server by pid (Node's default action would skip them and leave orphans).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 const server = await startChaosRedis();
 const consumerLog = createWriteStream(join(server.dir, 'consumers.log'));
 say(`${mode} mode: redis-server (appendonly) at ${server.url}, data in ${server.dir}`);

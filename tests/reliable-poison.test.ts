@@ -1,0 +1,98 @@
+/**
+ * Poison pills, with real processes: a handler that kills its own consumer (as an OOM kill
+ * would) is dead-lettered with reason `redelivered` after maxDeliveries, instead of
+ * killing consumers forever (Bee-Queue #106); the messages claimed in the same batch as
+ * the poison pill run once each, and none of them is dead-lettered. A delivery counts only
+ * when the message may have run, so innocents do not pile up deliveries from deaths that
+ * happened while they waited for the quarantine slot.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createApp, TaskFailedError } from 'hardq';
+import { startRedis, type RedisServer } from './helpers/redis-server.ts';
+import { waitFor } from './helpers/wait-for.ts';
+import { spawnConsumer, killAllConsumers } from '../scripts/chaos-processes.ts';
+import { chaosKeys } from '../scripts/chaos-app.ts';
+import { defineScripts, requeueDeadConsumer } from '../shared/scripts.ts';
+
+let server: RedisServer;
+before(async () => (server = await startRedis()));
+after(async () => {
+  await killAllConsumers();
+  await server.stop();
+});
+
+test('a poison pill is dead-lettered after maxDeliveries; the messages claimed with it are not', async () => {
+  const queue = randomUUID();
+  const maxDeliveries = 3;
+  const app = createApp({ redis: server.url, defaultQueue: queue });
+  const redis = await app.connection();
+  const keys = chaosKeys(queue);
+  // Both sends land before any consumer starts, so the first claim takes all six in one batch.
+  const [poison] = await app.sendMany('poison', [[]]);
+  const innocents = await app.sendMany('record', Array.from({ length: 5 }, () => [300]));
+  const options = ['--worker', JSON.stringify({ queues: [queue], concurrency: 10, maxDeliveries, heartbeatTtlMs: 500, reaperIntervalMs: 150 })];
+  // Two consumers, each replaced as soon as it dies, as a process supervisor would.
+  let supervising = true;
+  let deaths = 0;
+  const supervise = () => {
+    const consumer = spawnConsumer({ entry: 'worker', redis: server.url, args: options, timeLimitMs: 60_000 });
+    void consumer.exited.then((exit) => {
+      if (exit.signal === 'SIGKILL') deaths++;
+      if (supervising) supervise();
+    });
+  };
+  supervise();
+  supervise();
+  try {
+    await waitFor(async () => (await redis.llen(app.keys.dead(queue))) > 0 && (await redis.scard(keys.done)) === innocents.length,
+      { timeoutMs: 45_000, what: 'the poison pill in the dead-letter list and every innocent done' });
+
+    const dead = (await redis.lrange(app.keys.dead(queue), 0, -1)).map((entry) => JSON.parse(entry) as { reason: string; raw: string; deliveries: number });
+    assert.equal(dead.length, 1, 'only the poison pill is dead-lettered');
+    assert.equal(dead[0]!.reason, 'redelivered');
+    assert.equal(dead[0]!.deliveries, maxDeliveries);
+    assert.equal((JSON.parse(dead[0]!.raw) as { id: string }).id, poison!.id);
+    assert.equal(await redis.hget(keys.starts, poison!.id), String(maxDeliveries), 'it ran maxDeliveries times');
+    assert.ok(deaths >= maxDeliveries, `it killed ${deaths} consumers`);
+    await assert.rejects(poison!.get({ timeoutMs: 5000 }), (error: TaskFailedError) => error.remote.name === 'Redelivered');
+
+    const runs = await redis.smembers(keys.runs);
+    for (const innocent of innocents) {
+      assert.equal(await innocent.state(), 'SUCCESS');
+      assert.equal(runs.filter((run) => run.startsWith(innocent.id)).length, 1, `${innocent.id} ran to the end once`);
+    }
+    assert.equal(await redis.llen(app.keys.ready(queue)), 0);
+  } finally {
+    supervising = false;
+    await app.close();
+  }
+});
+
+test('the reaper counts a delivery only when the message may have run', async () => {
+  const queue = randomUUID();
+  const app = createApp({ redis: server.url, defaultQueue: queue });
+  const redis = await app.connection();
+  defineScripts(redis);
+  const k = app.keys;
+  const lists = {
+    heartbeat: k.heartbeat(queue, 'gone'), processing: k.processing(queue, 'gone'), quarantine: k.quarantine(queue, 'gone'),
+    ready: k.ready(queue), dead: k.dead(queue), consumers: k.consumers(queue),
+  };
+  const message = (id: string, deliveries?: number) =>
+    `{${deliveries === undefined ? '' : `"deliveries":${deliveries},`}"v":1,"id":"${id}","task":"record","args":[0]}`;
+  try {
+    // A dead consumer ("gone", no heartbeat) held: a first delivery and a redelivered message
+    // waiting for the slot (processing), and a redelivered message running alone (quarantine).
+    await redis.lpush(lists.processing, message('first'), message('waiting', 3));
+    await redis.lpush(lists.quarantine, message('alone', 2));
+    await redis.sadd(lists.consumers, 'gone');
+    const outcome = await requeueDeadConsumer(redis, lists, { consumerId: 'gone', maxDeliveries: 5, nowMs: Date.now(), queue, deadLimit: 10 });
+    assert.deepEqual(outcome, { requeued: 3, deadLettered: [] });
+    // In the order they will run (from the consuming end): the oldest claim first.
+    assert.deepEqual((await redis.lrange(lists.ready, 0, -1)).reverse(), [message('first', 2), message('waiting', 3), message('alone', 3)]);
+  } finally {
+    await app.close();
+  }
+});
