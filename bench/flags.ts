@@ -33,9 +33,9 @@ const profiles: Record<Profile['name'], Omit<Profile, 'workloads'> & { workloads
   },
   quick: {
     name: 'quick', n: 5000, runs: 1, bigN: 0, singleN: 1000,
-    latency: { ratePerS: 200, durationMs: 2000, idleMs: 500 },
+    latency: { ratePerS: 200, durationMs: 1500, idleMs: 300 },
     scaling: { processes: [1, 2, 4], n: 10_000 },
-    workloads: ['w1w2', 'single', 'w3', 'w5'], skip: [],
+    workloads: ['w1w2', 'single', 'w3', 'w5'], skip: ['hardq-simple-best', 'celery-prefork'],
   },
   smoke: {
     name: 'smoke', n: 500, runs: 1, bigN: 0, singleN: 100,
@@ -50,7 +50,7 @@ export type Flags = { profile: Profile; only: string[] | undefined; out: string 
 
 export const usage = `usage: npm run bench -- [--quick | --smoke] [--only hardq,bullmq,...] [--workloads ${workloadNames.join(',')}] [--runs N] [--n N] [--out DIR]
   (no flag)    the full run behind docs/BENCHMARKS.md, about 10-20 minutes
-  --quick      about a minute: N=5,000, one run, short W3, W5 up to 4 processes
+  --quick      about a minute: N=5,000, one run, short W3, W5 up to 4 processes, one Celery pool
   --smoke      CI: N=500, one run; frameworks that are not installed are skipped
   --only       systems by id or family (hardq, hardq-simple, bullmq, bee, celery, raw, ...)
   --workloads  which to run: w1w2 (W1 bulk, W2, W4), single (W1 single), w3, w5, big (N=100k)

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
 import type { Profile } from './flags.ts';
@@ -21,6 +21,8 @@ export type Meta = {
   command: string;
   profile: Omit<Profile, 'workloads'> & { workloads: string[] };
   machine: { cpu: string; vcpus: number; memGiB: number; os: string };
+  /** 1-minute load average at the start and the end: other work on a shared VM shows here. */
+  loadAverage: { start: number; end?: number };
   versions: Record<string, string>;
   systems: { id: string; label: string }[];
 };
@@ -64,6 +66,7 @@ export async function describeRun(redis: Redis, profile: Profile, argv: string[]
     command: ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
     profile: { ...profile, workloads: [...profile.workloads] },
     machine: { cpu: cpus()[0]?.model ?? 'unknown', vcpus: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), os },
+    loadAverage: { start: loadavg()[0]! },
     versions: {
       hardq: hardq.version, node: process.version, redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
       ioredis: packageVersion('ioredis'), bullmq: packageVersion('bullmq'), 'bee-queue': packageVersion('bee-queue'),

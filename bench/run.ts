@@ -6,7 +6,7 @@
  * Exit code 1 when any step failed, so CI's --smoke catches a harness that has rotted.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { startBenchRedis } from './redis-server.ts';
@@ -71,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
   }
   results.meta.finishedAt = new Date().toISOString();
   results.meta.durationS = Math.round(progress.elapsedS);
+  results.meta.loadAverage.end = loadavg()[0]!;
   await stopEverything();
 
   const outDir = resolve(flags.out);

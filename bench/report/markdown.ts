@@ -24,7 +24,8 @@ export function renderMarkdown(results: Results, summary: Summary): string {
   const v = meta.versions;
   const out: string[] = [];
   out.push(`# hardq benchmark: ${meta.profile.name} run`);
-  out.push(`${meta.startedAt} · \`${meta.command}\` · ${meta.durationS ?? '?'} s · ${meta.machine.vcpus} vCPU (${meta.machine.cpu}), ${meta.machine.memGiB} GiB, ${meta.machine.os}`);
+  const load = meta.loadAverage;
+  out.push(`${meta.startedAt} · \`${meta.command}\` · ${meta.durationS ?? '?'} s · ${meta.machine.vcpus} vCPU (${meta.machine.cpu}), ${meta.machine.memGiB} GiB, ${meta.machine.os} · load average ${load.start.toFixed(1)} at the start, ${load.end?.toFixed(1) ?? '?'} at the end`);
   out.push(`Node ${v.node}, Redis ${v.redis}, ioredis ${v.ioredis}, BullMQ ${v.bullmq}, Bee-Queue ${v['bee-queue']}, Celery ${v.celery} (kombu ${v.kombu}, redis-py ${v['redis-py']}, Python ${v.python}). N = ${meta.profile.n.toLocaleString('en-US')} per W1+W2 run, ${meta.profile.runs} run(s) per cell: median (min–max).`);
   for (const notice of results.notices) out.push(`> ${notice}`);
 

@@ -44,6 +44,6 @@ export function short(value: number): string {
 export const familyColour: Record<string, string> = {
   hardq: '#d9480f', bullmq: '#1c7ed6', bee: '#f59f00', celery: '#37b24d', raw: '#868e96',
 };
-export const lineColours = ['#d9480f', '#e8590c', '#1c7ed6', '#f59f00', '#37b24d', '#2f9e44', '#868e96', '#495057', '#ae3ec9', '#0c8599'];
+export const lineColours = ['#d9480f', '#ae3ec9', '#1c7ed6', '#f59f00', '#37b24d', '#087f5b', '#868e96', '#212529', '#e64980', '#0c8599'];
 
 export const familyOf = (id: string) => id.split('-')[0]!;
