@@ -32,7 +32,11 @@ export type WorkerOptions = {
   pool?: 'async' | 'threads' | 'process';
   /** The app module (path or file URL) the threads and process pools load; its default export is the app. */
   appModule?: string | URL;
-  /** Threads or child processes in the pool. @default concurrency */
+  /**
+   * Threads or child processes in the pool (each loads the app module and runs one task at
+   * a time; tasks beyond it wait in the pool). Celery's prefork also defaults to the CPU count.
+   * @default min(concurrency, os.availableParallelism())
+   */
   poolSize?: number;
 };
 

@@ -7,7 +7,7 @@
  *    what finished, and puts what did not back at the consuming end of its ready list.
  */
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AppContext } from '../shared/app-config.ts';
@@ -234,7 +234,7 @@ export class Worker extends EventEmitter {
     if (pool === 'async') return new AsyncPool(this.#app.config.log);
     if (appModule === undefined) throw new InvalidOptionError(`the ${pool} pool loads the app module in each ${pool === 'threads' ? 'thread' : 'child'}: pass appModule (its path or URL)`);
     const { createIsolatedPool } = await import('./isolated-pool.ts');
-    return createIsolatedPool(pool, { appModule, size: poolSize ?? this.#options.concurrency, log: this.#app.config.log });
+    return createIsolatedPool(pool, { appModule, size: poolSize ?? Math.min(this.#options.concurrency, availableParallelism()), log: this.#app.config.log });
   }
 
   /** Stops fetching, finishes or requeues in-flight work, and disconnects. */

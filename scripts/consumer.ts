@@ -1,10 +1,11 @@
 /**
  * The workshop consumer: runs a worker for the app's tasks and prints one line per task.
  *   npm run consumer -- [--app <module>] [--redis URL] [--queues a,b] [--queue-order strict|round-robin] [--concurrency N]
- *                       [--mode reliable|simple] [--shutdown-timeout-ms N]
+ *                       [--mode reliable|simple] [--shutdown-timeout-ms N] [--pool async|threads|process]
  * SIGINT/SIGTERM: stop fetching, finish in-flight work, exit 0. A second signal exits at once.
  */
 import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { clock, exitWith, loadApp, parseIntFlag, UsageError } from './cli.ts';
 
 const usage = `usage: npm run consumer -- [options]
@@ -15,6 +16,8 @@ const usage = `usage: npm run consumer -- [options]
   --concurrency <n>          handlers in flight (default 50)
   --mode <reliable|simple>   reliable loses nothing on a crash; simple loses in-flight work (default reliable)
   --shutdown-timeout-ms <n>  how long a stop waits for in-flight handlers (default 10000)
+  --pool <kind>              async, threads or process: where handlers run; threads and process
+                             stop a task at its hard time limit (default async)
   --quiet                    no line per task, only the summary
   -h, --help                 this text`;
 
@@ -28,6 +31,7 @@ async function main(): Promise<void> {
       concurrency: { type: 'string' },
       mode: { type: 'string' },
       'shutdown-timeout-ms': { type: 'string' },
+      pool: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -38,6 +42,8 @@ async function main(): Promise<void> {
   }
   const mode = values.mode ?? 'reliable';
   if (mode !== 'reliable' && mode !== 'simple') throw new UsageError(`--mode must be reliable or simple, got ${mode}`);
+  const pool = values.pool ?? 'async';
+  if (pool !== 'async' && pool !== 'threads' && pool !== 'process') throw new UsageError(`--pool must be async, threads or process, got ${pool}`);
   const app = await loadApp(values.app, values.redis);
   const worker = app.worker({
     queues: values.queues?.split(',').filter(Boolean),
@@ -45,6 +51,9 @@ async function main(): Promise<void> {
     concurrency: parseIntFlag(values.concurrency, 'concurrency', 50),
     shutdownTimeoutMs: parseIntFlag(values['shutdown-timeout-ms'], 'shutdown-timeout-ms', 10_000),
     mode,
+    pool,
+    // The threads and process pools import the app module again in each thread or child.
+    appModule: values.app === undefined ? new URL('./demo-app.ts', import.meta.url) : resolve(values.app),
   });
   if (!values.quiet) {
     worker.on('task', (event) => {
@@ -64,7 +73,7 @@ async function main(): Promise<void> {
   await app.connection();
   const startedAt = Date.now();
   const running = worker.run();
-  console.error(`consumer ${worker.consumerId}: ${mode} mode on ${worker.queues.join(', ')}; ctrl-c to stop`);
+  console.error(`consumer ${worker.consumerId}: ${mode} mode, ${pool} pool, on ${worker.queues.join(', ')}; ctrl-c to stop`);
   await running;
   const { SUCCESS, FAILURE, RETRY, REVOKED, DEAD } = worker.counts;
   console.error(`consumer stopped after ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${SUCCESS} succeeded, ${FAILURE} failed, ${RETRY} retries scheduled, ${REVOKED} revoked or expired, ${DEAD} dead-lettered`);

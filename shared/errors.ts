@@ -121,3 +121,10 @@ export class TimeLimitExceeded extends HardqError {
     super('TIME_LIMIT', `the hard time limit of ${limitMs} ms passed; ${how}`);
   }
 }
+
+/** The thread or child process running the task went away before it finished (Celery's name): a crash, process.exit, an OOM kill. */
+export class WorkerLostError extends HardqError {
+  constructor(message: string) {
+    super('WORKER_LOST', message);
+  }
+}
