@@ -214,10 +214,12 @@ export class Worker extends EventEmitter {
     // Handlers past the deadline are abandoned (their AbortSignal fires); their messages
     // go back to the queue. If we crash here: reliable mode still holds them in the
     // processing list and the reaper requeues them; simple mode loses them.
-    this.#abort.abort(new Error('the worker is shutting down'));
-    await this.#completer!.drained();
+    // Take them out of #held before the abort fires: a handler that rejects on the abort
+    // then finds its message gone from #held and writes nothing (no false FAILURE).
     const unfinished = [...this.#held];
     this.#held.clear();
+    this.#abort.abort(new Error('the worker is shutting down'));
+    await this.#completer!.drained();
     if (unfinished.length > 0) {
       await fetch.requeue(unfinished);
       this.#app.config.log(`hardq: shutdown timeout: ${unfinished.length} unfinished message(s) put back at the head of their queue`);
