@@ -32,6 +32,9 @@ export class Completer {
   }
 
   add(completion: Completion): void {
+    // If we crash here (or until the write below succeeds): the handler has run and its
+    // effects are done, but the ack is not written, so the message runs again. This is the
+    // at-least-once duplicate; group commit keeps the window to about one round trip.
     this.#pending.push(completion);
     if (!this.#scheduled && this.#flushing === undefined) {
       this.#scheduled = true;

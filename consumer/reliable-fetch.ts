@@ -103,6 +103,8 @@ export class ReliableFetch implements FetchStrategy {
     const lists = this.#list(first);
     const timeoutMs = queues.length > 1 ? Math.min(multiQueueBlockMs, this.#o.blockTimeoutMs) : this.#o.blockTimeoutMs;
     const raw = await blocking.redis.blmove(lists.ready, lists.processing, 'RIGHT', 'LEFT', timeoutMs / 1000);
+    // If we crash here: the message sits in our processing list; the reaper requeues it (and
+    // if only the reply was lost to a reconnect, the next fetch's reconcile requeues it).
     return raw === null ? [] : [{ raw, queue: first }];
   }
 
@@ -121,6 +123,8 @@ export class ReliableFetch implements FetchStrategy {
       const freed = new Promise<void>((resolve) => (free = resolve));
       this.#quarantined.set(claimed.queue, { raw: claimed.raw, freed, free });
       const moved = await quarantine(this.#o.redis, lists.processing, lists.quarantine, claimed.raw);
+      // If we crash here: it is in the quarantine list, so the reaper counts this delivery
+      // against it, and dead-letters it once that makes more than maxDeliveries.
       if (moved === 1) return 'run';
       this.#quarantined.delete(claimed.queue);
       free();

@@ -45,6 +45,8 @@ export function buildMessage(app: AppContext, taskName: string, args: unknown[],
 export async function send(app: AppContext, taskName: string, args: unknown[], options: SendOptions = {}): Promise<Sent> {
   const sent = buildMessage(app, taskName, args, options);
   const redis = await app.connection();
+  // If we crash here: the message may or may not be on the list, and a caller that sends it
+  // again (or ioredis resending an LPUSH whose reply a reconnect swallowed) queues it twice.
   if (sent.dueAtMs === undefined) await redis.lpush(app.keys.ready(sent.queue), sent.raw);
   else await redis.zadd(app.keys.scheduled(sent.queue), sent.dueAtMs, sent.raw);
   return sent;

@@ -14,7 +14,7 @@ import { startRedis, type RedisServer } from './helpers/redis-server.ts';
 import { waitFor } from './helpers/wait-for.ts';
 import { spawnConsumer, killAllConsumers } from '../scripts/chaos-processes.ts';
 import { chaosKeys } from '../scripts/chaos-app.ts';
-import { defineScripts, requeueDeadConsumer } from '../shared/scripts.ts';
+import { defineScripts, quarantine, requeueDeadConsumer } from '../shared/scripts.ts';
 
 let server: RedisServer;
 before(async () => (server = await startRedis()));
@@ -92,6 +92,24 @@ test('the reaper counts a delivery only when the message may have run', async ()
     assert.deepEqual(outcome, { requeued: 3, deadLettered: [] });
     // In the order they will run (from the consuming end): the oldest claim first.
     assert.deepEqual((await redis.lrange(lists.ready, 0, -1)).reverse(), [message('first', 2), message('waiting', 3), message('alone', 3)]);
+  } finally {
+    await app.close();
+  }
+});
+
+test('moving a message to the quarantine list twice (a call resent after a reconnect) is harmless', async () => {
+  const queue = randomUUID();
+  const app = createApp({ redis: server.url, defaultQueue: queue });
+  const redis = await app.connection();
+  defineScripts(redis);
+  const processing = app.keys.processing(queue, 'c');
+  const quarantined = app.keys.quarantine(queue, 'c');
+  try {
+    await redis.lpush(processing, 'a', 'b');
+    assert.equal(await quarantine(redis, processing, quarantined, 'a'), 1);
+    assert.equal(await quarantine(redis, processing, quarantined, 'a'), 1, 'already there: not "busy", or the caller would wait for itself');
+    assert.equal(await quarantine(redis, processing, quarantined, 'b'), 0, 'busy with another');
+    assert.deepEqual([await redis.lrange(processing, 0, -1), await redis.lrange(quarantined, 0, -1)], [['b'], ['a']]);
   } finally {
     await app.close();
   }

@@ -4,15 +4,18 @@
 -- KEYS[2] quarantine list  keys.quarantine(queue, consumerId)   list
 -- ARGV[1] the raw message, exactly as claimed
 --
--- Returns: 1 when moved; 0 when the quarantine list already holds a message (the caller
---   waits and tries again when that one is done); -1 when the message is no longer held.
+-- Returns: 1 when moved, or already there (ioredis resends a call whose reply a reconnect
+--   swallowed); 0 when the quarantine list holds another message (the caller waits and
+--   tries again when that one is done); -1 when the message is no longer held.
 -- Guarantees: a consumer's quarantine list never holds more than one message, so when the
 --   consumer dies, the reaper knows which redelivered message was running at the time
 --   (requeue-dead-consumer.lua) and does not blame its neighbours.
 -- Why Lua: the check of the quarantine list and the move must not interleave with the
 --   reaper or a second call.
 
-if redis.call('LLEN', KEYS[2]) > 0 then return 0 end
+local current = redis.call('LINDEX', KEYS[2], 0)
+if current == ARGV[1] then return 1 end
+if current then return 0 end
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return -1 end
 redis.call('LPUSH', KEYS[2], ARGV[1])
 return 1
