@@ -4,8 +4,9 @@
  * heartbeat has expired, runs requeue-dead-consumer.lua: its messages go back to the
  * consuming end of the ready list, each with its delivery count raised.
  *
- * Recovery time (owner dies → its messages runnable again) is at most
- * heartbeatTtlMs + reaperIntervalMs: 3 s + 1 s by default.
+ * Recovery time (owner dies → its messages runnable again) is at most heartbeatTtlMs +
+ * 1.25 × reaperIntervalMs while the consumer holding the reaper lock lives (4.25 s by
+ * default), one interval more if it dies too; docs/RELIABILITY.md has the measured figures.
  */
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.ts';
@@ -13,6 +14,17 @@ import { requeueDeadConsumer } from '../shared/scripts.ts';
 import { deadLetterLimit } from '../shared/dead-letter.ts';
 import { decodeMessage } from '../shared/message.ts';
 import { encodeResult } from '../shared/result-record.ts';
+
+/**
+ * The delivery from which a message runs alone, from the quarantine list (reliable-fetch.ts):
+ * the third. Not the second: one crash, of a deploy or of a neighbour, should not make the
+ * twenty messages its consumer held run one at a time. A poison pill kills one more batch,
+ * then runs alone until it is dead-lettered, after maxDeliveries deaths. With maxDeliveries
+ * below 3 it is the second, so that a poison pill still dies only twice.
+ */
+export function runsAloneFrom(maxDeliveries: number): number {
+  return maxDeliveries < 3 ? 2 : 3;
+}
 
 export type ReaperOptions = {
   redis: Redis;
@@ -72,7 +84,7 @@ export class Reaper {
             quarantine: keys.quarantine(queue, other), ready: keys.ready(queue),
             dead: keys.dead(queue), consumers: keys.consumers(queue),
           },
-          { consumerId: other, maxDeliveries, nowMs: Date.now(), queue, deadLimit: deadLetterLimit },
+          { consumerId: other, maxDeliveries, nowMs: Date.now(), queue, deadLimit: deadLetterLimit, runsAloneFrom: runsAloneFrom(maxDeliveries) },
         );
         if (outcome === null) continue;
         requeued += outcome.requeued;

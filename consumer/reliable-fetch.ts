@@ -3,8 +3,9 @@
  * 1. Claim: claim-batch.lua moves up to `free slots` messages from the ready list into this
  *    consumer's processing list in one round trip; when every queue is empty, BLMOVE blocks
  *    for one.
- * 2. Run: a redelivered message (deliveries ≥ 2) first moves to the quarantine list and runs
- *    as this consumer's only redelivered message, so a crash blames the right one.
+ * 2. Run: a message whose consumers died twice while it may have been running (deliveries
+ *    ≥ runsAloneFrom(), 3 by default) first moves to the quarantine list and runs as this
+ *    consumer's only such message, so that the next crash blames the right one.
  * 3. Ack: complete-batch.lua writes the results and removes the messages in one step.
  * 4. Recovery: the heartbeat and the reaper (heartbeat.ts, reaper.ts) give a dead
  *    consumer's lists back to the queue.
@@ -21,7 +22,7 @@ import { deadLetterLimit } from '../shared/dead-letter.ts';
 import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
 import type { BlockingConnection } from './blocking-connection.ts';
 import { Heartbeat } from './heartbeat.ts';
-import { Reaper } from './reaper.ts';
+import { Reaper, runsAloneFrom } from './reaper.ts';
 
 export type ReliableFetchOptions = {
   redis: Redis;
@@ -109,7 +110,7 @@ export class ReliableFetch implements FetchStrategy {
   }
 
   async beforeRun(claimed: Claimed, message: TaskMessage): Promise<'run' | 'gone'> {
-    if ((message.deliveries ?? 1) < 2) return 'run';
+    if ((message.deliveries ?? 1) < runsAloneFrom(this.#o.maxDeliveries)) return 'run';
     const lists = this.#list(claimed.queue);
     for (;;) {
       const slot = this.#quarantined.get(claimed.queue);

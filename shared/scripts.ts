@@ -103,11 +103,11 @@ export function quarantine(redis: Redis, processing: string, quarantineKey: stri
 export async function requeueDeadConsumer(
   redis: Redis,
   keys: { heartbeat: string; processing: string; quarantine: string; ready: string; dead: string; consumers: string },
-  args: { consumerId: string; maxDeliveries: number; nowMs: number; queue: string; deadLimit: number },
+  args: { consumerId: string; maxDeliveries: number; nowMs: number; queue: string; deadLimit: number; runsAloneFrom: number },
 ): Promise<{ requeued: number; deadLettered: string[] } | null> {
   const reply = (await call(redis, 'requeue-dead-consumer', [
     keys.heartbeat, keys.processing, keys.quarantine, keys.ready, keys.dead, keys.consumers,
-    args.consumerId, args.maxDeliveries, args.nowMs, args.queue, args.deadLimit,
+    args.consumerId, args.maxDeliveries, args.nowMs, args.queue, args.deadLimit, args.runsAloneFrom,
   ])) as [number, ...string[]];
   if (reply[0] === -1) return null;
   const [requeued, ...deadLettered] = reply;

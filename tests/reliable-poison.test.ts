@@ -15,6 +15,7 @@ import { waitFor } from './helpers/wait-for.ts';
 import { spawnConsumer, killAllConsumers } from '../scripts/chaos-processes.ts';
 import { chaosKeys } from '../scripts/chaos-app.ts';
 import { defineScripts, quarantine, requeueDeadConsumer } from '../shared/scripts.ts';
+import { runsAloneFrom } from '../consumer/reaper.ts';
 
 let server: RedisServer;
 before(async () => (server = await startRedis()));
@@ -72,6 +73,7 @@ test('a poison pill is dead-lettered after maxDeliveries; the messages claimed w
 
 test('the reaper counts a delivery only when the message may have run', async () => {
   const queue = randomUUID();
+  const alone = runsAloneFrom(5);
   const app = createApp({ redis: server.url, defaultQueue: queue });
   const redis = await app.connection();
   defineScripts(redis);
@@ -83,15 +85,17 @@ test('the reaper counts a delivery only when the message may have run', async ()
   const message = (id: string, deliveries?: number) =>
     `{${deliveries === undefined ? '' : `"deliveries":${deliveries},`}"v":1,"id":"${id}","task":"record","args":[0]}`;
   try {
-    // A dead consumer ("gone", no heartbeat) held: a first delivery and a redelivered message
-    // waiting for the slot (processing), and a redelivered message running alone (quarantine).
-    await redis.lpush(lists.processing, message('first'), message('waiting', 3));
-    await redis.lpush(lists.quarantine, message('alone', 2));
+    // A dead consumer ("gone", no heartbeat) held, in its processing list: a first delivery
+    // and a second one, both run in a batch, and a third waiting for the quarantine slot;
+    // in its quarantine list, a message running alone.
+    await redis.lpush(lists.processing, message('first'), message('second', 2), message('waiting', alone));
+    await redis.lpush(lists.quarantine, message('alone', alone));
     await redis.sadd(lists.consumers, 'gone');
-    const outcome = await requeueDeadConsumer(redis, lists, { consumerId: 'gone', maxDeliveries: 5, nowMs: Date.now(), queue, deadLimit: 10 });
-    assert.deepEqual(outcome, { requeued: 3, deadLettered: [] });
+    const outcome = await requeueDeadConsumer(redis, lists, { consumerId: 'gone', maxDeliveries: 5, nowMs: Date.now(), queue, deadLimit: 10, runsAloneFrom: alone });
+    assert.deepEqual(outcome, { requeued: 4, deadLettered: [] });
     // In the order they will run (from the consuming end): the oldest claim first.
-    assert.deepEqual((await redis.lrange(lists.ready, 0, -1)).reverse(), [message('first', 2), message('waiting', 3), message('alone', 3)]);
+    assert.deepEqual((await redis.lrange(lists.ready, 0, -1)).reverse(),
+      [message('first', 2), message('second', 3), message('waiting', alone), message('alone', alone + 1)]);
   } finally {
     await app.close();
   }

@@ -8,14 +8,15 @@
 -- KEYS[6] consumer set     keys.consumers(queue)                set
 -- ARGV[1] the consumer id   ARGV[2] maxDeliveries   ARGV[3] now, epoch ms
 -- ARGV[4] the queue name, for dead-letter entries   ARGV[5] the dead-letter cap (10000)
+-- ARGV[6] the delivery from which a message runs alone (reaper.ts runsAloneFrom(), 3)
 --
 -- Returns: { requeued, dead-lettered raw messages... }, or { -1 } if the consumer is alive.
 -- Guarantees: nothing is taken from a consumer whose heartbeat exists; each message goes
 --   back to the consuming (right) end, oldest claim rightmost, so it runs next. The
 --   delivery count, written as the first field, counts only deliveries in which the
---   message may have run: +1 for the quarantined message and for a first delivery; none
---   for a redelivered message still in the processing list, which was waiting for the
---   quarantine slot and had not started. Only the quarantined message, the one that ran
+--   message may have run: +1 for the quarantined message and for one that ran in a batch;
+--   none for a message still in the processing list with deliveries >= ARGV[6], which
+--   was waiting for the quarantine slot and had not started. Only the quarantined message, the one that ran
 --   alone, is dead-lettered for exceeding maxDeliveries: the others may have died of a
 --   neighbour (docs/RELIABILITY.md).
 -- Why Lua: the heartbeat check and the moves must be one step, or a consumer that comes
@@ -25,7 +26,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return { -1 } end
 local max = tonumber(ARGV[2])
 local function bump(raw, ran)
   local n, rest = string.match(raw, '^{"deliveries":(%d+),(.*)$')
-  if n and not ran and tonumber(n) >= 2 then return tonumber(n), raw end
+  if n and not ran and tonumber(n) >= tonumber(ARGV[6]) then return tonumber(n), raw end
   if n then n = tonumber(n) + 1 return n, '{"deliveries":' .. n .. ',' .. rest end
   local body = string.match(raw, '^%s*{(.*)$')
   if body then return 2, '{"deliveries":2,' .. body end
