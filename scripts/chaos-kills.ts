@@ -17,6 +17,8 @@ type Pending = { consumerId: string; killedAt: number };
 
 export class KillLog {
   kills = 0;
+  /** Epoch ms of the last kill, for "last kill → all done" (the anchors' figure). */
+  lastKillAt: number | undefined;
   /** Messages the killed consumers held in their lists (reliable mode). */
   held = 0;
   /** The highest delivery number a message got from a kill (1 = never redelivered). */
@@ -36,6 +38,7 @@ export class KillLog {
   /** Call right after the kill -9 has landed; `consumerId` is undefined if it never registered. */
   async killed(consumerId: string | undefined, killedAt: number): Promise<void> {
     this.kills++;
+    this.lastKillAt = killedAt;
     if (consumerId === undefined) return;
     this.#pending.push({ consumerId, killedAt });
     const lists = await this.#redis.multi()

@@ -148,11 +148,13 @@ while (Date.now() < deadline) {
   if (drained) break;
 }
 
+const drainedAt = Date.now();
 stopping = true;
 await Promise.all([...pool].map((consumer) => consumer.terminate()));
 const result = await tally(redis, keys, queue, sentIds);
 const elapsedMs = Date.now() - startedAt;
 const recovery = kills.recovery();
+const lastKillToDoneMs = kills.lastKillAt === undefined || !drained || mode === 'simple' ? undefined : drainedAt - kills.lastKillAt;
 const mostDeliveries = Math.max(kills.mostDeliveries, result.mostDeadDeliveries);
 await app.close();
 consumerLog.end();
@@ -163,8 +165,8 @@ console.log(`
 chaos ${mode}: sent=${result.sent} completed=${result.completed} lost=${result.lost} duplicated=${result.duplicated}${drained ? '' : '  (DEADLINE PASSED before the lists drained)'}
   dead-lettered (counted in lost): ${result.deadLettered}    most runs of one id: ${result.mostRuns}    most deliveries of one message: ${mode === 'reliable' ? mostDeliveries : 1}
   kills=${kills.kills} (messages held by the killed consumers: ${mode === 'reliable' ? kills.held : 'unknown, in memory only'})    consumers that died by themselves: ${crashes}
-  restarts=${restarts}${restarts ? ` (redis down ${downMs} ms)` : ''}
+  restarts=${restarts}${restarts ? ` (redis down ${downMs} ms)` : ''}    last kill → all done: ${lastKillToDoneMs === undefined ? '-' : seconds(lastKillToDoneMs)}
   recovery (kill -9 → its messages back on the ready list): ${recovery ? `longest ${seconds(recovery.maxMs)}, median ${seconds(recovery.medianMs)} over ${kills.recoveriesMs.length} kills` : mode === 'simple' ? 'never: simple mode has nothing to recover' : 'no kill held a registered consumer'}
   elapsed ${seconds(elapsedMs)}${failed ? `; logs kept in ${server.dir}` : ''}${result.lostSample.length ? `\n  lost ids, first few: ${result.lostSample.join(' ')}` : ''}`);
-console.log(`chaos-json ${JSON.stringify({ mode, ...result, kills: kills.kills, held: kills.held, restarts, downMs, crashes, mostDeliveries, recovery, elapsedMs, drained })}`);
+console.log(`chaos-json ${JSON.stringify({ mode, ...result, kills: kills.kills, held: kills.held, restarts, downMs, crashes, mostDeliveries, recovery, lastKillToDoneMs, elapsedMs, drained })}`);
 process.exit(failed ? 1 : 0);
