@@ -3,10 +3,13 @@
  * 1. starts its own redis-server with `--appendonly yes` (scripts/chaos-redis.ts);
  * 2. sends N `record` jobs (scripts/chaos-app.ts: each records its id when it finishes);
  * 3. runs K consumer processes (the workshop CLI) and, every 0.5–1 s while work is left,
- *    kills a random one with kill -9 and starts a replacement;
+ *    kills a random consuming one with kill -9 (never the last) and starts a replacement;
  * 4. once half the jobs are done, SHUTDOWNs Redis and starts it again on the same port;
- * 5. waits until the ready and processing lists are empty, then prints the verdict.
+ * 5. waits until the ready, processing and quarantine lists are empty, then prints the verdict.
  * Exits 1 if anything was lost in reliable mode, or if the deadline passed.
+ *   npm run chaos -- [--mode reliable|simple] [--jobs N (20000)] [--consumers K (4)]
+ *     [--kills K (while work is left)] [--no-restart] [--concurrency N (20)]
+ *     [--job-ms MAX (100; each job waits 0..MAX ms)] [--deadline-s S (600)]
  */
 import { parseArgs } from 'node:util';
 import { createWriteStream } from 'node:fs';
