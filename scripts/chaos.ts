@@ -1,6 +1,6 @@
 /**
  * `npm run chaos`: the delivery guarantee, measured with real processes.
- * 1. starts its own redis-server with `--appendonly yes` (scripts/chaos-redis.ts);
+ * 1. starts its own redis-server with `--appendonly yes` (scripts/throwaway-redis.ts with persist);
  * 2. sends N `record` jobs (scripts/chaos-app.ts: each records its id when it finishes);
  * 3. runs K consumer processes (the workshop CLI) and, every 0.5–1 s while work is left,
  *    kills a random consuming one with kill -9 (never the last) and starts a replacement;
@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from 'hardq';
-import { startChaosRedis } from './chaos-redis.ts';
+import { startThrowawayRedis } from './throwaway-redis.ts';
 import { spawnConsumer, registeredId, type ConsumerProcess } from './chaos-processes.ts';
 import { KillLog } from './chaos-kills.ts';
 import { tally } from './chaos-tally.ts';
@@ -47,7 +47,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // A signal ends the run through process.exit, so the exit handlers kill the consumers and
 // the redis-server by pid (Node's default action would skip them and leave orphans).
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
-const server = await startChaosRedis();
+const server = await startThrowawayRedis({ persist: true });
 const consumerLog = createWriteStream(join(server.dir, 'consumers.log'));
 say(`${mode} mode: redis-server (appendonly) at ${server.url}, data in ${server.dir}`);
 const app = createApp({ redis: server.url, defaultQueue: queue, log: (line) => say(line) });

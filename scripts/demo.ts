@@ -14,7 +14,7 @@ let redis: ThrowawayRedis | undefined;
 if (!process.env.REDIS_URL) {
   redis = await startThrowawayRedis();
   process.env.REDIS_URL = redis.url;
-  console.log(`demo: started a throwaway redis-server at ${redis.url} (pid ${redis.child.pid})`);
+  console.log(`demo: started a throwaway redis-server at ${redis.url} (pid ${redis.pid})`);
 }
 const url = process.env.REDIS_URL!;
 const { default: app } = await import('./demo-app.ts');

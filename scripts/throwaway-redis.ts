@@ -1,18 +1,34 @@
 /**
- * A throwaway redis-server for the demo and the chaos run: a free port, no persistence
- * unless asked, a private directory, stopped by pid. Nothing else is touched.
+ * A throwaway redis-server, the one the demo, the chaos run, the benchmark and the tests
+ * all start: a free port, a private directory, stopped by pid; nothing else is touched.
+ * Without `persist` it keeps nothing (`--save "" --appendonly no`). With it, it writes an
+ * append-only file from the start, so `restart()` (a clean SHUTDOWN, then a start on the
+ * same port and directory) brings every key back.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 
-export type ThrowawayRedis = { url: string; port: number; dir: string; child: ChildProcess; stop: () => Promise<void> };
+export type ThrowawayRedis = {
+  url: string;
+  port: number;
+  dir: string;
+  /** The pid of the running server (it changes on restart). */
+  readonly pid: number;
+  /** SHUTDOWN, then a fresh start on the same port; resolves with the downtime in ms. */
+  restart(): Promise<number>;
+  /** Stops the server and, unless `keepDir`, removes its directory. */
+  stop(keepDir?: boolean): Promise<void>;
+};
 
+/** A port the OS says is free right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
+    server.unref();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
@@ -21,43 +37,75 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once something accepts TCP connections on the port. */
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
+async function waitForPing(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`));
-        else setTimeout(attempt, 25);
-      });
-    };
-    attempt();
-  });
+  for (;;) {
+    // No ready check: ioredis would sleep up to a second while the server loads its file.
+    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      // PING answers LOADING until the append-only file is read back.
+      if ((await client.ping()) === 'PONG') return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      client.disconnect();
+    }
+  }
 }
 
-export async function startThrowawayRedis(options: { port?: number; dir?: string; persist?: boolean } = {}): Promise<ThrowawayRedis> {
-  const port = options.port ?? (await freePort());
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'hardq-redis-'));
-  const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', options.persist ? 'yes' : 'no',
-    '--dir', dir, '--logfile', join(dir, 'redis.log'),
-  ], { stdio: 'ignore' });
-  const failed = new Promise<never>((_, reject) => child.once('error', (error) => reject(new Error(`cannot start redis-server (${error.message}); install it with: apt-get install -y redis-server`))));
-  await Promise.race([waitForPort(port, 10_000), failed]);
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
-    }
-    if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
+export async function startThrowawayRedis(options: { persist?: boolean } = {}): Promise<ThrowawayRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'hardq-redis-'));
+  let child!: ChildProcess;
+  const launch = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+      '--appendonly', options.persist ? 'yes' : 'no', '--logfile', join(dir, 'redis.log')], { stdio: 'ignore' });
+    const failed = new Promise<never>((_, reject) => child.once('error', (error) =>
+      reject(new Error(`cannot start redis-server (${error.message}); install it with: apt-get install -y redis-server`))));
+    await Promise.race([waitForPing(port, 15_000), failed]);
   };
-  return { url: `redis://127.0.0.1:${port}`, port, dir, child, stop };
+  const shutdown = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false });
+    client.on('error', () => {});
+    // SHUTDOWN never replies: the server closes the connection once the file is written.
+    await client.call('SHUTDOWN').catch(() => {});
+    client.disconnect();
+    const guard = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(guard);
+  };
+  // Whatever happens to the process that started it, the server does not outlive it.
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
+  try {
+    await launch();
+  } catch (error) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    dir,
+    get pid() {
+      return child.pid!;
+    },
+    async restart() {
+      const downAt = Date.now();
+      await shutdown();
+      await launch();
+      return Date.now() - downAt;
+    },
+    async stop(keepDir = false) {
+      await shutdown();
+      process.off('exit', onExit);
+      if (!keepDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
