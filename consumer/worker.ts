@@ -152,7 +152,8 @@ export class Worker extends EventEmitter {
         backoffMs = Math.min(backoffMs * 2, 5000);
         continue;
       }
-      // A message popped after close() began still runs: dropping it would lose it.
+      // A message popped after close() began is not dropped: execute() sees `stopping`
+      // and returns it unstarted, and #shutdown puts it back.
       for (const item of claimed) this.#start(item);
     }
   }
@@ -163,9 +164,11 @@ export class Worker extends EventEmitter {
     execute(claimed, this.#context!).then(
       (outcome) => this.#finish(claimed, outcome),
       (error: Error) => {
-        // execute() catches handler errors itself; this is a Redis error in beforeRun or
-        // markStarted. The message stays held and goes back to the queue on shutdown.
-        this.#app.config.log(`hardq: could not run a message on "${claimed.queue}" (${error.message}); it stays claimed`);
+        // execute() catches handler errors itself; this is a Redis error in beforeRun,
+        // the rate limiter or markStarted. Give the message back now rather than hold it
+        // until shutdown; if that fails too, it stays held and shutdown (or the reaper) does it.
+        this.#app.config.log(`hardq: could not run a message on "${claimed.queue}" (${error.message}); putting it back`);
+        this.#fetch!.requeue([claimed]).then(() => this.#held.delete(claimed), () => {});
         this.#release();
       },
     );
