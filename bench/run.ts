@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { startBenchRedis } from './redis-server.ts';
+import { startThrowawayRedis } from '../scripts/throwaway-redis.ts';
 import { childTracker, type BenchContext } from './context.ts';
 import { parseFlags, usage } from './flags.ts';
 import { buildPlan } from './plan.ts';
@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   });
   for (const notice of notices) console.error(`bench: ${notice}`);
 
-  const server = await startBenchRedis();
+  const server = await startThrowawayRedis();
   const tmpDir = mkdtempSync(join(tmpdir(), 'hardq-bench-'));
   const admin = new Redis(server.url);
   const resultsDb = new Redis(`${server.url}/1`);
