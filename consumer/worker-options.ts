@@ -14,7 +14,7 @@ export type WorkerOptions = {
   shutdownTimeoutMs?: number;
   /** Longest single blocking pop, in ms; close() interrupts it at once anyway. @default 2000 */
   blockTimeoutMs?: number;
-  /** Most messages claimed per round trip (never more than the free slots). @default 100 */
+  /** Most messages claimed per round trip (never more than the free slots), at most 1000. @default 100 */
   claimBatchMax?: number;
   /** Heartbeat TTL in ms: how long a silent consumer counts as alive. @default 3000 */
   heartbeatTtlMs?: number;
@@ -71,6 +71,7 @@ export function resolveWorkerOptions(options: WorkerOptions, defaultQueue: strin
   for (const key of ['shutdownTimeoutMs', 'blockTimeoutMs', 'heartbeatTtlMs', 'reaperIntervalMs'] as const) {
     if (!(Number.isFinite(resolved[key]) && resolved[key] >= 0)) throw new InvalidOptionError(`${key} must be >= 0 ms`);
   }
+  if (resolved.claimBatchMax > 1000) throw new InvalidOptionError('claimBatchMax must be at most 1000 (one Lua unpack)');
   if (resolved.blockTimeoutMs > 2000 || resolved.blockTimeoutMs < 10) throw new InvalidOptionError('blockTimeoutMs must be between 10 and 2000 ms');
   if (resolved.heartbeatTtlMs < 100) throw new InvalidOptionError('heartbeatTtlMs must be >= 100 ms');
   return resolved;
