@@ -6,7 +6,7 @@
  * 4. on close: stops fetching, waits for in-flight handlers up to shutdownTimeoutMs, writes
  *    what finished, and puts what did not back at the consuming end of its ready list.
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { availableParallelism, hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -59,6 +59,9 @@ export class Worker extends EventEmitter {
 
   constructor(app: AppContext, options: WorkerOptions = {}) {
     super();
+    // Every in-flight task with a time limit or a rate-limit wait listens on these two
+    // signals, so dozens of listeners are normal here, not a leak.
+    setMaxListeners(0, this.#abort.signal, this.#stoppingController.signal);
     this.#app = app;
     this.#options = resolveWorkerOptions(options, app.config.defaultQueue);
     this.queues = this.#options.queues;
