@@ -17,7 +17,6 @@ export class SimpleFetch implements FetchStrategy {
   #redis: Redis;
   #blocking: BlockingConnection;
   #keys: Keys;
-  #queues: string[];
   #readyKeys: string[];
   #queueOfKey: Map<string, string>;
   #blockTimeoutMs: number;
@@ -34,7 +33,6 @@ export class SimpleFetch implements FetchStrategy {
     this.#redis = options.redis;
     this.#blocking = options.blocking;
     this.#keys = options.keys;
-    this.#queues = options.queues;
     this.#readyKeys = options.queues.map((queue) => options.keys.ready(queue));
     this.#queueOfKey = new Map(options.queues.map((queue) => [options.keys.ready(queue), queue]));
     this.#blockTimeoutMs = options.blockTimeoutMs;
@@ -97,7 +95,6 @@ export class SimpleFetch implements FetchStrategy {
     return this.#blocking.interrupt(this.#redis);
   }
 
-  async stop(): Promise<void> {
-    void this.#queues;
-  }
+  /** Simple mode registers nothing, so there is nothing to take down. */
+  async stop(): Promise<void> {}
 }
