@@ -50,7 +50,7 @@ export class AsyncPool implements Pool {
       new Promise<never>((_, reject) => {
         hard = setTimeout(() => {
           controller.abort(new TimeLimitExceeded(timeLimitMs, 'abandoned'));
-          this.#log(`hardq: task ${message.task} ${message.id} passed its hard time limit (${timeLimitMs} ms) in the async pool; it is marked failed, but its promise cannot be stopped and runs on (use --pool threads or process)`);
+          this.#log(`[hardq] task ${message.task} ${message.id} passed its hard time limit (${timeLimitMs} ms) in the async pool; it is marked failed, but its promise cannot be stopped and runs on (use --pool threads or process)`);
           reject(new TimeLimitExceeded(timeLimitMs, 'the async pool abandoned the handler, which may still be running; use the threads or process pool to stop it'));
         }, timeLimitMs);
       }),

@@ -70,7 +70,7 @@ export class Completer {
           // If we crash here: the messages are still in the processing list (reliable mode)
           // and run again after the reaper requeues them; in simple mode they are lost.
           const waitMs = Math.min(100 * 2 ** attempt, 5000);
-          this.#log(`hardq: writing ${completions.length} result(s) on "${queue}" failed (${(error as Error).message}); retrying in ${waitMs} ms`);
+          this.#log(`[hardq] writing ${completions.length} result(s) on "${queue}" failed (${(error as Error).message}); retrying in ${waitMs} ms`);
           await new Promise((resolve) => setTimeout(resolve, waitMs));
         }
       }

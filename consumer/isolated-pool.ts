@@ -123,7 +123,7 @@ class IsolatedPool implements Pool {
       const task = slot.running?.job.message;
       const doing = task === undefined ? 'while idle' : `while running task ${task.task} ${task.id}`;
       this.#retire(slot, new WorkerLostError(`${member.label} exited (${how}) ${doing}`));
-      this.#log(`hardq: ${member.label} exited (${how}) ${doing}; a new ${this.#noun} starts`);
+      this.#log(`[hardq] ${member.label} exited (${how}) ${doing}; a new ${this.#noun} starts`);
       this.#topUp();
     });
     member.send({ type: 'load', appModule: this.#appModule });
@@ -132,7 +132,7 @@ class IsolatedPool implements Pool {
   #onStartFailed(error: Error): void {
     // During start() the error is start()'s to throw.
     if (this.#closed || !this.#started) return;
-    this.#log(`hardq: a ${this.#noun} of the ${this.kind} pool could not load the app module (${error.message})`);
+    this.#log(`[hardq] a ${this.#noun} of the ${this.kind} pool could not load the app module (${error.message})`);
     // Each failed start fails one waiting job, so a broken app module cannot spin.
     const entry = this.#waiting.shift();
     if (entry) this.#settle(entry, () => entry.reject(new WorkerLostError(`no ${this.#noun} could run the task: loading the app module failed (${error.name}: ${error.message})`)));
@@ -169,7 +169,7 @@ class IsolatedPool implements Pool {
   #hardLimit(slot: Slot, entry: Entry, limitMs: number): void {
     const { task, id } = entry.job.message;
     const how = this.kind === 'threads' ? 'the thread was terminated' : 'the child process was killed';
-    this.#log(`hardq: task ${task} ${id} passed its hard time limit (${limitMs} ms); ${slot.member.label} is stopped and a new ${this.#noun} starts`);
+    this.#log(`[hardq] task ${task} ${id} passed its hard time limit (${limitMs} ms); ${slot.member.label} is stopped and a new ${this.#noun} starts`);
     this.#stopMember(slot, new TimeLimitExceeded(limitMs, how));
     this.#topUp();
   }
@@ -190,7 +190,7 @@ class IsolatedPool implements Pool {
   /** Takes a member out of the pool and stops it, failing its job (if any) with `reason`. */
   #stopMember(slot: Slot, reason?: unknown): void {
     this.#retire(slot, reason);
-    const stopped = slot.member.stop().catch((error: Error) => this.#log(`hardq: could not stop ${slot.member.label} (${error.message})`));
+    const stopped = slot.member.stop().catch((error: Error) => this.#log(`[hardq] could not stop ${slot.member.label} (${error.message})`));
     this.#stopping.add(stopped);
     void stopped.finally(() => this.#stopping.delete(stopped));
   }

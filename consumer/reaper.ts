@@ -55,7 +55,7 @@ export class Reaper {
       const delay = first ? 0 : this.#options.intervalMs * (0.75 + Math.random() * 0.5);
       this.#timer = setTimeout(() => {
         this.reapOnce()
-          .catch((error: Error) => this.#options.log(`hardq: reaper round failed (${error.message}); next round tries again`))
+          .catch((error: Error) => this.#options.log(`[hardq] reaper round failed (${error.message}); next round tries again`))
           .finally(() => schedule());
       }, delay);
       this.#timer.unref();
@@ -89,7 +89,7 @@ export class Reaper {
         if (outcome === null) continue;
         requeued += outcome.requeued;
         if (outcome.requeued > 0 || outcome.deadLettered.length > 0) {
-          log(`hardq: consumer ${other} on "${queue}" is dead; requeued ${outcome.requeued}, dead-lettered ${outcome.deadLettered.length}`);
+          log(`[hardq] consumer ${other} on "${queue}" is dead; requeued ${outcome.requeued}, dead-lettered ${outcome.deadLettered.length}`);
         }
         await this.#failDeadLettered(queue, outcome.deadLettered);
       }

@@ -144,7 +144,7 @@ export class ReliableFetch implements FetchStrategy {
     const held = await completeBatch(this.#o.redis, lists, rows, this.#o.resultTtlMs, deadLetterLimit);
     // If we crash here: results and acks are written; nothing is lost or run again.
     if (held < rows.length) {
-      this.#o.log(`hardq: ${rows.length - held} finished message(s) on "${queue}" had been taken back by a reaper (this consumer missed its heartbeat); they may run twice`);
+      this.#o.log(`[hardq] ${rows.length - held} finished message(s) on "${queue}" had been taken back by a reaper (this consumer missed its heartbeat); they may run twice`);
     }
     const slot = this.#quarantined.get(queue);
     if (slot && completions.some((c) => c.claimed.raw === slot.raw)) {
@@ -181,7 +181,7 @@ export class ReliableFetch implements FetchStrategy {
       }
       if (orphans.length > 0) {
         const moved = await requeueHeld(this.#o.redis, lists, orphans);
-        this.#o.log(`hardq: reconciled "${queue}": ${moved} message(s) in this consumer's lists were not being run; requeued`);
+        this.#o.log(`[hardq] reconciled "${queue}": ${moved} message(s) in this consumer's lists were not being run; requeued`);
       }
     }
   }

@@ -38,7 +38,7 @@ export class Scheduler {
       if (this.#stopped) return;
       this.#timer = setTimeout(() => {
         this.tick()
-          .catch((error: Error) => this.#log(`hardq: scheduler tick failed (${error.message}); the next tick tries again`))
+          .catch((error: Error) => this.#log(`[hardq] scheduler tick failed (${error.message}); the next tick tries again`))
           .finally(schedule);
       }, this.#intervalMs * (0.5 + Math.random()));
       this.#timer.unref();

@@ -150,7 +150,7 @@ export class Worker extends EventEmitter {
         backoffMs = 100;
       } catch (error) {
         if (this.#stopping) break;
-        this.#app.config.log(`hardq: fetch failed (${(error as Error).message}); retrying in ${backoffMs} ms`);
+        this.#app.config.log(`[hardq] fetch failed (${(error as Error).message}); retrying in ${backoffMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
         backoffMs = Math.min(backoffMs * 2, 5000);
         continue;
@@ -170,7 +170,7 @@ export class Worker extends EventEmitter {
         // execute() catches handler errors itself; this is a Redis error in beforeRun,
         // the rate limiter or markStarted. Give the message back now rather than hold it
         // until shutdown; if that fails too, it stays held and shutdown (or the reaper) does it.
-        this.#app.config.log(`hardq: could not run a message on "${claimed.queue}" (${error.message}); putting it back`);
+        this.#app.config.log(`[hardq] could not run a message on "${claimed.queue}" (${error.message}); putting it back`);
         this.#fetch!.requeue([claimed]).then(() => this.#held.delete(claimed), () => {});
         this.#release();
       },
@@ -228,7 +228,7 @@ export class Worker extends EventEmitter {
     await this.#completer!.drained();
     if (unfinished.length > 0) {
       await fetch.requeue(unfinished);
-      this.#app.config.log(`hardq: shutdown timeout: ${unfinished.length} unfinished message(s) put back at the head of their queue`);
+      this.#app.config.log(`[hardq] shutdown timeout: ${unfinished.length} unfinished message(s) put back at the head of their queue`);
     }
     this.#scheduler!.stop();
     await this.#pool!.close();

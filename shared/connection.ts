@@ -56,7 +56,7 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     // After it, one line per attempt at most once a second, never a stack trace.
     if (connectedOnce && Date.now() - lastLogAt > 1000) {
       lastLogAt = Date.now();
-      log(`hardq: lost Redis at ${host}:${port} (${lastError})${name ? ` on ${name}` : ''}; reconnecting`);
+      log(`[hardq] lost Redis at ${host}:${port} (${lastError})${name ? ` on ${name}` : ''}; reconnecting`);
     }
   });
 
@@ -76,7 +76,7 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     redis.connect().catch(() => {});
   });
   redis.on('ready', () => {
-    if (Date.now() - lastLogAt < 60_000) log(`hardq: reconnected to Redis at ${host}:${port}${name ? ` on ${name}` : ''}`);
+    if (Date.now() - lastLogAt < 60_000) log(`[hardq] reconnected to Redis at ${host}:${port}${name ? ` on ${name}` : ''}`);
   });
   return redis;
 }

@@ -49,7 +49,7 @@ test('the consumer survives a Redis restart: the task in flight finishes once, a
     // A quick restart may pass before the first reconnect attempt fails, so there may be
     // no line at all; whatever there is, is one readable line each, never a stack trace.
     const lines = consumer.output().split('\n').filter(Boolean);
-    for (const line of lines) assert.match(line, /^(hardq: |consumer )/);
+    for (const line of lines) assert.match(line, /^(\[hardq\] |consumer )/);
   } finally {
     await app.close();
   }
