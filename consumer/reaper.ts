@@ -11,6 +11,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.ts';
 import { requeueDeadConsumer } from '../shared/scripts.ts';
+import { startJitteredTimer, type JitteredTimer } from './jittered-timer.ts';
 import { deadLetterLimit } from '../shared/dead-letter.ts';
 import { decodeMessage } from '../shared/message.ts';
 import { encodeResult } from '../shared/result-record.ts';
@@ -39,33 +40,24 @@ export type ReaperOptions = {
 
 export class Reaper {
   #options: ReaperOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #stopped = false;
+  #timer: JitteredTimer | undefined;
 
   constructor(options: ReaperOptions) {
     this.#options = options;
   }
 
   start(): void {
-    const schedule = (first = false) => {
-      if (this.#stopped) return;
-      // Jitter (±25 %) keeps K consumers from reaching for the lock in the same instant.
-      // The first round runs at once: a consumer often starts as the replacement of one
-      // that died, and may not live a whole interval if consumers keep dying.
-      const delay = first ? 0 : this.#options.intervalMs * (0.75 + Math.random() * 0.5);
-      this.#timer = setTimeout(() => {
-        this.reapOnce()
-          .catch((error: Error) => this.#options.log(`[hardq] reaper round failed (${error.message}); next round tries again`))
-          .finally(() => schedule());
-      }, delay);
-      this.#timer.unref();
-    };
-    schedule(true);
+    // Jitter (±25 %) keeps K consumers from reaching for the lock in the same instant.
+    // The first round runs at once: a consumer often starts as the replacement of one
+    // that died, and may not live a whole interval if consumers keep dying.
+    this.#timer = startJitteredTimer(() => this.reapOnce(), {
+      intervalMs: this.#options.intervalMs, jitter: 0.25, firstDelayMs: 0,
+      onError: (error) => this.#options.log(`[hardq] reaper round failed (${error.message}); next round tries again`),
+    });
   }
 
   stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#timer?.stop();
   }
 
   /** One round over every queue; returns how many messages went back. */

@@ -11,6 +11,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.ts';
 import { promoteDue } from '../shared/scripts.ts';
+import { startJitteredTimer, type JitteredTimer } from './jittered-timer.ts';
 
 const batch = 100;
 
@@ -20,7 +21,7 @@ export class Scheduler {
   #queues: string[];
   #intervalMs: number;
   #log: (line: string) => void;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: JitteredTimer | undefined;
   #stopped = false;
   #revoked = new Map<string, Set<string>>();
 
@@ -34,21 +35,16 @@ export class Scheduler {
 
   async start(): Promise<void> {
     await this.tick();
-    const schedule = () => {
-      if (this.#stopped) return;
-      this.#timer = setTimeout(() => {
-        this.tick()
-          .catch((error: Error) => this.#log(`[hardq] scheduler tick failed (${error.message}); the next tick tries again`))
-          .finally(schedule);
-      }, this.#intervalMs * (0.5 + Math.random()));
-      this.#timer.unref();
-    };
-    schedule();
+    if (this.#stopped) return;
+    this.#timer = startJitteredTimer(() => this.tick(), {
+      intervalMs: this.#intervalMs, jitter: 0.5,
+      onError: (error) => this.#log(`[hardq] scheduler tick failed (${error.message}); the next tick tries again`),
+    });
   }
 
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#timer?.stop();
   }
 
   isRevoked(queue: string, id: string): boolean {

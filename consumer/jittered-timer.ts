@@ -1,0 +1,32 @@
+/**
+ * A repeating background round (the reaper's, the scheduler's): each round starts
+ * `intervalMs × (1 ± jitter)` after the previous one ended, so rounds never overlap, and
+ * K consumers started together drift apart instead of hitting Redis in step. The timer is
+ * unref'd: it never keeps a stopping process alive. A failed round is reported and the
+ * next one tries again.
+ */
+export type JitteredTimer = { stop(): void };
+
+export function startJitteredTimer(
+  round: () => Promise<unknown>,
+  options: { intervalMs: number; jitter: number; firstDelayMs?: number; onError: (error: Error) => void },
+): JitteredTimer {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const schedule = (delayMs: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      round()
+        .catch(options.onError)
+        .finally(() => schedule(options.intervalMs * (1 - options.jitter + Math.random() * 2 * options.jitter)));
+    }, delayMs);
+    timer.unref();
+  };
+  schedule(options.firstDelayMs ?? options.intervalMs * (1 - options.jitter + Math.random() * 2 * options.jitter));
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
