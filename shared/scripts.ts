@@ -8,6 +8,7 @@ import type { Redis, ChainableCommander } from 'ioredis';
 
 /** Each script with its fixed number of KEYS; `null` means the caller passes the count. */
 export const scriptKeyCounts = {
+  beat: 2,
   'claim-batch': 3,
   'complete-batch': null,
   'promote-due': 3,
@@ -38,6 +39,17 @@ export function defineScripts(redis: Redis): void {
 type Callable = Record<string, (...args: (string | number)[]) => Promise<unknown>>;
 function call(redis: Redis | ChainableCommander, name: ScriptName, args: (string | number)[]): Promise<unknown> {
   return (redis as unknown as Callable)[commandName(name)]!(...args);
+}
+
+/** beat.lua: 1 beaten, 2 beaten after it had expired, 0 refused (another live process uses this consumer id). */
+export async function beat(
+  redis: Redis,
+  keys: { heartbeat: string; consumers: string },
+  args: { consumerId: string; token: string; value: string; ttlMs: number; first: boolean; keepMs: number },
+): Promise<0 | 1 | 2> {
+  return (await call(redis, 'beat', [
+    keys.heartbeat, keys.consumers, args.consumerId, args.token, args.value, args.ttlMs, args.first ? 'first' : 'renew', args.keepMs,
+  ])) as 0 | 1 | 2;
 }
 
 /** claim-batch.lua: up to `max` messages from ready into processing, oldest first; revoked ones dropped. */
