@@ -6,10 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../shared/app-config.ts';
 import { assertJson, type JsonValue } from '../shared/json-value.ts';
-import { encodeMessage, type TaskMessage } from '../shared/message.ts';
+import { encodeMessage, isOverBytes, type TaskMessage } from '../shared/message.ts';
 import { resolveCallOptions, type CallOptions } from '../shared/options.ts';
-import { InvalidOptionError } from '../shared/errors.ts';
+import { InvalidOptionError, MessageTooLargeError } from '../shared/errors.ts';
 import { routeTask } from './route.ts';
+import { withPendingSends } from './pending-sends.ts';
 
 export type SendOptions = CallOptions & {
   /** Keyword arguments, handed to bound handlers as `ctx.kwargs`. */
@@ -37,19 +38,26 @@ export function buildMessage(app: AppContext, taskName: string, args: unknown[],
   if (options.kwargs !== undefined) message.kwargs = options.kwargs as { [key: string]: JsonValue };
   if (eta !== undefined) message.eta = eta;
   if (expires !== undefined) message.expires = expires;
+  const raw = encodeMessage(message);
+  // Consumers dead-letter a bigger message unread: better to fail the call that made it.
+  if (isOverBytes(raw, app.config.maxMessageBytes)) {
+    throw new MessageTooLargeError(taskName, Buffer.byteLength(raw, 'utf8'), app.config.maxMessageBytes);
+  }
   // A future due time waits in the queue's scheduled set, never in a worker's memory.
-  return { id, queue, raw: encodeMessage(message), dueAtMs: eta !== undefined && eta > now ? eta : undefined };
+  return { id, queue, raw, dueAtMs: eta !== undefined && eta > now ? eta : undefined };
 }
 
 /** LPUSHes one message. */
 export async function send(app: AppContext, taskName: string, args: unknown[], options: SendOptions = {}): Promise<Sent> {
   const sent = buildMessage(app, taskName, args, options);
   const redis = await app.connection();
-  // If we crash here: the message may or may not be on the list, and a caller that sends it
-  // again (or ioredis resending an LPUSH whose reply a reconnect swallowed) queues it twice.
-  if (sent.dueAtMs === undefined) await redis.lpush(app.keys.ready(sent.queue), sent.raw);
-  else await redis.zadd(app.keys.scheduled(sent.queue), sent.dueAtMs, sent.raw);
-  return sent;
+  return withPendingSends(app, redis, 1, async () => {
+    // If we crash here: the message may or may not be on the list, and a caller that sends it
+    // again (or ioredis resending an LPUSH whose reply a reconnect swallowed) queues it twice.
+    if (sent.dueAtMs === undefined) await redis.lpush(app.keys.ready(sent.queue), sent.raw);
+    else await redis.zadd(app.keys.scheduled(sent.queue), sent.dueAtMs, sent.raw);
+    return sent;
+  });
 }
 
 /**
@@ -81,10 +89,12 @@ export async function sendMany(app: AppContext, taskName: string, argsList: unkn
     else byQueue.set(item.queue, [item.raw]);
   }
   const redis = await app.connection();
-  const pipeline = redis.pipeline();
-  for (const [queue, raws] of byQueue) pipeline.lpush(app.keys.ready(queue), ...raws);
-  for (const [queue, pairs] of scheduled) pipeline.zadd(app.keys.scheduled(queue), ...pairs);
-  const replies = (await pipeline.exec()) ?? [];
-  for (const [error] of replies) if (error) throw error;
-  return sent;
+  return withPendingSends(app, redis, sent.length, async () => {
+    const pipeline = redis.pipeline();
+    for (const [queue, raws] of byQueue) pipeline.lpush(app.keys.ready(queue), ...raws);
+    for (const [queue, pairs] of scheduled) pipeline.zadd(app.keys.scheduled(queue), ...pairs);
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    return sent;
+  });
 }

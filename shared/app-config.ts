@@ -28,6 +28,20 @@ export type AppConfig = {
   connectTimeoutMs?: number;
   /** Where hardq writes its log lines. @default console.error */
   log?: (line: string) => void;
+  /**
+   * The largest message, in bytes of its UTF-8 JSON. The producer refuses a bigger one with
+   * MessageTooLargeError; a consumer dead-letters one (reason `too-large`) without parsing
+   * it, which also bounds each dead-letter list. Set the same value on both sides.
+   * @default 1048576 (1 MiB)
+   */
+  maxMessageBytes?: number;
+  /**
+   * The most sends that may wait in memory while Redis is unreachable (ioredis queues
+   * commands until it reconnects). Past it, a send fails at once with SendBufferFullError
+   * instead of growing the queue without end.
+   * @default 10000
+   */
+  maxPendingSends?: number;
 };
 
 export type ResolvedConfig = Required<Omit<AppConfig, 'taskRoutes'>> & { taskRoutes?: TaskRoutes };
@@ -41,10 +55,15 @@ export function resolveConfig(config: AppConfig): ResolvedConfig {
     taskRoutes: config.taskRoutes,
     connectTimeoutMs: config.connectTimeoutMs ?? 5000,
     log: config.log ?? ((line: string) => console.error(line)),
+    maxMessageBytes: config.maxMessageBytes ?? 1_048_576,
+    maxPendingSends: config.maxPendingSends ?? 10_000,
   };
   checkQueueName(resolved.defaultQueue, 'defaultQueue');
   if (!(Number.isInteger(resolved.resultTtlMs) && resolved.resultTtlMs > 0)) {
     throw new InvalidOptionError('resultTtlMs must be a positive integer of ms');
+  }
+  for (const key of ['maxMessageBytes', 'maxPendingSends'] as const) {
+    if (!(Number.isInteger(resolved[key]) && resolved[key] > 0)) throw new InvalidOptionError(`${key} must be a positive integer, got ${JSON.stringify(resolved[key])}`);
   }
   if (!/^[\w.-]+$/.test(resolved.prefix)) throw new InvalidOptionError('prefix must be letters, digits, dots, dashes or underscores');
   return resolved;

@@ -5,13 +5,13 @@
  */
 
 /** The documented reason codes (docs/PROTOCOL.md). */
-export type DeadLetterReason = 'malformed' | 'invalid' | 'unknown-task' | 'non-error-thrown' | 'redelivered' | 'max-retries';
+export type DeadLetterReason = 'malformed' | 'invalid' | 'too-large' | 'unknown-task' | 'non-error-thrown' | 'start-failed' | 'redelivered' | 'max-retries';
 
 export type DeadLetterEntry = {
   reason: DeadLetterReason;
   /** A human sentence. */
   error?: string;
-  /** The message exactly as it sat on the list. */
+  /** The message exactly as it sat on the list (for `too-large`, its first characters). */
   raw: string;
   queue: string;
   /** Epoch ms. */
@@ -21,6 +21,17 @@ export type DeadLetterEntry = {
 /** The cap on each dead-letter list (LTRIM after each LPUSH). */
 export const deadLetterLimit = 10_000;
 
+/** How much of a `too-large` message its entry keeps, in characters: enough to recognise it. */
+export const tooLargeRawChars = 1024;
+
+/**
+ * Every other entry's raw is at most maxMessageBytes (a bigger one is `too-large` and kept
+ * cut short), so a dead-letter list holds at most deadLetterLimit × maxMessageBytes of
+ * messages, before JSON escaping: one huge message cannot fill Redis's memory.
+ */
 export function encodeDeadLetter(entry: DeadLetterEntry): string {
-  return JSON.stringify(entry);
+  if (entry.reason !== 'too-large') return JSON.stringify(entry);
+  const rawBytes = Buffer.byteLength(entry.raw, 'utf8');
+  if (entry.raw.length <= tooLargeRawChars) return JSON.stringify({ ...entry, rawBytes });
+  return JSON.stringify({ ...entry, raw: entry.raw.slice(0, tooLargeRawChars), rawBytes, truncated: true });
 }

@@ -128,3 +128,33 @@ export class WorkerLostError extends HardqError {
     super('WORKER_LOST', message);
   }
 }
+
+// --- Bounds: refused before anything is sent ------------------------------------
+
+/** A message bigger than maxMessageBytes: consumers would dead-letter it unread. */
+export class MessageTooLargeError extends HardqError {
+  readonly taskName: string;
+  readonly sizeBytes: number;
+  readonly maxMessageBytes: number;
+  constructor(taskName: string, sizeBytes: number, maxMessageBytes: number) {
+    super(
+      'MESSAGE_TOO_LARGE',
+      `a message for task "${taskName}" is ${sizeBytes} bytes, over maxMessageBytes (${maxMessageBytes}); keep large payloads elsewhere (a file, an object store, a database row) and pass a reference, or raise maxMessageBytes on the producer and every consumer alike`,
+    );
+    this.taskName = taskName;
+    this.sizeBytes = sizeBytes;
+    this.maxMessageBytes = maxMessageBytes;
+  }
+}
+
+/** Redis is unreachable and maxPendingSends sends already wait for it in memory. Retry later. */
+export class SendBufferFullError extends HardqError {
+  readonly pendingSends: number;
+  constructor(pendingSends: number, maxPendingSends: number) {
+    super(
+      'SEND_BUFFER_FULL',
+      `Redis is unreachable and ${pendingSends} sends are already waiting for it (maxPendingSends is ${maxPendingSends}); nothing was sent: retry once Redis is back, shed load meanwhile, or raise maxPendingSends to hold more sends in memory`,
+    );
+    this.pendingSends = pendingSends;
+  }
+}

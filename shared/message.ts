@@ -38,8 +38,8 @@ export type TaskMessage = {
 
 export type DecodeRejection = {
   ok: false;
-  /** `malformed` (not a JSON object) or `invalid` (a field is wrong). */
-  reason: 'malformed' | 'invalid';
+  /** `malformed` (not a JSON object), `invalid` (a field is wrong) or `too-large` (over maxMessageBytes, not parsed). */
+  reason: 'malformed' | 'invalid' | 'too-large';
   error: string;
   /** The id, when it could be read, so the result can be marked FAILURE. */
   id?: string;
@@ -53,8 +53,24 @@ export function encodeMessage(message: TaskMessage): string {
 const optionalTimes = ['createdAt', 'eta', 'expires'] as const;
 const optionalCounts = ['retries', 'deliveries'] as const;
 
-/** Parses and validates one raw message; never throws. */
-export function decodeMessage(raw: string): Decoded {
+/** Whether the UTF-8 encoding of `raw` exceeds `maxBytes`; skips the count when the length alone decides. */
+export function isOverBytes(raw: string, maxBytes: number): boolean {
+  // A UTF-16 code unit takes 1 to 3 bytes in UTF-8 (a surrogate pair, 2 units, takes 4).
+  if (raw.length * 3 <= maxBytes) return false;
+  if (raw.length > maxBytes) return true;
+  return Buffer.byteLength(raw, 'utf8') > maxBytes;
+}
+
+/**
+ * Parses and validates one raw message; never throws. With `maxMessageBytes`, a bigger raw
+ * is rejected before JSON.parse, so a huge message costs the consumer no parse and no
+ * copy of its objects.
+ */
+export function decodeMessage(raw: string, maxMessageBytes?: number): Decoded {
+  if (maxMessageBytes !== undefined && isOverBytes(raw, maxMessageBytes)) {
+    const sizeBytes = Buffer.byteLength(raw, 'utf8');
+    return { ok: false, reason: 'too-large', error: `the message is ${sizeBytes} bytes; maxMessageBytes is ${maxMessageBytes}` };
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -65,9 +81,13 @@ export function decodeMessage(raw: string): Decoded {
     return { ok: false, reason: 'malformed', error: 'not a JSON object' };
   }
   const m = parsed as Record<string, unknown>;
-  const id = typeof m.id === 'string' && m.id.length > 0 ? m.id : undefined;
+  // Result announcements PUBLISH ids comma-joined, so an id with a comma is no id: no
+  // result is written under it.
+  const hasComma = typeof m.id === 'string' && m.id.includes(',');
+  const id = typeof m.id === 'string' && m.id.length > 0 && !hasComma ? m.id : undefined;
   const invalid = (error: string): DecodeRejection => ({ ok: false, reason: 'invalid', error, id });
   if (m.v !== 1) return invalid(`field "v" must be 1, got ${JSON.stringify(m.v)}`);
+  if (hasComma) return invalid('field "id" must not contain a comma');
   if (id === undefined) return invalid('field "id" must be a non-empty string');
   if (typeof m.task !== 'string' || m.task.length === 0) return invalid('field "task" must be a non-empty string');
   if (!Array.isArray(m.args)) return invalid('field "args" must be an array');

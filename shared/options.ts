@@ -45,7 +45,7 @@ export type CallOptions = {
   eta?: Date | number;
   /** Do not run after this time (a Date or epoch ms). */
   expires?: Date | number;
-  /** Use this id instead of a fresh UUID. */
+  /** Use this id instead of a fresh UUID. It must not contain a comma. */
   taskId?: string;
 };
 
@@ -105,6 +105,10 @@ export function resolveCallOptions(options: CallOptions, nowMs: number): { eta?:
   if (options.queue !== undefined) checkQueueName(options.queue, 'applyAsync');
   if (options.taskId !== undefined && (typeof options.taskId !== 'string' || options.taskId.length === 0)) {
     throw new InvalidOptionError('taskId must be a non-empty string');
+  }
+  // Consumers announce finished ids comma-joined on one channel, and refuse such an id.
+  if (options.taskId?.includes(',')) {
+    throw new InvalidOptionError(`taskId ${JSON.stringify(options.taskId)} contains a comma; use an id without commas (result announcements join ids with commas)`);
   }
   if (options.countdownMs !== undefined && options.eta !== undefined) {
     throw new InvalidOptionError('give countdownMs or eta, not both');

@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeMessage, encodeMessage, type TaskMessage } from '../shared/message.ts';
+import { decodeMessage, encodeMessage, type DecodeRejection, type TaskMessage } from '../shared/message.ts';
+import { InvalidOptionError, MessageTooLargeError } from '../shared/errors.ts';
 import { buildMessage } from '../producer/send.ts';
 import { resolveConfig } from '../shared/app-config.ts';
 import { Keys } from '../shared/keys.ts';
@@ -48,7 +49,7 @@ test('encodeMessage is plain JSON', () => {
   assert.equal(encodeMessage(message), JSON.stringify(message));
 });
 
-const rejections: [string, string, 'malformed' | 'invalid', RegExp, string | undefined][] = [
+const rejections: [string, string, DecodeRejection['reason'], RegExp, string | undefined][] = [
   ['not JSON', 'hello', 'malformed', /not JSON/, undefined],
   ['a JSON array', '[1,2]', 'malformed', /not a JSON object/, undefined],
   ['JSON null', 'null', 'malformed', /not a JSON object/, undefined],
@@ -57,6 +58,8 @@ const rejections: [string, string, 'malformed' | 'invalid', RegExp, string | und
   ['no id', '{"v":1,"task":"t","args":[]}', 'invalid', /"id"/, undefined],
   ['an empty id', '{"v":1,"id":"","task":"t","args":[]}', 'invalid', /"id"/, undefined],
   ['a numeric id', '{"v":1,"id":7,"task":"t","args":[]}', 'invalid', /"id"/, undefined],
+  ['an id with a comma', '{"v":1,"id":"a,b","task":"t","args":[]}', 'invalid', /"id" must not contain a comma/, undefined],
+  ['an id with a comma, redelivered', '{"deliveries":3,"v":1,"id":"a,b","task":"t","args":[]}', 'invalid', /"id" must not contain a comma/, undefined],
   ['no task', '{"v":1,"id":"a","args":[]}', 'invalid', /"task"/, 'a'],
   ['args an object', '{"v":1,"id":"a","task":"t","args":{}}', 'invalid', /"args" must be an array/, 'a'],
   ['kwargs an array', '{"v":1,"id":"a","task":"t","args":[],"kwargs":[]}', 'invalid', /"kwargs" must be an object/, 'a'],
@@ -87,4 +90,56 @@ test('decode accepts every optional field, and ignores unknown ones', () => {
   assert.ok(decoded.ok);
   assert.equal(decoded.message.deliveries, 2);
   assert.deepEqual(decoded.message.kwargs, { k: 1 });
+});
+
+test('decode rejects a raw over maxMessageBytes as too-large, unparsed and with no id', () => {
+  const raw = JSON.stringify({ v: 1, id: 'readable', task: 't', args: ['x'.repeat(100)] });
+  const bytes = Buffer.byteLength(raw);
+  assert.deepEqual(decodeMessage(raw, bytes - 1), { ok: false, reason: 'too-large', error: `the message is ${bytes} bytes; maxMessageBytes is ${bytes - 1}` });
+  assert.ok(decodeMessage(raw, bytes).ok, 'exactly maxMessageBytes is allowed');
+  assert.ok(decodeMessage(raw).ok, 'no limit without maxMessageBytes');
+  const garbage = decodeMessage('not json at all', 5);
+  assert.equal(!garbage.ok && garbage.reason, 'too-large', 'the size is checked before JSON.parse');
+});
+
+test('maxMessageBytes counts UTF-8 bytes, not characters', () => {
+  const raw = JSON.stringify({ v: 1, id: 'a', task: 't', args: ['é'.repeat(50), '😀'.repeat(10)] });
+  const bytes = Buffer.byteLength(raw);
+  assert.ok(bytes > raw.length);
+  const decoded = decodeMessage(raw, raw.length);
+  assert.equal(!decoded.ok && decoded.error, `the message is ${bytes} bytes; maxMessageBytes is ${raw.length}`);
+  assert.ok(decodeMessage(raw, bytes).ok);
+});
+
+test('buildMessage refuses a message over maxMessageBytes, naming the task, its size and the limit', () => {
+  const small = { ...context, config: resolveConfig({ redis: 'redis://127.0.0.1:1', maxMessageBytes: 200 }) };
+  assert.ok(buildMessage(small, 'add', ['x'.repeat(50)]).raw.length <= 200);
+  const error = (() => {
+    try {
+      buildMessage(small, 'upload', ['é'.repeat(200)]);
+    } catch (caught) {
+      return caught;
+    }
+  })();
+  assert.ok(error instanceof MessageTooLargeError, String(error));
+  assert.equal(error.code, 'MESSAGE_TOO_LARGE');
+  assert.equal(error.taskName, 'upload');
+  assert.ok(error.sizeBytes > 400, 'the size is in bytes: each é is two');
+  assert.equal(error.maxMessageBytes, 200);
+  assert.match(error.message, /"upload" is \d+ bytes, over maxMessageBytes \(200\); keep large payloads elsewhere .* pass a reference, or raise maxMessageBytes on the producer and every consumer/);
+});
+
+test('buildMessage refuses a taskId with a comma, naming it', () => {
+  assert.throws(() => buildMessage(context, 'add', [1, 2], { taskId: 'order-1,order-2' }), (error: unknown) =>
+    error instanceof InvalidOptionError && /taskId "order-1,order-2" contains a comma/.test(error.message));
+});
+
+test('resolveConfig defaults maxMessageBytes to 1 MiB and maxPendingSends to 10,000, and refuses nonsense', () => {
+  const config = resolveConfig({});
+  assert.equal(config.maxMessageBytes, 1_048_576);
+  assert.equal(config.maxPendingSends, 10_000);
+  for (const bad of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(() => resolveConfig({ maxMessageBytes: bad }), /maxMessageBytes must be a positive integer/);
+    assert.throws(() => resolveConfig({ maxPendingSends: bad }), /maxPendingSends must be a positive integer/);
+  }
 });

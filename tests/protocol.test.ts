@@ -27,10 +27,10 @@ const unionOf = (path: string, type: string) => {
   return [...union.matchAll(/'([\w-]+)'/g)].map((match) => match[1]!);
 };
 
-type Schema = { type?: string; const?: unknown; minLength?: number; minimum?: number; required?: string[]; properties?: Record<string, Schema> };
+type Schema = { type?: string; const?: unknown; minLength?: number; pattern?: string; minimum?: number; required?: string[]; properties?: Record<string, Schema> };
 const schema = JSON.parse(codeBlock('json').find((block) => block.includes('"$schema"'))!) as Schema;
 
-/** The subset of JSON Schema the page uses: type, const, minLength, minimum, required, properties. */
+/** The subset of JSON Schema the page uses: type, const, minLength, pattern, minimum, required, properties. */
 function conforms(value: unknown, s: Schema): boolean {
   if (s.const !== undefined && value !== s.const) return false;
   const is: Record<string, (v: unknown) => boolean> = {
@@ -42,6 +42,7 @@ function conforms(value: unknown, s: Schema): boolean {
   };
   if (s.type && !is[s.type]!(value)) return false;
   if (s.minLength !== undefined && (value as string).length < s.minLength) return false;
+  if (s.pattern !== undefined && !new RegExp(s.pattern, 'u').test(value as string)) return false;
   if (s.minimum !== undefined && (value as number) < s.minimum) return false;
   const object = value as Record<string, unknown>;
   if (s.required && !s.required.every((key) => key in object)) return false;
@@ -62,7 +63,7 @@ test('the schema and the decoder accept and reject the same messages', () => {
   const base = { v: 1, id: 'a', task: 't', args: [1] };
   const samples: unknown[] = [
     base, { ...base, kwargs: { k: 1 }, queue: 'q', createdAt: 1, eta: 2.5, expires: 3, retries: 0, deliveries: 2 },
-    [], 'text', null, { ...base, v: 2 }, { ...base, id: '' }, { ...base, id: 3 }, { ...base, task: '' },
+    [], 'text', null, { ...base, v: 2 }, { ...base, id: '' }, { ...base, id: 3 }, { ...base, id: 'a,b' }, { ...base, id: ',' }, { ...base, task: '' },
     { ...base, args: {} }, { ...base, kwargs: [] }, { ...base, queue: 1 }, { ...base, eta: '2030' },
     { ...base, createdAt: true }, { ...base, expires: {} }, { ...base, retries: -1 }, { ...base, retries: 0.5 }, { ...base, deliveries: '2' },
   ];
