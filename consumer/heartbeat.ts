@@ -1,67 +1,178 @@
 /**
- * The heartbeat: proof that a reliable consumer is alive, one key per queue it consumes,
- * SET with a TTL (heartbeatTtlMs, default 3 s) and refreshed every third of it.
- * When the key expires, the consumer counts as dead and any reaper may take its work back.
- *
- * The trade-off: a handler that blocks the event loop longer than the TTL stops the
- * refresh, so its work is taken back and runs twice. CPU-bound work belongs in a thread
- * or process pool, where it cannot block this timer.
- *
- * Each beat also re-adds the consumer to the queue's consumer set (a reaper that judged it
- * dead removed it) and records when the consumer last tried to fetch: the liveness signal.
+ * The heartbeat: proof that a reliable consumer is alive, one key per queue it consumes
+ * (keys.heartbeat, SET PX heartbeatTtlMs through beat.lua, which also keeps the id in
+ * keys.consumers). When the key expires, any reaper may take the consumer's work back.
+ * 1. start(): the first beat, from this thread on the worker's connection, registers the
+ *    consumer or refuses an id that another live process uses (ConsumerIdInUseError).
+ * 2. Then consumer/heartbeat-thread.ts beats every third of the TTL from a worker_thread on
+ *    its own connection, so a handler that blocks this event loop does not stop it.
+ * 3. This thread proves its own progress through shared memory (progressAt, every 100 ms);
+ *    after stallTimeoutMs without it, the thread stops beating so reapers take the work back.
  */
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
+import { ConsumerIdInUseError, WorkerLostError } from '../shared/errors.ts';
 import type { Keys } from '../shared/keys.ts';
+import { beat, defineScripts } from '../shared/scripts.ts';
+import { fromWireError } from './pool-messages.ts';
+import type { HeartbeatThreadData, HeartbeatThreadMessage } from './heartbeat-thread.ts';
+
+export type HeartbeatOptions = {
+  /** The worker's command connection: the first beat goes through it. */
+  redis: Redis;
+  keys: Keys;
+  queues: string[];
+  consumerId: string;
+  /** The heartbeat key's TTL in ms; the thread beats every third of it. */
+  ttlMs: number;
+  /** How long a reaper must keep the id in the consumer set after each beat, in ms (beat.lua ARGV[6]). */
+  keepMs: number;
+  /** After this many ms without progress of this event loop, the thread stops beating. */
+  stallTimeoutMs: number;
+  /** The Redis URL the thread opens its own connection to (the worker's). */
+  redisUrl: string;
+  /** The thread's first-connection bound, in ms (connectRedis). */
+  connectTimeoutMs: number;
+  log: (line: string) => void;
+};
+
+/** Slots of the shared BigInt64Array: epoch ms, written by this thread, read by the heartbeat thread. */
+export const livenessSlot = { progressAt: 0, lastFetchAt: 1 } as const;
+
+/** How often this thread proves its progress, in ms; well under any stallTimeoutMs (> ttl ≥ 100). */
+const progressIntervalMs = 100;
+
+/** The heartbeat value: JSON that contains the token, as beat.lua requires. */
+export function heartbeatValue(token: string, startedAt: number, liveness: BigInt64Array): string {
+  return JSON.stringify({
+    token, pid: process.pid, host: hostname(), startedAt,
+    lastFetchAt: Number(Atomics.load(liveness, livenessSlot.lastFetchAt)),
+    progressAt: Number(Atomics.load(liveness, livenessSlot.progressAt)),
+  });
+}
+
+/**
+ * Node 20 runs a thread's `.ts` entry before the `--import tsx` hooks apply there, so the
+ * thread starts from a line that registers tsx first (as consumer/thread-pool.ts does).
+ */
+function threadCode(entry: string): string {
+  let tsxApi: string | undefined;
+  try {
+    tsxApi = import.meta.resolve('tsx/esm/api');
+  } catch {
+    // No tsx (a build that runs plain JavaScript): the entry loads as it is.
+  }
+  const load = `import(${JSON.stringify(entry)})`;
+  return tsxApi === undefined ? load : `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return ${load}; })`;
+}
+
+const code = threadCode(new URL('./heartbeat-thread.ts', import.meta.url).href);
 
 export class Heartbeat {
-  #redis: Redis;
-  #keys: Keys;
-  #queues: string[];
-  #consumerId: string;
-  #ttlMs: number;
-  #timer: NodeJS.Timeout | undefined;
+  #o: HeartbeatOptions;
+  /** Random per Heartbeat: beat.lua refuses the id to any beat whose value lacks it. */
+  #token = randomUUID();
   #startedAt = Date.now();
-  /** Epoch ms of the last fetch attempt; the worker updates it. */
-  lastFetchAt = Date.now();
+  #liveness = new BigInt64Array(new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT));
+  #progressTimer: NodeJS.Timeout | undefined;
+  #thread: Worker | undefined;
+  /** Settles when the thread has ended, however it ended. */
+  #threadExited: Promise<void> = Promise.resolve();
+  #stopped = false;
 
-  constructor(options: { redis: Redis; keys: Keys; queues: string[]; consumerId: string; ttlMs: number }) {
-    this.#redis = options.redis;
-    this.#keys = options.keys;
-    this.#queues = options.queues;
-    this.#consumerId = options.consumerId;
-    this.#ttlMs = options.ttlMs;
+  constructor(options: HeartbeatOptions) {
+    this.#o = options;
+    this.lastFetchAt = Date.now();
   }
 
-  /** Beats once (awaited, so the consumer is registered before it claims), then on a timer. */
+  /** Epoch ms of the last fetch attempt; the worker sets it, the heartbeat value carries it. */
+  get lastFetchAt(): number {
+    return Number(Atomics.load(this.#liveness, livenessSlot.lastFetchAt));
+  }
+
+  set lastFetchAt(epochMs: number) {
+    Atomics.store(this.#liveness, livenessSlot.lastFetchAt, BigInt(Math.floor(epochMs)));
+  }
+
+  /**
+   * Registers the consumer on every queue, then hands the beating to the thread. Rejects
+   * with ConsumerIdInUseError, a Redis error, or the thread's connection error; on a
+   * rejection no thread is left running.
+   */
   async start(): Promise<void> {
-    await this.beat();
-    this.#timer = setInterval(() => {
-      this.beat().catch(() => {
-        // The connection logs its own outage; the next beat tries again.
-      });
-    }, Math.max(50, Math.floor(this.#ttlMs / 3)));
-    this.#timer.unref();
-  }
-
-  async beat(): Promise<void> {
-    const value = JSON.stringify({ pid: process.pid, host: hostname(), startedAt: this.#startedAt, lastFetchAt: this.lastFetchAt });
-    const pipeline = this.#redis.pipeline();
-    for (const queue of this.#queues) {
-      pipeline.set(this.#keys.heartbeat(queue, this.#consumerId), value, 'PX', this.#ttlMs);
-      pipeline.sadd(this.#keys.consumers(queue), this.#consumerId);
+    const { redis, keys, queues, consumerId, ttlMs, keepMs } = this.#o;
+    this.#markProgress();
+    this.#progressTimer = setInterval(() => this.#markProgress(), progressIntervalMs).unref();
+    try {
+      // The thread connects first: were it started after the first beat, its start-up
+      // (loading tsx, connecting) could outlast a short TTL before its first renewal.
+      await this.#startThread();
+      defineScripts(redis);
+      const value = heartbeatValue(this.#token, this.#startedAt, this.#liveness);
+      const replies = await Promise.all(queues.map((queue) => beat(
+        redis, { heartbeat: keys.heartbeat(queue, consumerId), consumers: keys.consumers(queue) },
+        { consumerId, token: this.#token, value, ttlMs, first: true, keepMs },
+      )));
+      const refused = replies.indexOf(0);
+      // The other queues' keys are left to expire: deleting them needs the token check.
+      if (refused >= 0) throw new ConsumerIdInUseError(consumerId, queues[refused]!, ttlMs);
+      this.#thread!.postMessage({ type: 'beat' });
+    } catch (error) {
+      await this.stop();
+      throw error;
     }
-    await pipeline.exec();
   }
 
-  /** Stops beating and deletes the keys; call only once nothing is held. */
+  /**
+   * Stops the thread (its connection quits after its last beat is answered) and waits for
+   * it to end. The keys stay: unregistering deletes them with the consumer's lists.
+   */
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    const pipeline = this.#redis.pipeline();
-    for (const queue of this.#queues) {
-      pipeline.del(this.#keys.heartbeat(queue, this.#consumerId));
-      pipeline.srem(this.#keys.consumers(queue), this.#consumerId);
-    }
-    await pipeline.exec();
+    this.#stopped = true;
+    clearInterval(this.#progressTimer);
+    const thread = this.#thread;
+    if (thread === undefined) return;
+    this.#thread = undefined;
+    thread.postMessage({ type: 'stop' });
+    // The thread quits its connection and ends itself; a thread that cannot (its QUIT waits
+    // on a Redis that is down) is ended by terminate() after a bound.
+    const bound = setTimeout(() => void thread.terminate(), Math.max(1000, this.#o.ttlMs));
+    await this.#threadExited;
+    clearTimeout(bound);
+  }
+
+  #markProgress(): void {
+    Atomics.store(this.#liveness, livenessSlot.progressAt, BigInt(Date.now()));
+  }
+
+  /** Starts the thread and resolves once its connection is ready. */
+  #startThread(): Promise<void> {
+    const { keys, queues, consumerId, ttlMs, keepMs, stallTimeoutMs, redisUrl, connectTimeoutMs, log } = this.#o;
+    const workerData: HeartbeatThreadData = {
+      redisUrl, connectTimeoutMs, consumerId, token: this.#token, ttlMs, keepMs, stallTimeoutMs,
+      startedAt: this.#startedAt, liveness: this.#liveness.buffer as SharedArrayBuffer,
+      targets: queues.map((queue) => ({ queue, heartbeat: keys.heartbeat(queue, consumerId), consumers: keys.consumers(queue) })),
+    };
+    const thread = new Worker(code, { eval: true, workerData });
+    this.#thread = thread;
+    this.#threadExited = new Promise((resolve) => thread.once('exit', () => resolve()));
+    let uncaught: Error | undefined;
+    thread.on('error', (error) => (uncaught = error));
+    return new Promise((resolve, reject) => {
+      thread.on('message', (message: HeartbeatThreadMessage) => {
+        if (message.type === 'log') log(message.line);
+        else if (message.type === 'ready') resolve();
+        else if (message.type === 'failed') reject(fromWireError(message.error));
+      });
+      thread.once('exit', (exitCode) => {
+        const why = `exit code ${exitCode}${uncaught ? `: ${uncaught.name}: ${uncaught.message}` : ''}`;
+        reject(uncaught ?? new WorkerLostError(`the heartbeat thread exited while starting (${why})`));
+        if (this.#stopped || this.#thread !== thread) return;
+        this.#thread = undefined;
+        log(`[hardq] the heartbeat thread of consumer ${consumerId} exited (${why}); this consumer no longer beats, so reapers will take its messages back`);
+      });
+    });
   }
 }

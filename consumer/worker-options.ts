@@ -16,10 +16,24 @@ export type WorkerOptions = {
   blockTimeoutMs?: number;
   /** Most messages claimed per round trip (never more than the free slots), at most 1000. @default 100 */
   claimBatchMax?: number;
-  /** Heartbeat TTL in ms: how long a silent consumer counts as alive. @default 3000 */
+  /**
+   * Heartbeat TTL in ms: how long a silent consumer counts as alive. A thread of its own
+   * renews it every third of the TTL, so a blocked event loop does not silence it (see
+   * stallTimeoutMs). A killed consumer's work runs again after at most
+   * heartbeatTtlMs + 1.25 × reaperIntervalMs (1625 ms with the defaults).
+   * @default 1000
+   */
   heartbeatTtlMs?: number;
-  /** How often a reaper looks for dead consumers, in ms (±25 % jitter). @default 1000 */
+  /** How often a reaper looks for dead consumers, in ms (±25 % jitter). @default 500 */
   reaperIntervalMs?: number;
+  /**
+   * How long this worker's event loop may make no progress before its heartbeat stops, in
+   * ms, so that other consumers take its messages back. Well above any sane hard time
+   * limit: a handler that blocks the loop this long is taken for a hung process. Must be
+   * greater than heartbeatTtlMs.
+   * @default 300000
+   */
+  stallTimeoutMs?: number;
   /** Deliveries after which a message that keeps killing its consumer is dead-lettered. @default 5 */
   maxDeliveries?: number;
   /** This consumer's id; fresh per process by default (host-pid-random). */
@@ -48,8 +62,9 @@ export function resolveWorkerOptions(options: WorkerOptions, defaultQueue: strin
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
     blockTimeoutMs: options.blockTimeoutMs ?? 2000,
     claimBatchMax: options.claimBatchMax ?? 100,
-    heartbeatTtlMs: options.heartbeatTtlMs ?? 3000,
-    reaperIntervalMs: options.reaperIntervalMs ?? 1000,
+    heartbeatTtlMs: options.heartbeatTtlMs ?? 1000,
+    reaperIntervalMs: options.reaperIntervalMs ?? 500,
+    stallTimeoutMs: options.stallTimeoutMs ?? 300_000,
     maxDeliveries: options.maxDeliveries ?? 5,
     consumerId: options.consumerId,
     queueOrder: options.queueOrder ?? 'strict',
@@ -68,11 +83,12 @@ export function resolveWorkerOptions(options: WorkerOptions, defaultQueue: strin
   for (const key of ['concurrency', 'claimBatchMax', 'maxDeliveries'] as const) {
     if (!(Number.isInteger(resolved[key]) && resolved[key] >= 1)) throw new InvalidOptionError(`${key} must be an integer >= 1`);
   }
-  for (const key of ['shutdownTimeoutMs', 'blockTimeoutMs', 'heartbeatTtlMs', 'reaperIntervalMs'] as const) {
+  for (const key of ['shutdownTimeoutMs', 'blockTimeoutMs', 'heartbeatTtlMs', 'reaperIntervalMs', 'stallTimeoutMs'] as const) {
     if (!(Number.isFinite(resolved[key]) && resolved[key] >= 0)) throw new InvalidOptionError(`${key} must be >= 0 ms`);
   }
   if (resolved.claimBatchMax > 1000) throw new InvalidOptionError('claimBatchMax must be at most 1000 (one Lua unpack)');
   if (resolved.blockTimeoutMs > 2000 || resolved.blockTimeoutMs < 10) throw new InvalidOptionError('blockTimeoutMs must be between 10 and 2000 ms');
   if (resolved.heartbeatTtlMs < 100) throw new InvalidOptionError('heartbeatTtlMs must be >= 100 ms');
+  if (!(resolved.stallTimeoutMs > resolved.heartbeatTtlMs)) throw new InvalidOptionError(`stallTimeoutMs must be greater than heartbeatTtlMs (${resolved.heartbeatTtlMs} ms)`);
   return resolved;
 }

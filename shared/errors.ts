@@ -158,3 +158,17 @@ export class SendBufferFullError extends HardqError {
     this.pendingSends = pendingSends;
   }
 }
+
+/** A reliable consumer's first heartbeat was refused: another live process uses its consumer id. */
+export class ConsumerIdInUseError extends HardqError {
+  readonly consumerId: string;
+  readonly queue: string;
+  constructor(consumerId: string, queue: string, heartbeatTtlMs: number) {
+    super(
+      'CONSUMER_ID_IN_USE',
+      `another live process uses consumer id ${consumerId} on queue "${queue}"; stop it, wait heartbeatTtlMs (${heartbeatTtlMs} ms) after it stopped, or choose another consumerId`,
+    );
+    this.consumerId = consumerId;
+    this.queue = queue;
+  }
+}
