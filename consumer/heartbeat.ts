@@ -74,6 +74,10 @@ export class Heartbeat {
   #o: HeartbeatOptions;
   /** Random per Heartbeat: beat.lua refuses the id to any beat whose value lacks it. */
   #token = randomUUID();
+  /** This process's token: unregister.lua removes the heartbeat only while it holds it. */
+  get token(): string {
+    return this.#token;
+  }
   #startedAt = Date.now();
   #liveness = new BigInt64Array(new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT));
   #progressTimer: NodeJS.Timeout | undefined;
@@ -81,6 +85,8 @@ export class Heartbeat {
   /** Settles when the thread has ended, however it ended. */
   #threadExited: Promise<void> = Promise.resolve();
   #stopped = false;
+  /** True once the thread beats: an exit after that is news, an exit while starting is start()'s error. */
+  #beating = false;
 
   constructor(options: HeartbeatOptions) {
     this.#o = options;
@@ -119,6 +125,7 @@ export class Heartbeat {
       // The other queues' keys are left to expire: deleting them needs the token check.
       if (refused >= 0) throw new ConsumerIdInUseError(consumerId, queues[refused]!, ttlMs);
       this.#thread!.postMessage({ type: 'beat' });
+      this.#beating = true;
     } catch (error) {
       await this.stop();
       throw error;
@@ -169,7 +176,7 @@ export class Heartbeat {
       thread.once('exit', (exitCode) => {
         const why = `exit code ${exitCode}${uncaught ? `: ${uncaught.name}: ${uncaught.message}` : ''}`;
         reject(uncaught ?? new WorkerLostError(`the heartbeat thread exited while starting (${why})`));
-        if (this.#stopped || this.#thread !== thread) return;
+        if (!this.#beating || this.#stopped) return;
         this.#thread = undefined;
         log(`[hardq] the heartbeat thread of consumer ${consumerId} exited (${why}); this consumer no longer beats, so reapers will take its messages back`);
       });
