@@ -93,6 +93,11 @@ export class Heartbeat {
     this.lastFetchAt = Date.now();
   }
 
+  /** This Heartbeat's random token, which every beat's value carries; unregister.lua checks it. */
+  get token(): string {
+    return this.#token;
+  }
+
   /** Epoch ms of the last fetch attempt; the worker sets it, the heartbeat value carries it. */
   get lastFetchAt(): number {
     return Number(Atomics.load(this.#liveness, livenessSlot.lastFetchAt));

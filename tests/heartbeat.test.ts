@@ -69,6 +69,7 @@ test('the first beat registers the consumer, and the thread renews it', async ()
     const first = await redis.get(keys.heartbeat(queue, consumerId));
     assert.ok(first !== null, 'the heartbeat key exists once start() resolves');
     assert.deepEqual(Object.keys(JSON.parse(first)).sort(), ['host', 'lastFetchAt', 'pid', 'progressAt', 'startedAt', 'token']);
+    assert.equal(JSON.parse(first).token, beating.token);
     const keepUntilMs = Number(await redis.zscore(keys.consumers(queue), consumerId));
     assert.ok(keepUntilMs > Date.now(), `the consumer set keeps the id until a future time (score ${keepUntilMs})`);
     // progressAt moves every 100 ms, so a new value is a beat from the thread.
