@@ -74,10 +74,6 @@ export class Heartbeat {
   #o: HeartbeatOptions;
   /** Random per Heartbeat: beat.lua refuses the id to any beat whose value lacks it. */
   #token = randomUUID();
-  /** This process's token: unregister.lua removes the heartbeat only while it holds it. */
-  get token(): string {
-    return this.#token;
-  }
   #startedAt = Date.now();
   #liveness = new BigInt64Array(new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT));
   #progressTimer: NodeJS.Timeout | undefined;
