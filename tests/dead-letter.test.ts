@@ -2,11 +2,13 @@
  * Bad input never kills a worker (shared/dead-letter.ts, consumer/execute.ts): garbage
  * LPUSHed with a raw client, invalid messages, unknown tasks and non-Error throws land on
  * the queue's dead-letter list with a reason code, and a readable id's get() ends in FAILURE.
+ * A too-large message's entry keeps only its first characters, so the list stays bounded.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { TaskFailedError, type TaskEvent } from 'hardq';
+import { encodeDeadLetter, tooLargeRawChars } from '../shared/dead-letter.ts';
 import { startRedis, type RedisServer } from './helpers/redis-server.ts';
 import { waitFor } from './helpers/wait-for.ts';
 import { harness, type Harness } from './fixtures/harness.ts';
@@ -28,6 +30,23 @@ async function failureOf(promise: Promise<unknown>): Promise<TaskFailedError> {
   assert.ok(error instanceof TaskFailedError, String(error));
   return error;
 }
+
+test('a too-large entry keeps the first 1,024 characters of raw, with rawBytes and truncated', () => {
+  const raw = JSON.stringify({ v: 1, id: 'big', task: 't', args: ['é'.repeat(5000)] });
+  const entry = JSON.parse(encodeDeadLetter({ reason: 'too-large', error: 'too big', raw, queue: 'q', deadAt: 1 }));
+  assert.equal(tooLargeRawChars, 1024);
+  assert.equal(entry.raw, raw.slice(0, 1024));
+  assert.equal(entry.rawBytes, Buffer.byteLength(raw), 'the full size, in UTF-8 bytes');
+  assert.equal(entry.truncated, true);
+  assert.deepEqual(Object.keys(entry).sort(), ['deadAt', 'error', 'queue', 'raw', 'rawBytes', 'reason', 'truncated']);
+});
+
+test('a too-large entry short enough to keep whole is not marked truncated; other reasons keep raw whole', () => {
+  const short = JSON.parse(encodeDeadLetter({ reason: 'too-large', raw: 'é'.repeat(100), queue: 'q', deadAt: 1 }));
+  assert.deepEqual([short.raw, short.rawBytes, short.truncated], ['é'.repeat(100), 200, undefined]);
+  const long = 'x'.repeat(5000);
+  assert.deepEqual(JSON.parse(encodeDeadLetter({ reason: 'malformed', raw: long, queue: 'q', deadAt: 1 })), { reason: 'malformed', raw: long, queue: 'q', deadAt: 1 });
+});
 
 for (const mode of ['simple', 'reliable'] as const) {
   test(`${mode}: garbage goes to the dead-letter list as malformed, and the worker goes on`, async () => {

@@ -1,10 +1,15 @@
 /**
  * scripts/producer.ts as the workshop runs it: it prints one id per message sent, and with
  * --wait each result, exiting 1 when any failed. The worker runs in this test's process.
+ * And producer/pending-sends.ts: while Redis is unreachable, sends past maxPendingSends fail
+ * at once instead of piling up in ioredis's offline queue.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Redis } from 'ioredis';
+import { SendBufferFullError } from 'hardq';
 import { startRedis, type RedisServer } from './helpers/redis-server.ts';
+import { waitFor } from './helpers/wait-for.ts';
 import { harness, type Harness } from './fixtures/harness.ts';
 import { killCliChildren, runCli } from './fixtures/cli.ts';
 
@@ -82,4 +87,37 @@ describe('the producer CLI', { concurrency: true }, () => {
       await h.close();
     }
   });
+});
+
+test('while Redis is unreachable, the send past maxPendingSends fails at once with SendBufferFullError', async () => {
+  // Its own server: this test stops it, and the CLI tests above share the file's.
+  const doomed = await startRedis();
+  const h = harness(doomed.url, { maxPendingSends: 5 });
+  const add = h.app.task('add', (a: number, b: number) => a + b);
+  const waiting: Promise<unknown>[] = [];
+  let redis: Redis | undefined;
+  try {
+    await add.delay(1, 1); // opens the connection while Redis is up
+    redis = await h.app.connection();
+    h.raw.disconnect(); // unused here, and it would log each failed reconnect
+    await doomed.stop();
+    await waitFor(() => redis!.status !== 'ready', { what: 'the app connection to notice Redis is gone' });
+    let settled = 0;
+    for (let i = 0; i < 5; i++) waiting.push(add.delay(i, i).finally(() => settled++));
+    const sixth = await add.delay(6, 6).then(() => assert.fail('the sixth send resolved'), (error: unknown) => error);
+    assert.ok(sixth instanceof SendBufferFullError, String(sixth));
+    assert.equal(sixth.code, 'SEND_BUFFER_FULL');
+    assert.equal(sixth.pendingSends, 5);
+    assert.match(sixth.message, /Redis is unreachable and 5 sends are already waiting for it \(maxPendingSends is 5\); nothing was sent: retry once Redis is back/);
+    assert.equal(settled, 0, 'the five within the bound still wait for Redis');
+    await assert.rejects(h.app.sendMany('add', [[1, 2]]), SendBufferFullError, 'sendMany counts against the same bound');
+  } finally {
+    // disconnect() between two reconnect attempts leaves ioredis's queued commands waiting
+    // for ever; a retry strategy that gives up ends the connection at the next attempt and
+    // fails them, so the five (and app.close()'s QUIT) settle.
+    if (redis) redis.options.retryStrategy = () => null;
+    await Promise.allSettled(waiting);
+    await h.close();
+    await doomed.stop();
+  }
 });
