@@ -39,13 +39,13 @@ export type KeyKinds = {
   bytes: number;
 };
 
-/** SCANs the whole database and names every key. */
-export async function classifyKeys(redis: Redis, classify: (key: string) => string | undefined): Promise<KeyKinds> {
+/** SCANs the keys matching `match` (a SCAN glob) and names each. */
+export async function classifyKeys(redis: Redis, classify: (key: string) => string | undefined, match = '*'): Promise<KeyKinds> {
   const result: KeyKinds = { kinds: {}, unknown: [], unknownCount: 0, bytes: 0 };
   let measured = 0;
   let cursor = '0';
   do {
-    const [next, batch] = await redis.scan(cursor, 'COUNT', 1000);
+    const [next, batch] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
     cursor = next;
     for (const key of batch) {
       const kind = classify(key);

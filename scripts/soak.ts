@@ -32,7 +32,7 @@ try {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   let server: ThrowawayRedis | undefined;
   const redisUrl = process.env.REDIS_URL ?? (server = await startThrowawayRedis()).url;
-  if (server === undefined) console.log(`[soak] using REDIS_URL ${redisUrl}: other keys in it count in DBSIZE and show as unknown`);
+  if (server === undefined) console.log(`[soak] using REDIS_URL ${redisUrl}: its other keys count in DBSIZE and used_memory; only this run's queue's keys are named, and Redis 7's per-command latency histograms (~22 KB a command name) count in used_memory`);
   const report = await runSoak({ redisUrl, ownServer: server !== undefined, ...options }).finally(() => server?.stop());
   if (!report.ok) console.log(`soak FAILED:\n${report.problems.map((problem) => `  - ${problem}`).join('\n')}`);
   else console.log(`soak passed: ${report.jobs} jobs, nothing lost, ${report.jobsPerSecond} jobs/s; after expiry used_memory is the start's plus the keys left plus ${(report.afterExpiry.unexplainedBytes / 1024).toFixed(1)} KB`);
