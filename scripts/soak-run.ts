@@ -27,7 +27,10 @@ export type SoakOptions = {
   batchSize?: number;
   /** The producer waits while this many sent jobs are not finished. @default 20000 */
   maxOutstanding?: number;
-  /** Countdown of the jobs that get revoked, in ms: long enough to revoke them first. @default 3000 */
+  /**
+   * Countdown of the jobs that get revoked, in ms: long enough to revoke them first, and
+   * within the result TTL, for which a revoke is remembered. @default min(3000, resultTtlMs / 2)
+   */
   revokeCountdownMs?: number;
   /** Give up when no job has finished for this long, in ms. @default 60000 */
   stallTimeoutMs?: number;
@@ -81,7 +84,7 @@ const mustBeGone = ['ready', 'processing', 'quarantine', 'scheduled', 'result'];
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const { jobs, resultTtlMs, workers: workerCount = 2, concurrency = 200, batchSize = 1000, maxOutstanding = 20_000,
-    revokeCountdownMs = 3000, stallTimeoutMs = 60_000, expiryMarginMs = 2000, log = console.log } = options;
+    revokeCountdownMs = Math.min(3000, Math.floor(resultTtlMs / 2)), stallTimeoutMs = 60_000, expiryMarginMs = 2000, log = console.log } = options;
   const startedAt = Date.now();
   const say = (line: string) => log(`[soak ${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)}s] ${line}`);
   const queue = `soak-${randomUUID().slice(0, 8)}`;
@@ -108,17 +111,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       });
     };
     let lastFinishAt = Date.now();
-    let wake: (() => void) | undefined;
+    const stalled = () => Date.now() - lastFinishAt > stallTimeoutMs;
     const onTask = (event: TaskEvent) => {
       tally.record(event);
       lastFinishAt = Date.now();
       if (tally.finished >= nextCheckpoint && nextCheckpoint < jobs) {
         checkpoint(nextCheckpoint);
         nextCheckpoint += step;
-      }
-      if (wake && tally.outstanding() < maxOutstanding / 2) {
-        wake();
-        wake = undefined;
       }
     };
     const workers: Worker[] = [];
@@ -131,18 +130,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
 
     const sendingAt = Date.now();
-    for (let from = 0; from < jobs; from += batchSize) {
+    for (let from = 0; from < jobs && !stalled(); from += batchSize) {
       // Backpressure: a million jobs at once would measure the backlog, not the steady state.
-      if (tally.outstanding() >= maxOutstanding) await new Promise<void>((resolve) => (wake = resolve));
+      while (tally.outstanding() >= maxOutstanding && !stalled()) await sleep(5);
       await sendBatch(app, redis, tally, from, Math.min(jobs, from + batchSize), revokeCountdownMs);
     }
-    say(`all ${jobs} sent in ${((Date.now() - sendingAt) / 1000).toFixed(1)} s; waiting for the last ones`);
+    say(`${Object.values(tally.sent).reduce((a, b) => a + b, 0)} sent in ${((Date.now() - sendingAt) / 1000).toFixed(1)} s; waiting for the last ones`);
 
     // Done: every kind has its events, and no message waits in the ready list or the scheduled set.
     const drained = async () => tally.complete()
       && (await redis.llen(keys.ready(queue))) === 0 && (await redis.zcard(keys.scheduled(queue))) === 0;
     while (!(await drained())) {
-      if (Date.now() - lastFinishAt > stallTimeoutMs) {
+      if (stalled()) {
         problems.push(`stalled: no job finished for ${stallTimeoutMs / 1000} s with ${tally.outstanding()} outstanding`);
         break;
       }
