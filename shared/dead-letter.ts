@@ -35,3 +35,9 @@ export function encodeDeadLetter(entry: DeadLetterEntry): string {
   if (entry.raw.length <= tooLargeRawChars) return JSON.stringify({ ...entry, rawBytes });
   return JSON.stringify({ ...entry, raw: entry.raw.slice(0, tooLargeRawChars), rawBytes, truncated: true });
 }
+
+/**
+ * A dead-letter list expires this long after its newest entry (PEXPIRE on each write), so
+ * a queue that stopped failing does not keep its dead letters forever: 30 days, in ms.
+ */
+export const deadLetterTtlMs = 30 * 24 * 3600 * 1000;

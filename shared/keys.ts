@@ -30,12 +30,12 @@ export class Keys {
     return `${this.#q(queue)}:quarantine:${consumerId}`;
   }
 
-  /** string (JSON: pid, host, startedAt, lastFetchAt) · its consumer, SET PX on a timer · the reaper (EXISTS) and monitors · the heartbeat TTL */
+  /** string (JSON: token, pid, host, startedAt, lastFetchAt, progressAt) · its consumer's heartbeat thread, beat.lua on a timer · claim-batch.lua (a consumer without one claims nothing), the reaper (EXISTS) and monitors · the heartbeat TTL (default 1 s) */
   heartbeat(queue: string, consumerId: string): string {
     return `${this.#q(queue)}:heartbeat:${consumerId}`;
   }
 
-  /** set of consumer ids · each reliable consumer SADDs itself at start · the reaper, which SREMs consumers it has emptied · while any consumer may hold work */
+  /** sorted set of consumer ids (score: keep-until, epoch ms on Redis's clock) · beat.lua ZADDs the id on every beat, keep-until = now + block timeout + heartbeat TTL + 1 s · the reaper, which ZREMs a dead consumer once its lists are empty and its keep-until has passed; unregister.lua on shutdown · while any consumer may hold work */
   consumers(queue: string): string {
     return `${this.#q(queue)}:consumers`;
   }
@@ -45,12 +45,12 @@ export class Keys {
     return `${this.#q(queue)}:reaper-lock`;
   }
 
-  /** string (JSON result record) · consumers (complete-batch.lua, the simple-mode pipeline, STARTED, the reaper) and revoke-task.lua · AsyncResult · resultTtlMs (default 24 h) */
+  /** string (JSON result record) · consumers (complete-batch.lua, which never replaces a final state; STARTED), requeue-dead-consumer.lua (a poison pill's FAILURE, unless final) and revoke-task.lua · AsyncResult · resultTtlMs (default 24 h) */
   result(queue: string, id: string): string {
     return `${this.#q(queue)}:result:${id}`;
   }
 
-  /** list (JSON dead-letter entries, newest at the head, trimmed to 10,000) · consumers and the reaper · people and monitors · until trimmed */
+  /** list (JSON dead-letter entries, newest at the head, trimmed to 10,000) · consumers and the reaper · people and monitors · until trimmed; the whole list expires 30 days after its newest entry */
   dead(queue: string): string {
     return `${this.#q(queue)}:dead`;
   }
@@ -60,9 +60,13 @@ export class Keys {
     return `${this.#q(queue)}:scheduled`;
   }
 
-  /** sorted set (member: task id, score: when to forget it, epoch ms) · app.revoke() · claim-batch.lua, promote-due.lua, simple-mode consumers · until its score passes (the whole key expires with the newest) */
+  /** sorted set (member: task id, score: when to forget it, epoch ms) · revoke-task.lua · promote-due.lua, complete-batch.lua (retries), every worker's copy at start · until its score passes (the whole key expires with the newest) */
   revoked(queue: string): string {
     return `${this.#q(queue)}:revoked`;
+  }
+  /** sorted set (member: task id, score: when it was revoked, epoch ms) · revoke-task.lua · claim-batch.lua, every worker's scheduler tick (incremental) · 10 s after the newest revoke */
+  revokedRecent(queue: string): string {
+    return `${this.#q(queue)}:revoked-recent`;
   }
 
   /** string (the next free start slot, epoch ms) · rate-limit.lua, one key per task across all queues · rate-limit.lua · a few periods after the last start */
@@ -93,6 +97,7 @@ export function keyCatalog(keys: Keys): Record<string, string> {
     dead: keys.dead(queue),
     scheduled: keys.scheduled(queue),
     revoked: keys.revoked(queue),
+    revokedRecent: keys.revokedRecent(queue),
     rateLimit: keys.rateLimit(keyPlaceholders.task),
     resultChannel: keys.resultChannel(queue),
   };

@@ -4,6 +4,7 @@
  * can tell SUCCESS from FAILURE without hardq's code.
  */
 import type { JsonValue } from './json-value.ts';
+import { isNativeError } from 'node:util/types';
 import type { RemoteError } from './errors.ts';
 
 export type TaskState = 'PENDING' | 'STARTED' | 'RETRY' | 'SUCCESS' | 'FAILURE' | 'REVOKED';
@@ -15,16 +16,36 @@ export type ResultRecord =
   | { state: 'RETRY'; error: RemoteError; retries: number; eta: number }
   | { state: 'REVOKED'; reason: string; doneAt: number };
 
-/** Turns any thrown value into the name, message and stack stored with FAILURE. */
+/**
+ * Turns any thrown value into the name, message and stack stored with FAILURE. It never
+ * throws itself: it runs inside the worker's catch, where a throw would turn one bad
+ * handler into a loop (a cyclic, null-prototype object defeats both JSON and String).
+ */
 export function toRemoteError(error: unknown): RemoteError {
-  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
-  let text: string;
   try {
-    text = typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+    if (error instanceof Error || isNativeError(error)) {
+      const { name, message, stack } = error as Error;
+      return { name: String(name), message: String(message), stack: typeof stack === 'string' ? stack : undefined };
+    }
   } catch {
-    text = String(error);
+    // A getter that throws (a Proxy, an odd subclass): describe it as a non-Error below.
   }
-  return { name: 'NonError', message: `the handler threw a non-Error value: ${text}` };
+  return { name: 'NonError', message: `the handler threw a non-Error value: ${describe(error)}` };
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    const text = JSON.stringify(value);
+    if (text !== undefined) return text.length > 1000 ? `${text.slice(0, 1000)}…` : text;
+  } catch {
+    // Cyclic, or a BigInt inside: fall through to a description that cannot fail.
+  }
+  try {
+    return String(value);
+  } catch {
+    return `a value of type ${typeof value}`;
+  }
 }
 
 export function encodeSuccess(value: unknown, doneAt: number): string {

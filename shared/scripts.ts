@@ -2,6 +2,9 @@
  * The Lua scripts in shared/lua/, loaded once per connection with ioredis defineCommand
  * (EVALSHA, with a fallback to EVAL after a SCRIPT FLUSH or a Redis restart), each behind
  * a typed wrapper. Every key reaches a script through KEYS; no script builds a key name.
+ * A script that grows by concern (complete-batch) is joined from fragments: shared/lua/<name>/
+ * holds one file per concern, each defining local functions, placed above the main file's
+ * body (after its `#!lua` line, which must stay first).
  */
 import { readFileSync } from 'node:fs';
 import type { Redis, ChainableCommander } from 'ioredis';
@@ -9,19 +12,42 @@ import type { Redis, ChainableCommander } from 'ioredis';
 /** Each script with its fixed number of KEYS; `null` means the caller passes the count. */
 export const scriptKeyCounts = {
   beat: 2,
-  'claim-batch': 3,
+  'claim-batch': 4,
   'complete-batch': null,
   'promote-due': 3,
   'rate-limit': 1,
-  'revoke-task': 2,
+  'revoke-task': 3,
   quarantine: 2,
-  'requeue-dead-consumer': 6,
+  'requeue-dead-consumer': null,
   'requeue-held': 3,
+  unregister: 5,
 } as const;
 export type ScriptName = keyof typeof scriptKeyCounts;
 
+/** The fragments of a joined script, in the order they are placed (shared/lua/<name>/<fragment>.lua). */
+export const scriptFragments: Partial<Record<ScriptName, string[]>> = {
+  'complete-batch': ['check-types', 'acknowledge', 'final-state', 'revoked'],
+};
+
+const read = (path: string) => readFileSync(new URL(`./lua/${path}.lua`, import.meta.url), 'utf8');
+
+/** The main file alone, as written (its header documents the joined script's KEYS and ARGV). */
+export function scriptMainSource(name: ScriptName): string {
+  return read(name);
+}
+
+export function fragmentSource(name: ScriptName, fragment: string): string {
+  return read(`${name}/${fragment}`);
+}
+
+/** What Redis runs: the main file, with its fragments placed after the `#!lua` line. */
 export function scriptSource(name: ScriptName): string {
-  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+  const main = read(name);
+  const fragments = scriptFragments[name];
+  if (fragments === undefined) return main;
+  const newline = main.indexOf('\n');
+  const [shebang, rest] = main.startsWith('#!') ? [main.slice(0, newline + 1), main.slice(newline + 1)] : ['', main];
+  return shebang + fragments.map((fragment) => fragmentSource(name, fragment)).join('\n') + '\n' + rest;
 }
 
 const commandName = (name: ScriptName) => `hardq_${name.replaceAll('-', '_')}`;
@@ -52,14 +78,18 @@ export async function beat(
   ])) as 0 | 1 | 2;
 }
 
-/** claim-batch.lua: up to `max` messages from ready into processing, oldest first; revoked ones dropped. */
-export function claimBatch(redis: Redis, keys: { ready: string; processing: string; revoked: string }, max: number): Promise<string[]> {
-  return call(redis, 'claim-batch', [keys.ready, keys.processing, keys.revoked, max]) as Promise<string[]>;
+/**
+ * claim-batch.lua: up to `max` messages from ready into processing, oldest first; recently
+ * revoked ones dropped. Rejects with NOHEARTBEAT, claiming nothing, when the consumer's
+ * heartbeat is missing.
+ */
+export function claimBatch(redis: Redis, keys: { ready: string; processing: string; revokedRecent: string; heartbeat: string }, max: number): Promise<string[]> {
+  return call(redis, 'claim-batch', [keys.ready, keys.processing, keys.revokedRecent, keys.heartbeat, max]) as Promise<string[]>;
 }
 
-/** promote-due.lua: moves up to `limit` due messages to ready; returns how many were due. */
-export function promoteDue(redis: Redis, keys: { scheduled: string; ready: string; revoked: string }, nowMs: number, limit: number): Promise<number> {
-  return call(redis, 'promote-due', [keys.scheduled, keys.ready, keys.revoked, nowMs, limit]) as Promise<number>;
+/** promote-due.lua: moves up to `limit` messages due by Redis's clock to ready; returns how many were due. */
+export function promoteDue(redis: Redis, keys: { scheduled: string; ready: string; revoked: string }, limit: number): Promise<number> {
+  return call(redis, 'promote-due', [keys.scheduled, keys.ready, keys.revoked, limit]) as Promise<number>;
 }
 
 /** rate-limit.lua: `reserved` true means start after `waitMs`; false means ask again after `waitMs`. */
@@ -80,29 +110,33 @@ export type CompletionRow = {
   schedule?: { atMs: number; raw: string };
 };
 
-/** complete-batch.lua: write results and dead letters, then LREM the messages; returns how many were still held. */
+/**
+ * complete-batch.lua: acknowledge, then write the results, retries and dead letters of
+ * the messages that were still held; returns how many were. `simple`: nothing is held in
+ * Redis (simple mode), so every message counts as held and nothing is removed.
+ */
 export function completeBatch(
   redis: Redis,
-  keys: { processing: string; quarantine: string; dead: string; scheduled: string; channel: string },
+  keys: { processing: string; quarantine: string; dead: string; scheduled: string; revoked: string; channel: string },
   rows: CompletionRow[],
-  resultTtlMs: number,
-  deadLimit: number,
+  options: { resultTtlMs: number; deadLimit: number; deadTtlMs: number; simple: boolean },
 ): Promise<number> {
   const resultKeys: string[] = [];
-  const ids: string[] = [];
   const perMessage: (string | number)[] = [];
   for (const row of rows) {
     let index = 0;
     if (row.resultKey !== undefined && row.result !== undefined) {
       resultKeys.push(row.resultKey);
-      index = 4 + resultKeys.length;
-      if (row.id !== undefined && row.announce !== false) ids.push(row.id);
+      index = 5 + resultKeys.length;
     }
-    perMessage.push(row.raw, index, row.result ?? '', row.dead ?? '', row.schedule?.atMs ?? '', row.schedule?.raw ?? '');
+    perMessage.push(
+      row.raw, index, row.result ?? '', row.dead ?? '', row.schedule?.atMs ?? '', row.schedule?.raw ?? '',
+      row.id ?? '', row.id !== undefined && row.announce !== false ? '1' : '',
+    );
   }
-  const keyList = [keys.processing, keys.quarantine, keys.dead, keys.scheduled, ...resultKeys];
+  const keyList = [keys.processing, keys.quarantine, keys.dead, keys.scheduled, keys.revoked, ...resultKeys];
   return call(redis, 'complete-batch', [
-    keyList.length, ...keyList, resultTtlMs, keys.channel, ids.join(','), deadLimit, ...perMessage,
+    keyList.length, ...keyList, options.resultTtlMs, keys.channel, options.deadLimit, options.deadTtlMs, options.simple ? '1' : '', ...perMessage,
   ]) as Promise<number>;
 }
 
@@ -111,19 +145,30 @@ export function quarantine(redis: Redis, processing: string, quarantineKey: stri
   return call(redis, 'quarantine', [processing, quarantineKey, raw]) as Promise<number>;
 }
 
-/** requeue-dead-consumer.lua: `null` when the consumer is alive. */
+export type DeadConsumerKeys = { heartbeat: string; processing: string; quarantine: string; ready: string; dead: string; consumers: string };
+
+/**
+ * requeue-dead-consumer.lua, one bounded call: `alive` when the consumer's heartbeat exists;
+ * `stale` when its quarantine list no longer holds `quarantined` (read it again).
+ */
 export async function requeueDeadConsumer(
   redis: Redis,
-  keys: { heartbeat: string; processing: string; quarantine: string; ready: string; dead: string; consumers: string },
-  args: { consumerId: string; maxDeliveries: number; nowMs: number; queue: string; deadLimit: number; runsAloneFrom: number },
-): Promise<{ requeued: number; deadLettered: string[] } | null> {
+  keys: DeadConsumerKeys & { result?: string },
+  args: {
+    consumerId: string; maxDeliveries: number; queue: string; deadLimit: number; runsAloneFrom: number; chunk: number;
+    quarantined: string; quarantinedId: string; failure: string; resultTtlMs: number; channel: string; deadTtlMs: number;
+  },
+): Promise<{ requeued: number; left: number; deadLettered: string[] } | 'alive' | 'stale'> {
+  const keyList = [keys.heartbeat, keys.processing, keys.quarantine, keys.ready, keys.dead, keys.consumers];
+  if (keys.result !== undefined) keyList.push(keys.result);
   const reply = (await call(redis, 'requeue-dead-consumer', [
-    keys.heartbeat, keys.processing, keys.quarantine, keys.ready, keys.dead, keys.consumers,
-    args.consumerId, args.maxDeliveries, args.nowMs, args.queue, args.deadLimit, args.runsAloneFrom,
-  ])) as [number, ...string[]];
-  if (reply[0] === -1) return null;
-  const [requeued, ...deadLettered] = reply;
-  return { requeued, deadLettered };
+    keyList.length, ...keyList, args.consumerId, args.maxDeliveries, args.queue, args.deadLimit, args.runsAloneFrom, args.chunk,
+    args.quarantined, args.failure, args.resultTtlMs, args.channel, args.deadTtlMs, args.quarantinedId,
+  ])) as [number, ...unknown[]];
+  if (reply[0] === -1) return 'alive';
+  if (reply[0] === -2) return 'stale';
+  const [requeued, left, ...deadLettered] = reply as [number, number, ...string[]];
+  return { requeued, left, deadLettered };
 }
 
 /** requeue-held.lua: back to the consuming end, first to run last pushed; returns how many were still held. */
@@ -131,12 +176,23 @@ export function requeueHeld(redis: Redis, keys: { processing: string; quarantine
   return call(redis, 'requeue-held', [keys.processing, keys.quarantine, keys.ready, ...raws]) as Promise<number>;
 }
 
+/** unregister.lua: everything the consumer's lists hold goes back to ready, and it leaves; -1 when another process holds the id. */
+export function unregister(
+  redis: Redis,
+  keys: { heartbeat: string; processing: string; quarantine: string; ready: string; consumers: string },
+  args: { consumerId: string; token: string },
+): Promise<number> {
+  return call(redis, 'unregister', [keys.heartbeat, keys.processing, keys.quarantine, keys.ready, keys.consumers, args.consumerId, args.token]) as Promise<number>;
+}
+
 /** revoke-task.lua: true if the task had not finished and is now REVOKED. */
 export async function revokeTask(
   redis: Redis,
-  keys: { revoked: string; result: string; channel: string },
-  args: { id: string; nowMs: number; rememberMs: number; record: string; resultTtlMs: number },
+  keys: { revoked: string; result: string; revokedRecent: string; channel: string },
+  args: { id: string; rememberMs: number; record: string; resultTtlMs: number; recentMs: number },
 ): Promise<boolean> {
-  const reply = await call(redis, 'revoke-task', [keys.revoked, keys.result, args.id, args.nowMs, args.rememberMs, args.record, args.resultTtlMs, keys.channel]);
+  const reply = await call(redis, 'revoke-task', [
+    keys.revoked, keys.result, keys.revokedRecent, args.id, args.rememberMs, args.record, args.resultTtlMs, keys.channel, args.recentMs,
+  ]);
   return reply === 1;
 }

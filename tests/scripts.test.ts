@@ -1,13 +1,14 @@
 /**
  * shared/lua/*.lua against shared/scripts.ts: each header's KEYS count matches the wrapper's
  * scriptKeyCounts, every key reaches a script through KEYS (no script builds a key name),
- * and every script loads on a real redis-server.
+ * the fragments of a joined script agree with its main header, and every script loads on a
+ * real redis-server.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { scriptKeyCounts, scriptSource, type ScriptName } from '../shared/scripts.ts';
+import { fragmentSource, scriptFragments, scriptKeyCounts, scriptMainSource, scriptSource, type ScriptName } from '../shared/scripts.ts';
 import { startRedis, type RedisServer } from './helpers/redis-server.ts';
 
 const names = Object.keys(scriptKeyCounts) as ScriptName[];
@@ -28,7 +29,7 @@ test('every .lua file has a wrapper entry and every entry has a file', () => {
 
 for (const name of names) {
   test(`${name}.lua: its header's KEYS match scriptKeyCounts`, () => {
-    const source = scriptSource(name);
+    const source = scriptMainSource(name);
     const numbered = [...header(source).matchAll(/^-- KEYS\[(\d+)\]/gm)].map((match) => Number(match[1]));
     assert.deepEqual(numbered, numbered.map((_, i) => i + 1), 'KEYS[1], KEYS[2], … in order, none skipped');
     const expected = scriptKeyCounts[name];
@@ -51,6 +52,25 @@ for (const name of names) {
       const [, command, first] = match as unknown as [string, string, string];
       if (channelCommands.has(command.toUpperCase()) || command.toUpperCase() === 'TIME') continue;
       assert.match(first.trim(), /^KEYS\[[\w+ -]+\]$/, `${command}'s key is ${first.trim()}, not an element of KEYS`);
+    }
+  });
+}
+
+/** `KEYS[3] dead letters keys.dead(queue) list` lines of a header, by index. */
+const declaredKeys = (source: string) => new Map([...header(source).matchAll(/^-- (KEYS\[(\d+)\] .*)$/gm)].map((m) => [Number(m[2]), m[1]!.replace(/\s+/g, ' ')]));
+
+for (const [name, fragments] of Object.entries(scriptFragments) as [ScriptName, string[]][]) {
+  test(`${name}: every fragment exists, stays short, and declares its KEYS exactly as the main header does`, () => {
+    const main = declaredKeys(scriptMainSource(name));
+    for (const fragment of fragments) {
+      const source = fragmentSource(name, fragment);
+      assert.ok(source.split('\n').length <= 60, `${fragment}.lua is over 60 lines`);
+      assert.match(header(source), new RegExp(`^-- ${name}/${fragment}\\.lua: `, 'm'), `${fragment}.lua opens with its name and purpose`);
+      const declared = declaredKeys(source);
+      for (const [index, line] of declared) assert.equal(line, main.get(index), `${fragment}.lua's KEYS[${index}] differs from ${name}.lua's`);
+      const used = [...body(source).matchAll(/KEYS\[(\d+)\]/g)].map((match) => Number(match[1]));
+      for (const index of used) assert.ok(declared.has(index), `${fragment}.lua uses KEYS[${index}] without declaring it`);
+      assert.ok(!source.startsWith('#!'), 'only the main file carries the #! line');
     }
   });
 }

@@ -1,24 +1,31 @@
+#!lua
 -- claim-batch.lua: move up to N messages from a ready list into one consumer's processing list.
 --
 -- KEYS[1] ready list       keys.ready(queue)                    list
 -- KEYS[2] processing list  keys.processing(queue, consumerId)   list
--- KEYS[3] revoked ids      keys.revoked(queue)                  sorted set
+-- KEYS[3] recent revokes   keys.revokedRecent(queue)            sorted set
+-- KEYS[4] heartbeat        keys.heartbeat(queue, consumerId)    string with a TTL
 -- ARGV[1] N: the most to move, the consumer's free handler slots (1 to 1000: Lua's unpack limit)
 --
--- Returns: the moved messages, oldest first (the order they were sent in).
--- Guarantees: each message is in exactly one of the two lists at every instant, so it is
---   never only in the consumer's memory. A revoked message is dropped here instead of
---   moved (its REVOKED result was written by revoke()).
--- Why Lua: one round trip and four commands for N moves, where LMOVE would cost N of each.
---   The revoked check costs one EXISTS per batch while nothing is revoked, and one ZSCORE
---   per message only while something is.
+-- Returns: the moved messages, oldest first (the order they were sent in); an error reply
+--   NOHEARTBEAT, moving nothing, when this consumer's heartbeat does not exist.
+-- Guarantees: only a registered consumer claims: a heartbeat exists, so the consumer set
+--   holds its id (beat.lua) and a reaper will visit its list if it dies. Each message is in
+--   exactly one of the two lists at every instant. A message revoked in the last few
+--   seconds is dropped here (its REVOKED result was written by revoke()); older revokes
+--   are in every worker's memory by then and are checked there (execute.ts).
+-- Why Lua: the heartbeat check and the move must be one step, and one round trip with
+--   four commands for N moves, where LMOVE would cost N of each. The `#!lua` line makes
+--   Redis refuse the whole step when it is out of memory, instead of half of it.
 
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  return redis.error_reply('NOHEARTBEAT this consumer is not registered (its heartbeat is missing); it claims nothing until its next beat')
+end
 local moved = {}
 local limit = tonumber(ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 0 then
-  -- Three commands per batch instead of one LMOVE per message: the consuming (right) end
-  -- holds the oldest, so LRANGE lists the batch newest first. Pushing it oldest first
-  -- leaves the same processing list that LMOVE one at a time would.
+  -- The consuming (right) end holds the oldest, so LRANGE lists the batch newest first.
+  -- Pushing it oldest first leaves the same processing list that LMOVE one at a time would.
   local batch = redis.call('LRANGE', KEYS[1], -limit, -1)
   local n = #batch
   if n == 0 then return moved end

@@ -1,27 +1,36 @@
 -- revoke-task.lua: mark a task revoked, so that no consumer starts it.
 --
--- KEYS[1] revoked ids      keys.revoked(queue)                  sorted set
+-- KEYS[1] revoked ids      keys.revoked(queue)                  sorted set, score: when to forget it
 -- KEYS[2] result key       keys.result(queue, id)               string
--- ARGV[1] the task id   ARGV[2] now, epoch ms   ARGV[3] how long to remember it, ms
--- ARGV[4] the REVOKED result record JSON   ARGV[5] the result TTL, ms
--- ARGV[6] the results channel, keys.resultChannel(queue)
+-- KEYS[3] recent revokes   keys.revokedRecent(queue)            sorted set, score: when it was revoked
+-- ARGV[1] the task id   ARGV[2] how long to remember it, ms   ARGV[3] the REVOKED result record JSON
+-- ARGV[4] the result TTL, ms   ARGV[5] the results channel, keys.resultChannel(queue)
+-- ARGV[6] how long a revoke counts as recent, ms
 --
 -- Returns: 1 if the task had no final result (it is now REVOKED), 0 if it had already
 --   finished (its result is kept; revoking it changes nothing).
--- Guarantees: the revoked set stays bounded: entries past their time are trimmed here and
---   the whole key expires with its newest entry. Waiters in get() are woken.
+-- Guarantees: both sets stay bounded: entries past their time are trimmed here and each
+--   key expires with its newest entry. The recent set is what claim-batch.lua checks, so
+--   the claim's fast path returns a few seconds after the last revoke; workers read it
+--   incrementally into memory (scheduler.ts) and check the long set there. Times are
+--   Redis's (TIME). Waiters in get() are woken.
 -- Why Lua: "write REVOKED unless the task already finished" reads, then writes.
 
-local now, remember = tonumber(ARGV[2]), tonumber(ARGV[3])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local remember, recent = tonumber(ARGV[2]), tonumber(ARGV[6])
 redis.call('ZADD', KEYS[1], now + remember, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('PEXPIRE', KEYS[1], remember)
+redis.call('ZADD', KEYS[3], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - recent)
+redis.call('PEXPIRE', KEYS[3], recent)
 local current = redis.call('GET', KEYS[2])
 if current then
   local ok, record = pcall(cjson.decode, current)
   local state = ok and type(record) == 'table' and record.state
   if state == 'SUCCESS' or state == 'FAILURE' or state == 'REVOKED' then return 0 end
 end
-redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5])
-redis.call('PUBLISH', ARGV[6], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
+redis.call('PUBLISH', ARGV[5], ARGV[1])
 return 1
