@@ -4,9 +4,19 @@
  * event loop (setImmediate), so every handler that finished in the same turn shares one
  * round trip; while a flush is in flight, new completions gather and go out the moment it
  * returns. At low load each result is written at once; at high load batches grow by
- * themselves. A failed write is kept and retried with backoff, never dropped.
+ * themselves, up to maxBatchCount messages or maxBatchBytes of arguments per script call, so
+ * one call never nears Redis's client-query-buffer-limit (1 GiB) nor blocks it for long.
+ * A failed write is kept and retried with backoff, never dropped.
  */
 import type { Completion } from './fetch.ts';
+
+export const maxBatchCount = 500;
+export const maxBatchBytes = 4 * 1024 * 1024;
+
+/** Roughly what one completion adds to a script call, in bytes (string lengths: close enough). */
+function sizeOf(c: Completion): number {
+  return c.claimed.raw.length + (c.result?.length ?? 0) + (c.dead?.length ?? 0) + (c.schedule?.raw.length ?? 0) + 100;
+}
 
 export class Completer {
   #write: (queue: string, batch: Completion[]) => Promise<void>;
@@ -45,8 +55,13 @@ export class Completer {
   #flush(): void {
     this.#scheduled = false;
     if (this.#flushing !== undefined || this.#pending.length === 0) return;
-    const batch = this.#pending;
-    this.#pending = [];
+    let count = 0;
+    let bytes = 0;
+    while (count < this.#pending.length && count < maxBatchCount && (count === 0 || bytes + sizeOf(this.#pending[count]!) <= maxBatchBytes)) {
+      bytes += sizeOf(this.#pending[count]!);
+      count++;
+    }
+    const batch = this.#pending.splice(0, count);
     this.#flushing = this.#writeAll(batch).finally(() => {
       this.#flushing = undefined;
       if (this.#pending.length > 0) this.#flush();

@@ -4,7 +4,8 @@
  * result, a dead-letter entry, a retry to schedule. Nothing here throws for a bad message
  * or a failing handler, so no message can crash the worker.
  */
-import type { TaskRegistry } from '../shared/task-registry.ts';
+import type { TaskDefinition, TaskRegistry } from '../shared/task-registry.ts';
+import { isError } from './pool-messages.ts';
 import { decodeMessage, encodeMessage, type TaskMessage } from '../shared/message.ts';
 import { assertJson } from '../shared/json-value.ts';
 import { encodeDeadLetter, type DeadLetterReason } from '../shared/dead-letter.ts';
@@ -35,8 +36,12 @@ export type ExecuteContext = {
   fetch: FetchStrategy;
   pool: Pool;
   rateLimiter: RateLimiter;
-  /** Ids revoked on this queue, as far as this worker knows (simple mode's check). */
+  /** Ids revoked on this queue, as far as this worker knows (scheduler.ts keeps the copy). */
   isRevoked: (queue: string, id: string) => boolean;
+  /** Now on Redis's clock, in epoch ms: eta and expiry agree with the scripts' clock. */
+  nowMs: () => number;
+  /** Bigger messages are dead-lettered as `too-large` without being parsed. */
+  maxMessageBytes: number;
   signal: AbortSignal;
   /** Fires when the worker starts to stop: messages not yet started go back to the queue. */
   stopping: AbortSignal;
@@ -60,10 +65,17 @@ function rescheduled(message: TaskMessage, atMs: number, retries = message.retri
   return { atMs, raw: encodeMessage(next) };
 }
 
+/** What a message that could not be started after `attempts` tries leaves behind (worker.ts). */
+export function startFailed(claimed: Claimed, attempts: number, error: Error): Outcome {
+  const decoded = decodeMessage(claimed.raw);
+  const [id, task] = decoded.ok ? [decoded.message.id, decoded.message.task] : [decoded.id, undefined];
+  return deadLetter(claimed, 'start-failed', `Redis failed before the handler started, ${attempts} times; the last error: ${error.message}`, Date.now(), id, task);
+}
+
 /** Runs one claimed message; `null` when it turned out not to be ours to run. */
 export async function execute(claimed: Claimed, context: ExecuteContext): Promise<Outcome> {
-  const started = Date.now();
-  const decoded = decodeMessage(claimed.raw);
+  const started = context.nowMs();
+  const decoded = decodeMessage(claimed.raw, context.maxMessageBytes);
   if (!decoded.ok) return deadLetter(claimed, decoded.reason, decoded.error, started, decoded.id);
   const message = decoded.message;
   const { id, task } = message;
@@ -71,7 +83,7 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
   if (definition === undefined) {
     return deadLetter(claimed, 'unknown-task', `no task named "${task}" is registered on this consumer`, started, id, task);
   }
-  const event = (state: TaskEvent['state'], error?: string): TaskEvent => ({ id, task, queue: claimed.queue, state, ms: Date.now() - started, error });
+  const event = (state: TaskEvent['state'], error?: string): TaskEvent => ({ id, task, queue: claimed.queue, state, ms: context.nowMs() - started, error });
   const { options } = definition;
   const keep = options.ignoreResult !== true;
 
@@ -79,7 +91,7 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
     const result = keep ? encodeResult({ state: 'REVOKED', reason: 'expired', doneAt: started }) : undefined;
     return [{ claimed, id, result }, event('REVOKED', 'expired')];
   }
-  // revoke() already wrote REVOKED; reliable mode drops revoked messages in claim-batch.lua.
+  // revoke() already wrote REVOKED; claim-batch.lua drops what was revoked in the last seconds.
   if (context.isRevoked(claimed.queue, id)) return [{ claimed, id }, event('REVOKED', 'revoked')];
   // A message that arrived before its time (a foreign producer, a skewed clock) waits in the scheduled set.
   if (message.eta !== undefined && message.eta > started + 5) return [{ claimed, id, schedule: rescheduled(message, message.eta) }, event('RETRY', 'early')];
@@ -91,13 +103,32 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
   if (context.stopping.aborted) return 'unstarted';
   if (keep && options.trackStarted === true) await context.markStarted(claimed.queue, id);
 
+  // From here on the handler runs: whatever goes wrong must end in a result, never in a
+  // rejection that would give the message back and run its side effects again.
   try {
-    const value = await context.pool.run({ definition, message, queue: claimed.queue, signal: context.signal });
-    // undefined (a handler that returns nothing) is stored as null, as Celery stores None.
-    if (keep && value !== undefined) assertJson(value, 'result');
-    return [{ claimed, id, result: keep ? encodeSuccess(value, Date.now()) : undefined }, event('SUCCESS')];
-  } catch (error) {
-    const now = Date.now();
+    try {
+      const value = await context.pool.run({ definition, message, queue: claimed.queue, signal: context.signal });
+      // undefined (a handler that returns nothing) is stored as null, as Celery stores None.
+      if (keep && value !== undefined) assertJson(value, 'result');
+      return [{ claimed, id, result: keep ? encodeSuccess(value, Date.now()) : undefined }, event('SUCCESS')];
+    } catch (error) {
+      return failed(claimed, message, options, keep, error, event);
+    }
+  } catch (unexpected) {
+    // A bug in hardq's own failure path (retry options that throw, say): still a FAILURE.
+    const remote = toRemoteError(unexpected);
+    return [{ claimed, id, result: keep ? encodeResult({ state: 'FAILURE', error: remote, doneAt: Date.now() }) : undefined }, event('FAILURE', `${remote.name}: ${remote.message}`)];
+  }
+}
+
+/** A handler that threw: a retry, or FAILURE (and a dead letter when retries ran out or it threw a non-Error). */
+function failed(
+  claimed: Claimed, message: TaskMessage, options: TaskDefinition['options'], keep: boolean, error: unknown,
+  event: (state: TaskEvent['state'], error?: string) => TaskEvent,
+): Outcome {
+  const { id } = message;
+  const now = Date.now();
+  {
     const retries = message.retries ?? 0;
     const retryable = wantsRetry(error, options);
     if (retryable && retries < (options.maxRetries ?? retryDefaults.maxRetries)) {
@@ -112,8 +143,9 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
     let dead: string | undefined;
     if (retryable) {
       dead = encodeDeadLetter({ reason: 'max-retries', error: `${remote.name}: ${remote.message} (after ${retries} retries)`, raw: claimed.raw, queue: claimed.queue, deadAt: now });
-    } else if (!(error instanceof Error) && (error as { code?: string } | null)?.code === undefined) {
-      // A thrown non-Error is a bug in the handler worth a look: it is dead-lettered too.
+    } else if (!isError(error)) {
+      // A thrown non-Error is a bug in the handler worth a look: it is dead-lettered too,
+      // whatever it carries (a `code` too). Retry signals were handled above.
       dead = encodeDeadLetter({ reason: 'non-error-thrown', error: remote.message, raw: claimed.raw, queue: claimed.queue, deadAt: now });
     }
     return [{ claimed, id, result, dead }, event('FAILURE', `${remote.name}: ${remote.message}`)];

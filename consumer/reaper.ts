@@ -1,20 +1,26 @@
 /**
  * The reaper: every live reliable consumer runs one, and a lock per queue lets one reap
- * at a time. Each round it looks at the queue's consumer set and, for each consumer whose
- * heartbeat has expired, runs requeue-dead-consumer.lua: its messages go back to the
- * consuming end of the ready list, each with its delivery count raised.
+ * at a time. Each round it reads the queue's consumer set, checks every heartbeat in one
+ * pipeline, and for each consumer whose heartbeat has expired runs
+ * requeue-dead-consumer.lua: its messages go back to the consuming end of the ready list,
+ * each with its delivery count raised, in chunks of `chunk` per call so that no one call
+ * blocks Redis for long, and at most `maxChunksPerRound` chunks a round.
  *
  * Recovery time (owner dies → its messages runnable again) is at most heartbeatTtlMs +
- * 1.25 × reaperIntervalMs while the consumer holding the reaper lock lives (4.25 s by
- * default), one interval more if it dies too; docs/RELIABILITY.md has the measured figures.
+ * 1.25 × reaperIntervalMs while the consumer holding the reaper lock lives (1 s + 625 ms
+ * by default), one interval more if it dies too; docs/RELIABILITY.md has the measured figures.
  */
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.ts';
 import { requeueDeadConsumer } from '../shared/scripts.ts';
 import { startJitteredTimer, type JitteredTimer } from './jittered-timer.ts';
-import { deadLetterLimit } from '../shared/dead-letter.ts';
+import { deadLetterLimit, deadLetterTtlMs } from '../shared/dead-letter.ts';
 import { decodeMessage } from '../shared/message.ts';
 import { encodeResult } from '../shared/result-record.ts';
+
+/** Messages moved per script call, and calls per consumer per round: bounded work. */
+const chunk = 1000;
+const maxChunksPerRound = 20;
 
 /**
  * The delivery from which a message runs alone, from the quarantine list (reliable-fetch.ts):
@@ -62,44 +68,54 @@ export class Reaper {
 
   /** One round over every queue; returns how many messages went back. */
   async reapOnce(): Promise<number> {
-    const { redis, keys, consumerId, intervalMs, maxDeliveries, log } = this.#options;
+    const { redis, keys, consumerId, intervalMs } = this.#options;
     let requeued = 0;
     for (const queue of this.#options.queues) {
       const lock = await redis.set(keys.reaperLock(queue), consumerId, 'PX', intervalMs, 'NX');
       if (lock === null) continue;
-      for (const other of await redis.smembers(keys.consumers(queue))) {
-        if (other === consumerId) continue;
-        const outcome = await requeueDeadConsumer(
-          redis,
-          {
-            heartbeat: keys.heartbeat(queue, other), processing: keys.processing(queue, other),
-            quarantine: keys.quarantine(queue, other), ready: keys.ready(queue),
-            dead: keys.dead(queue), consumers: keys.consumers(queue),
-          },
-          { consumerId: other, maxDeliveries, nowMs: Date.now(), queue, deadLimit: deadLetterLimit, runsAloneFrom: runsAloneFrom(maxDeliveries) },
-        );
-        if (outcome === null) continue;
-        requeued += outcome.requeued;
-        if (outcome.requeued > 0 || outcome.deadLettered.length > 0) {
-          log(`[hardq] consumer ${other} on "${queue}" is dead; requeued ${outcome.requeued}, dead-lettered ${outcome.deadLettered.length}`);
-        }
-        await this.#failDeadLettered(queue, outcome.deadLettered);
+      const others = (await redis.zrange(keys.consumers(queue), '0', '-1')).filter((other) => other !== consumerId);
+      if (others.length === 0) continue;
+      // One round trip tells the dead from the living; only the dead cost a script call.
+      const pipeline = redis.pipeline();
+      for (const other of others) pipeline.exists(keys.heartbeat(queue, other));
+      const alive = ((await pipeline.exec()) ?? []).map(([error, exists]) => error !== null || exists === 1);
+      for (const [i, other] of others.entries()) {
+        if (!alive[i]) requeued += await this.#reap(queue, other);
       }
     }
     return requeued;
   }
 
-  /** A poison pill's result becomes FAILURE so that get() ends. */
-  async #failDeadLettered(queue: string, raws: string[]): Promise<void> {
-    const { redis, keys, resultTtlMs, maxDeliveries } = this.#options;
-    for (const raw of raws) {
-      const decoded = decodeMessage(raw);
-      const id = decoded.ok ? decoded.message.id : decoded.id;
-      if (id === undefined) continue;
-      const error = { name: 'Redelivered', message: `its consumer died while running it ${maxDeliveries} times; it was dead-lettered` };
-      // If we crash here: the dead-letter entry exists but the result stays PENDING until get() times out.
-      await redis.set(keys.result(queue, id), encodeResult({ state: 'FAILURE', error, doneAt: Date.now(), reason: 'redelivered' }), 'PX', resultTtlMs);
-      await redis.publish(keys.resultChannel(queue), id);
+  /** Gives one dead consumer's lists back, a chunk a call; returns how many messages went back. */
+  async #reap(queue: string, other: string): Promise<number> {
+    const { redis, keys, maxDeliveries, resultTtlMs, log } = this.#options;
+    const lists = {
+      heartbeat: keys.heartbeat(queue, other), processing: keys.processing(queue, other),
+      quarantine: keys.quarantine(queue, other), ready: keys.ready(queue), dead: keys.dead(queue), consumers: keys.consumers(queue),
+    };
+    let requeued = 0;
+    const deadLettered: string[] = [];
+    for (let call = 0; call < maxChunksPerRound; call++) {
+      // The quarantined message's result key must reach the script through KEYS, so read it first.
+      const quarantined = (await redis.lindex(lists.quarantine, 0)) ?? '';
+      const decoded = quarantined === '' ? undefined : decodeMessage(quarantined);
+      const id = decoded === undefined ? undefined : decoded.ok ? decoded.message.id : decoded.id;
+      const error = { name: 'Redelivered', message: `its consumer died while running it more than ${maxDeliveries} times; it was dead-lettered` };
+      const outcome = await requeueDeadConsumer(redis, { ...lists, result: id === undefined ? undefined : keys.result(queue, id) }, {
+        consumerId: other, maxDeliveries, queue, deadLimit: deadLetterLimit, runsAloneFrom: runsAloneFrom(maxDeliveries), chunk,
+        quarantined, quarantinedId: id ?? '', failure: encodeResult({ state: 'FAILURE', error, doneAt: Date.now(), reason: 'redelivered' }),
+        resultTtlMs, channel: keys.resultChannel(queue), deadTtlMs: deadLetterTtlMs,
+      });
+      if (outcome === 'alive') break;
+      // The quarantine list changed between the read and the call: read it again.
+      if (outcome === 'stale') continue;
+      requeued += outcome.requeued;
+      deadLettered.push(...outcome.deadLettered);
+      if (outcome.left === 0) break;
     }
+    if (requeued > 0 || deadLettered.length > 0) {
+      log(`[hardq] consumer ${other} on "${queue}" is dead; requeued ${requeued}, dead-lettered ${deadLettered.length}`);
+    }
+    return requeued;
   }
 }

@@ -8,7 +8,9 @@
  *    consumer's only such message, so that the next crash blames the right one.
  * 3. Ack: complete-batch.lua writes the results and removes the messages in one step.
  * 4. Recovery: the heartbeat and the reaper (heartbeat.ts, reaper.ts) give a dead
- *    consumer's lists back to the queue.
+ *    consumer's lists back to the queue. Only a consumer whose heartbeat exists can claim
+ *    (claim-batch.lua), so whatever it claims, a reaper will find.
+ * 5. Stop: unregister.lua gives back everything its lists still hold and removes it.
  *
  * Several queues: BLMOVE blocks on one list only. So the consumer claims from each queue in
  * priority order without blocking, and only when all are empty blocks on the first queue,
@@ -17,8 +19,8 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.ts';
 import type { TaskMessage } from '../shared/message.ts';
-import { claimBatch, completeBatch, quarantine, requeueHeld } from '../shared/scripts.ts';
-import { deadLetterLimit } from '../shared/dead-letter.ts';
+import { claimBatch, completeBatch, quarantine, requeueHeld, unregister } from '../shared/scripts.ts';
+import { deadLetterLimit, deadLetterTtlMs } from '../shared/dead-letter.ts';
 import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
 import type { BlockingConnection } from './blocking-connection.ts';
 import { Heartbeat } from './heartbeat.ts';
@@ -35,6 +37,11 @@ export type ReliableFetchOptions = {
   heartbeatTtlMs: number;
   reaperIntervalMs: number;
   maxDeliveries: number;
+  /** After this long without progress of the event loop, the heartbeat stops (heartbeat.ts). */
+  stallTimeoutMs: number;
+  /** The Redis URL and first-connection bound, for the heartbeat thread's own connection. */
+  redisUrl: string;
+  connectTimeoutMs: number;
   queueOrder: 'strict' | 'round-robin';
   /** The raw messages the worker holds right now, for reconciling after a reconnect. */
   held: () => Iterable<Claimed>;
@@ -48,36 +55,44 @@ export class ReliableFetch implements FetchStrategy {
   readonly heartbeat: Heartbeat;
   readonly reaper: Reaper;
   #o: ReliableFetchOptions;
-  #lists = new Map<string, { ready: string; processing: string; quarantine: string; dead: string; scheduled: string; revoked: string; channel: string }>();
-  /** The message in each queue's quarantine list, and who waits for the slot. */
-  #quarantined = new Map<string, { raw: string; freed: Promise<void>; free: () => void }>();
-  #reconcile = false;
+  #lists = new Map<string, ReturnType<typeof queueLists>>();
+  /**
+   * Each queue's quarantine slot: the message that holds it (from the moment it asks for
+   * the list until its ack is written or it is given back), and who waits for it.
+   */
+  #quarantined = new Map<string, { owner: Claimed; freed: Promise<void>; free: () => void }>();
+  /** Reconciles asked for (each reconnect asks) and the last one done: a request during a reconcile is not lost. */
+  #reconcileAsked = 0;
+  #reconciledUpTo = 0;
   #turn = 0;
 
   constructor(options: ReliableFetchOptions) {
     this.#o = options;
     const { keys, consumerId } = options;
-    for (const queue of options.queues) {
-      this.#lists.set(queue, {
-        ready: keys.ready(queue), processing: keys.processing(queue, consumerId), quarantine: keys.quarantine(queue, consumerId),
-        dead: keys.dead(queue), scheduled: keys.scheduled(queue), revoked: keys.revoked(queue), channel: keys.resultChannel(queue),
-      });
-    }
-    this.heartbeat = new Heartbeat({ redis: options.redis, keys, queues: options.queues, consumerId, ttlMs: options.heartbeatTtlMs });
+    for (const queue of options.queues) this.#lists.set(queue, queueLists(keys, queue, consumerId));
+    this.heartbeat = new Heartbeat({
+      redis: options.redis, keys, queues: options.queues, consumerId, ttlMs: options.heartbeatTtlMs,
+      // A blocking claim starts right after a claim-batch that saw the heartbeat, and ends
+      // within the block timeout: the reaper keeps the id at least that long past a beat.
+      keepMs: options.blockTimeoutMs + options.heartbeatTtlMs + 1000,
+      stallTimeoutMs: options.stallTimeoutMs, redisUrl: options.redisUrl, connectTimeoutMs: options.connectTimeoutMs, log: options.log,
+    });
     this.reaper = new Reaper({
       redis: options.redis, keys, queues: options.queues, consumerId, intervalMs: options.reaperIntervalMs,
       maxDeliveries: options.maxDeliveries, resultTtlMs: options.resultTtlMs, log: options.log,
     });
     // After a reconnect, a claim whose reply was lost may have left messages in our
     // processing list that we do not know about (Sidekiq #4495); the next fetch reconciles.
-    options.redis.on('ready', () => (this.#reconcile = true));
-    options.blocking.redis.on('ready', () => (this.#reconcile = true));
+    options.redis.on('ready', () => this.#reconcileAsked++);
+    options.blocking.redis.on('ready', () => this.#reconcileAsked++);
   }
 
   async start(): Promise<void> {
+    // Registers, or fails the start: a consumer that claimed without a heartbeat would hold
+    // messages no reaper visits.
     await this.heartbeat.start();
     // A consumer id is fresh per process, so anything already in our lists is an orphan.
-    this.#reconcile = true;
+    this.#reconcileAsked++;
     this.reaper.start();
   }
 
@@ -87,7 +102,8 @@ export class ReliableFetch implements FetchStrategy {
 
   async fetch(max: number): Promise<Claimed[]> {
     this.heartbeat.lastFetchAt = Date.now();
-    if (this.#reconcile) await this.#reconcileHeld();
+    // A failed reconcile throws before it is marked done, so the next fetch tries again.
+    if (this.#reconcileAsked > this.#reconciledUpTo) await this.#reconcileHeld();
     const { redis, blocking } = this.#o;
     let queues = this.#o.queues;
     if (this.#o.queueOrder === 'round-robin' && queues.length > 1) {
@@ -114,25 +130,37 @@ export class ReliableFetch implements FetchStrategy {
     const lists = this.#list(claimed.queue);
     for (;;) {
       const slot = this.#quarantined.get(claimed.queue);
-      if (slot) {
+      if (slot && slot.owner !== claimed) {
         await slot.freed;
         continue;
       }
       // Take the slot in memory before asking Redis: the waiters woken by one `freed` would
-      // otherwise all race for the list, and each loser would reconcile needlessly.
-      let free!: () => void;
-      const freed = new Promise<void>((resolve) => (free = resolve));
-      this.#quarantined.set(claimed.queue, { raw: claimed.raw, freed, free });
+      // otherwise all race for the list, and each loser would reconcile needlessly. A second
+      // attempt by the same message (its first failed on a Redis error) keeps the slot.
+      if (!slot) {
+        let free!: () => void;
+        const freed = new Promise<void>((resolve) => (free = resolve));
+        this.#quarantined.set(claimed.queue, { owner: claimed, freed, free });
+      }
+      // A Redis error here leaves the slot with this message, which still holds it: the worker
+      // tries again or gives the message back, and both paths free the slot (#freeSlot).
       const moved = await quarantine(this.#o.redis, lists.processing, lists.quarantine, claimed.raw);
       // If we crash here: it is in the quarantine list, so the reaper counts this delivery
       // against it, and dead-letters it once that makes more than maxDeliveries.
       if (moved === 1) return 'run';
-      this.#quarantined.delete(claimed.queue);
-      free();
+      this.#freeSlot(claimed);
       if (moved === -1) return 'gone';
       // 0: the list holds a message we no longer track (a reconnect); reconcile frees it.
       await this.#reconcileHeld();
     }
+  }
+
+  /** Frees the quarantine slot if this message holds it. */
+  #freeSlot(claimed: Claimed): void {
+    const slot = this.#quarantined.get(claimed.queue);
+    if (slot?.owner !== claimed) return;
+    this.#quarantined.delete(claimed.queue);
+    slot.free();
   }
 
   async complete(queue: string, completions: Completion[]): Promise<void> {
@@ -141,16 +169,14 @@ export class ReliableFetch implements FetchStrategy {
       raw: c.claimed.raw, id: c.id, dead: c.dead, announce: c.announce, schedule: c.schedule,
       result: c.result, resultKey: c.result !== undefined && c.id !== undefined ? this.#o.keys.result(queue, c.id) : undefined,
     }));
-    const held = await completeBatch(this.#o.redis, lists, rows, this.#o.resultTtlMs, deadLetterLimit);
+    const held = await completeBatch(this.#o.redis, lists, rows, {
+      resultTtlMs: this.#o.resultTtlMs, deadLimit: deadLetterLimit, deadTtlMs: deadLetterTtlMs, simple: false,
+    });
     // If we crash here: results and acks are written; nothing is lost or run again.
     if (held < rows.length) {
       this.#o.log(`[hardq] ${rows.length - held} finished message(s) on "${queue}" had been taken back by a reaper (this consumer missed its heartbeat); they may run twice`);
     }
-    const slot = this.#quarantined.get(queue);
-    if (slot && completions.some((c) => c.claimed.raw === slot.raw)) {
-      this.#quarantined.delete(queue);
-      slot.free();
-    }
+    for (const completion of completions) this.#freeSlot(completion.claimed);
   }
 
   async requeue(items: Claimed[]): Promise<void> {
@@ -159,17 +185,21 @@ export class ReliableFetch implements FetchStrategy {
       const lists = this.#list(queue);
       await requeueHeld(this.#o.redis, lists, raws);
     }
+    for (const item of items) this.#freeSlot(item);
   }
 
   /** Gives back whatever our lists hold beyond what the worker holds in memory. */
   async #reconcileHeld(): Promise<void> {
-    this.#reconcile = false;
+    const asked = this.#reconcileAsked;
     const counts = new Map<string, number>();
     for (const { raw, queue } of this.#o.held()) counts.set(`${queue}\n${raw}`, (counts.get(`${queue}\n${raw}`) ?? 0) + 1);
     for (const queue of this.#o.queues) {
       const lists = this.#list(queue);
       // One MULTI, so a quarantine move between two reads cannot show a message twice.
-      const replies = (await this.#o.redis.multi().lrange(lists.processing, 0, -1).lrange(lists.quarantine, 0, -1).exec()) ?? [];
+      const replies = await this.#o.redis.multi().lrange(lists.processing, 0, -1).lrange(lists.quarantine, 0, -1).exec();
+      // A failed read must not pass for empty lists, or the reconcile would count as done.
+      if (replies === null) throw new Error('the reconcile MULTI was discarded');
+      for (const [error] of replies) if (error) throw error;
       const listed = replies.flatMap(([, value]) => (Array.isArray(value) ? (value as string[]) : []));
       const orphans: string[] = [];
       // Oldest claim is rightmost; walk from the right so orphans keep their order.
@@ -184,14 +214,36 @@ export class ReliableFetch implements FetchStrategy {
         this.#o.log(`[hardq] reconciled "${queue}": ${moved} message(s) in this consumer's lists were not being run; requeued`);
       }
     }
+    // Marked done only now: under OOM or an outage the MULTI fails, and the next fetch retries.
+    this.#reconciledUpTo = asked;
   }
 
   interrupt(): Promise<void> {
     return this.#o.blocking.interrupt(this.#o.redis);
   }
 
+  /**
+   * Stops the reaper and the heartbeat, then unregisters: whatever the lists still hold
+   * (messages the worker did not know it held) goes back to the queue in the same step.
+   */
   async stop(): Promise<void> {
     this.reaper.stop();
     await this.heartbeat.stop();
+    const { redis, keys, consumerId } = this.#o;
+    for (const queue of this.#o.queues) {
+      const lists = this.#list(queue);
+      const moved = await unregister(redis, { ...lists, consumers: keys.consumers(queue) }, { consumerId, token: this.heartbeat.token });
+      // If we crash here: the rest of the queues keep this consumer registered until its
+      // heartbeat expires, and a reaper gives their lists back.
+      if (moved > 0) this.#o.log(`[hardq] stopping: ${moved} message(s) left in this consumer's lists on "${queue}" went back to the queue`);
+    }
   }
+}
+
+function queueLists(keys: Keys, queue: string, consumerId: string) {
+  return {
+    ready: keys.ready(queue), processing: keys.processing(queue, consumerId), quarantine: keys.quarantine(queue, consumerId),
+    heartbeat: keys.heartbeat(queue, consumerId), dead: keys.dead(queue), scheduled: keys.scheduled(queue),
+    revoked: keys.revoked(queue), revokedRecent: keys.revokedRecent(queue), channel: keys.resultChannel(queue),
+  };
 }

@@ -8,7 +8,8 @@
  */
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.ts';
-import { deadLetterLimit } from '../shared/dead-letter.ts';
+import { deadLetterLimit, deadLetterTtlMs } from '../shared/dead-letter.ts';
+import { completeBatch } from '../shared/scripts.ts';
 import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
 import type { BlockingConnection } from './blocking-connection.ts';
 
@@ -61,26 +62,22 @@ export class SimpleFetch implements FetchStrategy {
   }
 
   async complete(queue: string, completions: Completion[]): Promise<void> {
-    // Blind writes, so a pipeline suffices: there is no processing list to keep in step.
-    const pipeline = this.#redis.pipeline();
-    const ids: string[] = [];
-    let dead = false;
-    for (const completion of completions) {
-      if (completion.result !== undefined && completion.id !== undefined) {
-        pipeline.set(this.#keys.result(queue, completion.id), completion.result, 'PX', this.#resultTtlMs);
-        if (completion.announce !== false) ids.push(completion.id);
-      }
-      // Not atomic with the pop, as nothing in simple mode is: a crash before this loses the retry.
-      if (completion.schedule !== undefined) pipeline.zadd(this.#keys.scheduled(queue), completion.schedule.atMs, completion.schedule.raw);
-      if (completion.dead !== undefined) {
-        pipeline.lpush(this.#keys.dead(queue), completion.dead);
-        dead = true;
-      }
-    }
-    if (dead) pipeline.ltrim(this.#keys.dead(queue), 0, deadLetterLimit - 1);
-    if (ids.length > 0) pipeline.publish(this.#keys.resultChannel(queue), ids.join(','));
-    const replies = (await pipeline.exec()) ?? [];
-    for (const [error] of replies) if (error) throw error;
+    // The same step as reliable mode, with nothing to remove: results never replace a final
+    // state, a revoked task's retry is dropped, and the writes succeed or fail together.
+    // Not atomic with the pop, as nothing in simple mode is: a crash before this loses them.
+    const k = this.#keys;
+    await completeBatch(
+      this.#redis,
+      {
+        processing: k.processing(queue, 'simple'), quarantine: k.quarantine(queue, 'simple'), dead: k.dead(queue),
+        scheduled: k.scheduled(queue), revoked: k.revoked(queue), channel: k.resultChannel(queue),
+      },
+      completions.map((c) => ({
+        raw: c.claimed.raw, id: c.id, dead: c.dead, announce: c.announce, schedule: c.schedule, result: c.result,
+        resultKey: c.result !== undefined && c.id !== undefined ? k.result(queue, c.id) : undefined,
+      })),
+      { resultTtlMs: this.#resultTtlMs, deadLimit: deadLetterLimit, deadTtlMs: deadLetterTtlMs, simple: true },
+    );
   }
 
   async requeue(items: Claimed[]): Promise<void> {
@@ -88,7 +85,9 @@ export class SimpleFetch implements FetchStrategy {
     const pipeline = this.#redis.pipeline();
     // RPUSH in reverse so the first item ends at the consuming (right) end.
     for (let i = items.length - 1; i >= 0; i--) pipeline.rpush(this.#keys.ready(items[i]!.queue), items[i]!.raw);
-    await pipeline.exec();
+    // A failed push must reach the caller, which logs it: the message exists nowhere else.
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
   }
 
   interrupt(): Promise<void> {

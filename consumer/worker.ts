@@ -2,8 +2,11 @@
  * The worker: one loop, shared by simple and reliable mode, that
  * 1. fetches up to `free slots` messages through the fetch strategy,
  * 2. runs each with `concurrency` handlers in flight on one event loop,
- * 3. hands finished ones to the completer, which writes results and acks in batches,
- * 4. on close: stops fetching, waits for in-flight handlers up to shutdownTimeoutMs, writes
+ * 3. hands finished ones to the completer, which writes results and acks in batches; while
+ *    `concurrency` finished messages wait for their ack it takes no more (backpressure),
+ * 4. when Redis fails before a handler starts, tries that message again with backoff, and
+ *    after maxStartAttempts dead-letters it (`start-failed`): never a hot loop,
+ * 5. on close: stops fetching, waits for in-flight handlers up to shutdownTimeoutMs, writes
  *    what finished, and puts what did not back at the consuming end of its ready list.
  */
 import { EventEmitter, setMaxListeners } from 'node:events';
@@ -21,7 +24,7 @@ import { SimpleFetch } from './simple-fetch.ts';
 import { ReliableFetch } from './reliable-fetch.ts';
 import { BlockingConnection } from './blocking-connection.ts';
 import { Completer } from './completer.ts';
-import { execute, type TaskEvent, type ExecuteContext, type Outcome } from './execute.ts';
+import { execute, startFailed, type TaskEvent, type ExecuteContext, type Outcome } from './execute.ts';
 import { AsyncPool } from './async-pool.ts';
 import type { Pool } from './pool.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -31,6 +34,10 @@ import { resolveWorkerOptions, type WorkerOptions } from './worker-options.ts';
 export type { WorkerOptions, TaskEvent };
 
 type Counts = Record<TaskEvent['state'], number>;
+
+/** Tries to start one message before it is dead-lettered as `start-failed`, and the backoff between them. */
+export const maxStartAttempts = 5;
+const startBackoffMs = (attempt: number) => Math.min(200 * 2 ** (attempt - 1), 5000);
 
 /** Emits 'task' with a TaskEvent for every message it finishes. */
 export class Worker extends EventEmitter {
@@ -48,6 +55,8 @@ export class Worker extends EventEmitter {
   #acking = new Set<Claimed>();
   #inFlight = 0;
   #slotFreed: (() => void) | undefined;
+  /** Messages waiting to try again after Redis failed before their handler started. */
+  #backoffs = new Map<Claimed, NodeJS.Timeout>();
   #stopping = false;
   #abort = new AbortController();
   #stoppingController = new AbortController();
@@ -96,6 +105,31 @@ export class Worker extends EventEmitter {
   }
 
   async #run(): Promise<void> {
+    let loop: FetchStrategy;
+    try {
+      loop = await this.#setUp();
+    } catch (error) {
+      // A worker that could not start (Redis unreachable, out of memory, its consumer id in
+      // use) leaves nothing behind: no connection, timer or thread keeps the process alive.
+      await this.#abandon();
+      throw error;
+    }
+    if (this.#stopping) return this.#shutdown();
+    await this.#loop(loop);
+    await this.#shutdown();
+  }
+
+  #fetchStarted = false;
+
+  async #abandon(): Promise<void> {
+    this.#scheduler?.stop();
+    await this.#pool?.close().catch(() => {});
+    if (this.#fetchStarted) await this.#fetch?.stop().catch(() => {});
+    this.#redis?.disconnect();
+    this.#blocking?.redis.disconnect();
+  }
+
+  async #setUp(): Promise<FetchStrategy> {
     const { config, keys } = this.#app;
     const connect = (name: string) => connectRedis(config.redis, { connectTimeoutMs: config.connectTimeoutMs, log: config.log, name });
     this.#redis = await connect(`hardq-worker-${this.consumerId}`);
@@ -110,13 +144,15 @@ export class Worker extends EventEmitter {
       ? new SimpleFetch(common)
       : new ReliableFetch({
           ...common, consumerId: this.consumerId, heartbeatTtlMs: o.heartbeatTtlMs, reaperIntervalMs: o.reaperIntervalMs,
-          maxDeliveries: o.maxDeliveries, held: () => [...this.#held, ...this.#acking], log: config.log,
+          maxDeliveries: o.maxDeliveries, stallTimeoutMs: o.stallTimeoutMs, redisUrl: config.redis, connectTimeoutMs: config.connectTimeoutMs,
+          held: () => [...this.#held, ...this.#acking], log: config.log,
         });
     const fetch = this.#fetch;
     this.#completer = new Completer({
       write: (queue, batch) => fetch.complete(queue, batch),
       onWritten: (batch) => {
         for (const completion of batch) this.#acking.delete(completion.claimed);
+        this.#wake();
       },
       log: config.log,
     });
@@ -125,14 +161,14 @@ export class Worker extends EventEmitter {
     const scheduler = this.#scheduler;
     this.#context = {
       registry: this.#app.registry, fetch, pool: this.#pool, rateLimiter: new RateLimiter(this.#redis, keys),
-      isRevoked: (queue, id) => scheduler.isRevoked(queue, id), signal: this.#abort.signal,
+      isRevoked: (queue, id) => scheduler.isRevoked(queue, id), nowMs: () => scheduler.nowMs(), signal: this.#abort.signal,
+      maxMessageBytes: config.maxMessageBytes,
       stopping: this.#stoppingController.signal, markStarted: this.#markStarted,
     };
     await fetch.start();
+    this.#fetchStarted = true;
     await scheduler.start();
-    if (this.#stopping) return this.#shutdown();
-    await this.#loop(fetch);
-    await this.#shutdown();
+    return fetch;
   }
 
   async #loop(fetch: FetchStrategy): Promise<void> {
@@ -140,7 +176,9 @@ export class Worker extends EventEmitter {
     let backoffMs = 100;
     while (!this.#stopping) {
       const free = concurrency - this.#inFlight;
-      if (free <= 0) {
+      // Backpressure: finished messages whose ack is not written yet still count, up to one
+      // more `concurrency`, so failing acks cannot let the worker run the whole queue.
+      if (free <= 0 || this.#acking.size >= concurrency) {
         await new Promise<void>((resolve) => (this.#slotFreed = resolve));
         continue;
       }
@@ -161,20 +199,38 @@ export class Worker extends EventEmitter {
     }
   }
 
-  #start(claimed: Claimed): void {
-    this.#inFlight++;
-    this.#held.add(claimed);
+  #start(claimed: Claimed, attempt = 1): void {
+    if (attempt === 1) {
+      this.#inFlight++;
+      this.#held.add(claimed);
+    }
     execute(claimed, this.#context!).then(
       (outcome) => this.#finish(claimed, outcome),
-      (error: Error) => {
-        // execute() catches handler errors itself; this is a Redis error in beforeRun,
-        // the rate limiter or markStarted. Give the message back now rather than hold it
-        // until shutdown; if that fails too, it stays held and shutdown (or the reaper) does it.
-        this.#app.config.log(`[hardq] could not run a message on "${claimed.queue}" (${error.message}); putting it back`);
-        this.#fetch!.requeue([claimed]).then(() => this.#held.delete(claimed), () => {});
-        this.#release();
-      },
+      (error: Error) => this.#startFailed(claimed, attempt, error),
     );
+  }
+
+  /**
+   * execute() rejects only when Redis failed before the handler started (beforeRun, the rate
+   * limiter, STARTED); after it started, every failure is a FAILURE result. The message stays
+   * held, and its slot taken, while it waits: giving it back to the queue at once would only
+   * make the next claim fail the same way, thousands of times a second.
+   */
+  #startFailed(claimed: Claimed, attempt: number, error: Error): void {
+    if (!this.#held.has(claimed)) return this.#release(); // shutdown gave it back already
+    const { log } = this.#app.config;
+    if (attempt >= maxStartAttempts) {
+      log(`[hardq] could not start a message on "${claimed.queue}" after ${attempt} attempts (${error.message}); dead-lettering it as start-failed`);
+      return this.#finish(claimed, startFailed(claimed, attempt, error));
+    }
+    const waitMs = startBackoffMs(attempt);
+    log(`[hardq] could not start a message on "${claimed.queue}" (${error.message}); attempt ${attempt} of ${maxStartAttempts}, next in ${waitMs} ms`);
+    const timer = setTimeout(() => {
+      this.#backoffs.delete(claimed);
+      if (!this.#held.has(claimed)) return this.#release();
+      this.#start(claimed, attempt + 1);
+    }, waitMs);
+    this.#backoffs.set(claimed, timer);
   }
 
   #finish(claimed: Claimed, outcome: Outcome): void {
@@ -195,6 +251,11 @@ export class Worker extends EventEmitter {
 
   #release(): void {
     this.#inFlight--;
+    this.#wake();
+  }
+
+  /** Wakes the loop (or #shutdown) waiting for a slot or for acks to be written. */
+  #wake(): void {
     const resolve = this.#slotFreed;
     this.#slotFreed = undefined;
     resolve?.();
@@ -250,6 +311,12 @@ export class Worker extends EventEmitter {
     if (!this.#stopping) {
       this.#stopping = true;
       this.#stoppingController.abort();
+      // A message waiting to try again stays held: #shutdown gives it back to the queue.
+      for (const timer of this.#backoffs.values()) {
+        clearTimeout(timer);
+        this.#release();
+      }
+      this.#backoffs.clear();
       this.#slotFreed?.();
       if (this.#fetch) await this.#fetch.interrupt();
     }

@@ -58,12 +58,16 @@ export class KillLog {
   /** Notes every pending kill whose messages are back; returns how many are still pending. */
   async poll(now = Date.now()): Promise<number> {
     if (this.#pending.length === 0) return 0;
-    const consumers = this.#keys.consumers(this.#queue);
+    // Recovered once its heartbeat has expired and a reaper has emptied its lists.
     const pipeline = this.#redis.pipeline();
-    for (const { consumerId } of this.#pending) pipeline.sismember(consumers, consumerId);
-    const replies = (await pipeline.exec()) ?? [];
+    for (const { consumerId } of this.#pending) {
+      pipeline.exists(this.#keys.heartbeat(this.#queue, consumerId));
+      pipeline.llen(this.#keys.processing(this.#queue, consumerId));
+      pipeline.llen(this.#keys.quarantine(this.#queue, consumerId));
+    }
+    const replies = ((await pipeline.exec()) ?? []).map(([, value]) => value);
     this.#pending = this.#pending.filter((pending, i) => {
-      if (replies[i]?.[1] === 1) return true;
+      if (replies.slice(3 * i, 3 * i + 3).some((value) => value !== 0)) return true;
       this.recoveriesMs.push(now - pending.killedAt);
       return false;
     });

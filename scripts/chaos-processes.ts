@@ -90,6 +90,6 @@ export async function killAllConsumers(): Promise<void> {
  * undefined while it has not registered yet. Registration comes before its first claim.
  */
 export async function registeredId(redis: Redis, consumersKey: string, pid: number): Promise<string | undefined> {
-  const members = await redis.smembers(consumersKey);
+  const members = await redis.zrange(consumersKey, '0', '-1');
   return members.find((id) => id.includes(`-${pid}-`));
 }

@@ -102,7 +102,7 @@ const deadline = startedAt + deadlineMs;
  * Returns false when it did not kill.
  */
 async function killOne(): Promise<boolean> {
-  const members = mode === 'reliable' ? await redis.smembers(keys.consumers(queue))
+  const members = mode === 'reliable' ? await redis.zrange(keys.consumers(queue), '0', '-1')
     : [...(await redis.client('LIST') as string).matchAll(/ name=(\S+-blocking) /g)].map((match) => match[1]!);
   const ready = [...pool].filter((consumer) => members.some((id) => id.includes(`-${consumer.pid}-`)));
   if (ready.length < Math.min(2, consumerCount)) return false;

@@ -90,9 +90,12 @@ test('the reaper counts a delivery only when the message may have run', async ()
     // in its quarantine list, a message running alone.
     await redis.lpush(lists.processing, message('first'), message('second', 2), message('waiting', alone));
     await redis.lpush(lists.quarantine, message('alone', alone));
-    await redis.sadd(lists.consumers, 'gone');
-    const outcome = await requeueDeadConsumer(redis, lists, { consumerId: 'gone', maxDeliveries: 5, nowMs: Date.now(), queue, deadLimit: 10, runsAloneFrom: alone });
-    assert.deepEqual(outcome, { requeued: 4, deadLettered: [] });
+    await redis.zadd(lists.consumers, 0, 'gone');
+    const outcome = await requeueDeadConsumer(redis, lists, {
+      consumerId: 'gone', maxDeliveries: 5, queue, deadLimit: 10, runsAloneFrom: alone, chunk: 1000, quarantined: message('alone', alone),
+      quarantinedId: 'alone', failure: '', resultTtlMs: 60_000, channel: k.resultChannel(queue), deadTtlMs: 60_000,
+    });
+    assert.deepEqual(outcome, { requeued: 4, left: 0, deadLettered: [] });
     // In the order they will run (from the consuming end): the oldest claim first.
     assert.deepEqual((await redis.lrange(lists.ready, 0, -1)).reverse(),
       [message('first', 2), message('second', 3), message('waiting', alone), message('alone', alone + 1)]);

@@ -53,7 +53,7 @@ test('SIGTERM: a quick task finishes, a slow one goes back to the consuming end,
     assert.equal(await redis.exists(
       app.keys.processing(queue, consumerId), app.keys.quarantine(queue, consumerId), app.keys.heartbeat(queue, consumerId),
     ), 0);
-    assert.equal(await redis.scard(app.keys.consumers(queue)), 0);
+    assert.equal(await redis.zcard(app.keys.consumers(queue)), 0);
     assert.match(consumer.output(), /1 unfinished message\(s\) put back/);
   } finally {
     await app.close();

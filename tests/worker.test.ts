@@ -71,7 +71,7 @@ for (const mode of ['simple', 'reliable'] as const) {
       if (mode === 'reliable') {
         assert.equal(await h.raw.exists(h.app.keys.processing(h.queue, worker.consumerId)), 0, 'processing list empty');
         assert.equal(await h.raw.exists(h.app.keys.heartbeat(h.queue, worker.consumerId)), 0, 'heartbeat gone');
-        assert.equal(await h.raw.sismember(h.app.keys.consumers(h.queue), worker.consumerId), 0, 'unregistered');
+        assert.equal(await h.raw.zscore(h.app.keys.consumers(h.queue), worker.consumerId), null, 'unregistered');
       }
     } finally {
       hold.open();
