@@ -7,28 +7,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { Keys } from '../shared/keys.ts';
-import { defineScripts } from '../shared/scripts.ts';
 import { Reaper } from '../consumer/reaper.ts';
-import { startRedis, type RedisServer } from './helpers/redis-server.ts';
+import { privateRedis } from './helpers/private-redis.ts';
 import { waitFor } from './helpers/wait-for.ts';
 import { harness } from './fixtures/harness.ts';
 
-let server: RedisServer;
-let redis: Redis;
-before(async () => {
-  server = await startRedis();
-  redis = new Redis(server.url);
-  defineScripts(redis);
-});
-after(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+const world = privateRedis({ scripts: true });
 
 test('defect 5: while acks fail, a worker runs at most twice its concurrency, then waits', async () => {
-  const h = harness(server.url);
+  const h = harness(world.server.url);
   let runs = 0;
   // A thrown string is dead-lettered, and a dead list of the wrong type makes every ack fail.
   const bad = h.app.task('bad', () => {
@@ -36,14 +24,14 @@ test('defect 5: while acks fail, a worker runs at most twice its concurrency, th
     throw 'not an Error';
   });
   try {
-    await redis.set(h.app.keys.dead(h.queue), 'not a list');
+    await world.redis.set(h.app.keys.dead(h.queue), 'not a list');
     await bad.applyMany(Array.from({ length: 100 }, () => []));
     h.start({ concurrency: 5 });
     await waitFor(() => h.logs.filter((line) => line.includes('failed (WRONGTYPE')).length >= 3, { what: 'three failed ack attempts' });
     assert.ok(runs <= 10, `ran ${runs} handlers while no ack could be written`);
-    assert.ok((await redis.llen(h.app.keys.ready(h.queue))) >= 90, 'the rest stayed on the queue');
-    await redis.del(h.app.keys.dead(h.queue));
-    await waitFor(async () => (await redis.llen(h.app.keys.dead(h.queue))) === 100, { what: 'every message dead-lettered once acks work', timeoutMs: 20_000 });
+    assert.ok((await world.redis.llen(h.app.keys.ready(h.queue))) >= 90, 'the rest stayed on the queue');
+    await world.redis.del(h.app.keys.dead(h.queue));
+    await waitFor(async () => (await world.redis.llen(h.app.keys.dead(h.queue))) === 100, { what: 'every message dead-lettered once acks work', timeoutMs: 20_000 });
     assert.equal(runs, 100, 'each ran once: the failed acks were retried, not the handlers');
   } finally {
     await h.close();
@@ -53,14 +41,14 @@ test('defect 5: while acks fail, a worker runs at most twice its concurrency, th
 test('defect 5: the reaper gives 2,500 messages back in bounded calls, oldest claim at the consuming end', async () => {
   const queue = randomUUID();
   const keys = new Keys();
-  const reaper = new Reaper({ redis, keys, queues: [queue], consumerId: 'reaper', intervalMs: 1000, maxDeliveries: 5, resultTtlMs: 60_000, log: () => {} });
+  const reaper = new Reaper({ redis: world.redis, keys, queues: [queue], consumerId: 'reaper', intervalMs: 1000, maxDeliveries: 5, resultTtlMs: 60_000, log: () => {} });
   const claimed = Array.from({ length: 2500 }, (_, n) => `{"v":1,"id":"m${n}","task":"t","args":[]}`);
   // Claims are LPUSHed, so the oldest claim (m0) sits at the right.
-  await redis.lpush(keys.processing(queue, 'dead'), ...claimed);
-  await redis.zadd(keys.consumers(queue), 0, 'dead');
+  await world.redis.lpush(keys.processing(queue, 'dead'), ...claimed);
+  await world.redis.zadd(keys.consumers(queue), 0, 'dead');
   assert.equal(await reaper.reapOnce(), 2500);
-  const ready = await redis.lrange(keys.ready(queue), 0, -1);
+  const ready = await world.redis.lrange(keys.ready(queue), 0, -1);
   assert.deepEqual(ready.reverse(), claimed.map((raw) => raw.replace('{', '{"deliveries":2,')), 'in claim order from the consuming end');
-  assert.equal(await redis.exists(keys.processing(queue, 'dead')), 0);
-  assert.equal(await redis.zscore(keys.consumers(queue), 'dead'), null);
+  assert.equal(await world.redis.exists(keys.processing(queue, 'dead')), 0);
+  assert.equal(await world.redis.zscore(keys.consumers(queue), 'dead'), null);
 });

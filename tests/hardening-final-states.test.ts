@@ -14,22 +14,12 @@ import { Keys } from '../shared/keys.ts';
 import { completeBatch, defineScripts } from '../shared/scripts.ts';
 import { encodeResult } from '../shared/result-record.ts';
 import { Reaper } from '../consumer/reaper.ts';
-import { startRedis, type RedisServer } from './helpers/redis-server.ts';
+import { privateRedis } from './helpers/private-redis.ts';
 import { startReplyDroppingProxy } from './helpers/reply-dropping-proxy.ts';
 import { waitFor } from './helpers/wait-for.ts';
 import { gate, harness } from './fixtures/harness.ts';
 
-let server: RedisServer;
-let redis: Redis;
-before(async () => {
-  server = await startRedis();
-  redis = new Redis(server.url);
-  defineScripts(redis);
-});
-after(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+const world = privateRedis({ scripts: true });
 
 const keys = new Keys();
 const lists = (queue: string) => ({
@@ -37,26 +27,26 @@ const lists = (queue: string) => ({
   scheduled: keys.scheduled(queue), revoked: keys.revoked(queue), channel: keys.resultChannel(queue),
 });
 const options = { resultTtlMs: 60_000, deadLimit: 100, deadTtlMs: 60_000, simple: false };
-const state = async (key: string) => (JSON.parse((await redis.get(key)) ?? '{}') as { state?: string }).state;
+const state = async (key: string) => (JSON.parse((await world.redis.get(key)) ?? '{}') as { state?: string }).state;
 
 test('defect 6: an ack resent after a lost reply does not schedule its retry a second time', async () => {
   const queue = randomUUID();
-  const proxy = await startReplyDroppingProxy(server.port);
+  const proxy = await startReplyDroppingProxy(world.server.port);
   const viaProxy = new Redis(proxy.url);
   defineScripts(viaProxy);
   try {
     const k = lists(queue);
     const raw = '{"v":1,"id":"r1","task":"t","args":[]}';
     const retry = '{"v":1,"id":"r1","task":"t","args":[],"retries":1}';
-    await redis.lpush(k.processing, raw);
+    await world.redis.lpush(k.processing, raw);
     // The moment the first run's reply is swallowed, another consumer promotes and runs the
     // retry (taken off the scheduled set) before ioredis reconnects and resends the ack.
     const dropped = proxy.dropNextReplyTo((command) => command.includes(k.processing))
-      .then(() => redis.zrem(k.scheduled, retry));
+      .then(() => world.redis.zrem(k.scheduled, retry));
     const held = await completeBatch(viaProxy, k, [{ raw, id: 'r1', schedule: { atMs: Date.now(), raw: retry } }], options);
     assert.equal(await dropped, 1, 'the retry was scheduled by the first run');
     assert.equal(held, 0, 'the resent call found the message gone');
-    assert.equal(await redis.zcard(k.scheduled), 0, 'and scheduled nothing again');
+    assert.equal(await world.redis.zcard(k.scheduled), 0, 'and scheduled nothing again');
   } finally {
     viaProxy.disconnect();
     await proxy.stop();
@@ -68,27 +58,27 @@ test('defect 6: a message no longer held writes no result, retry or dead letter;
   const k = lists(queue);
   const resultKey = keys.result(queue, 'x');
   // Not held (a reaper took it back): nothing at all.
-  const ghost = await completeBatch(redis, k, [{
+  const ghost = await completeBatch(world.redis, k, [{
     raw: 'gone', id: 'x', resultKey, result: encodeResult({ state: 'SUCCESS', value: 1, doneAt: 1 }),
     dead: '{"reason":"invalid"}', schedule: { atMs: 1, raw: 'retry' },
   }], options);
   assert.equal(ghost, 0);
-  assert.equal(await redis.exists(resultKey, k.dead, k.scheduled), 0);
+  assert.equal(await world.redis.exists(resultKey, k.dead, k.scheduled), 0);
   // Held, but REVOKED is already there: acknowledged, and the REVOKED record stays.
-  await redis.set(resultKey, encodeResult({ state: 'REVOKED', reason: 'revoked', doneAt: 1 }));
-  await redis.lpush(k.processing, 'm');
-  assert.equal(await completeBatch(redis, k, [{ raw: 'm', id: 'x', resultKey, result: encodeResult({ state: 'SUCCESS', value: 1, doneAt: 2 }) }], options), 1);
+  await world.redis.set(resultKey, encodeResult({ state: 'REVOKED', reason: 'revoked', doneAt: 1 }));
+  await world.redis.lpush(k.processing, 'm');
+  assert.equal(await completeBatch(world.redis, k, [{ raw: 'm', id: 'x', resultKey, result: encodeResult({ state: 'SUCCESS', value: 1, doneAt: 2 }) }], options), 1);
   assert.equal(await state(resultKey), 'REVOKED');
-  assert.equal(await redis.llen(k.processing), 0);
+  assert.equal(await world.redis.llen(k.processing), 0);
   // SUCCESS is not replaced by a late RETRY either.
-  await redis.set(resultKey, encodeResult({ state: 'SUCCESS', value: 1, doneAt: 1 }));
-  await redis.lpush(k.processing, 'm');
-  await completeBatch(redis, k, [{ raw: 'm', id: 'x', resultKey, result: encodeResult({ state: 'RETRY', error: { name: 'E', message: 'm' }, retries: 1, eta: 5 }), announce: false }], options);
+  await world.redis.set(resultKey, encodeResult({ state: 'SUCCESS', value: 1, doneAt: 1 }));
+  await world.redis.lpush(k.processing, 'm');
+  await completeBatch(world.redis, k, [{ raw: 'm', id: 'x', resultKey, result: encodeResult({ state: 'RETRY', error: { name: 'E', message: 'm' }, retries: 1, eta: 5 }), announce: false }], options);
   assert.equal(await state(resultKey), 'SUCCESS');
 });
 
 test('defect 7: a task revoked while it runs and then retries ends REVOKED, with no retry scheduled', async () => {
-  const h = harness(server.url);
+  const h = harness(world.server.url);
   const hold = gate();
   let started = false;
   const flaky = h.app.task('flaky', async () => {
@@ -105,9 +95,9 @@ test('defect 7: a task revoked while it runs and then retries ends REVOKED, with
     await result.revoke();
     hold.open();
     // The run ended in a retry, and its ack is written once the processing list is empty.
-    await waitFor(async () => finished && (await redis.llen(h.app.keys.processing(h.queue, worker.consumerId))) === 0, { what: 'the run to be acknowledged' });
+    await waitFor(async () => finished && (await world.redis.llen(h.app.keys.processing(h.queue, worker.consumerId))) === 0, { what: 'the run to be acknowledged' });
     assert.equal(await state(h.app.keys.result(h.queue, result.id)), 'REVOKED', 'the retry did not replace REVOKED');
-    assert.equal(await redis.exists(h.app.keys.scheduled(h.queue)), 0, 'no retry was scheduled');
+    assert.equal(await world.redis.exists(h.app.keys.scheduled(h.queue)), 0, 'no retry was scheduled');
     await assert.rejects(result.get({ timeoutMs: 5000 }), TaskRevokedError);
   } finally {
     hold.open();
@@ -117,30 +107,30 @@ test('defect 7: a task revoked while it runs and then retries ends REVOKED, with
 
 test('defect 8: a poison pill dead-lettered by the reaper gets FAILURE, unless its result is already final', async () => {
   const queue = randomUUID();
-  const reaper = new Reaper({ redis, keys, queues: [queue], consumerId: 'reaper', intervalMs: 1000, maxDeliveries: 5, resultTtlMs: 60_000, log: () => {} });
+  const reaper = new Reaper({ redis: world.redis, keys, queues: [queue], consumerId: 'reaper', intervalMs: 1000, maxDeliveries: 5, resultTtlMs: 60_000, log: () => {} });
   // Two dead consumers, each running one message alone for its fifth delivery: a slow task
   // that did finish (SUCCESS is there) and one that never did.
   const pill = (id: string) => `{"deliveries":5,"v":1,"id":"${id}","task":"t","args":[]}`;
-  await redis.lpush(keys.quarantine(queue, 'a'), pill('finished'));
-  await redis.lpush(keys.quarantine(queue, 'b'), pill('crashed'));
-  await redis.zadd(keys.consumers(queue), 0, 'a', 0, 'b');
-  await redis.set(keys.result(queue, 'finished'), encodeResult({ state: 'SUCCESS', value: 42, doneAt: 1 }));
+  await world.redis.lpush(keys.quarantine(queue, 'a'), pill('finished'));
+  await world.redis.lpush(keys.quarantine(queue, 'b'), pill('crashed'));
+  await world.redis.zadd(keys.consumers(queue), 0, 'a', 0, 'b');
+  await world.redis.set(keys.result(queue, 'finished'), encodeResult({ state: 'SUCCESS', value: 42, doneAt: 1 }));
   await reaper.reapOnce();
-  assert.equal(await redis.llen(keys.dead(queue)), 2, 'both dead-lettered as redelivered');
+  assert.equal(await world.redis.llen(keys.dead(queue)), 2, 'both dead-lettered as redelivered');
   assert.equal(await state(keys.result(queue, 'finished')), 'SUCCESS', 'a final result is kept');
   assert.equal(await state(keys.result(queue, 'crashed')), 'FAILURE');
-  assert.ok((await redis.pttl(keys.result(queue, 'crashed'))) > 0, 'with the result TTL');
+  assert.ok((await world.redis.pttl(keys.result(queue, 'crashed'))) > 0, 'with the result TTL');
 });
 
 test('defect 12: a bad message with a readable id does not overwrite that id\'s final result', async () => {
-  const h = harness(server.url);
+  const h = harness(world.server.url);
   h.app.task('add', (a: number, b: number) => a + b);
   try {
     const id = randomUUID();
-    await redis.set(h.app.keys.result(h.queue, id), encodeResult({ state: 'SUCCESS', value: 3, doneAt: 1 }));
-    await redis.lpush(h.app.keys.ready(h.queue), JSON.stringify({ v: 1, id, task: 'no_such_task', args: [] }), JSON.stringify({ v: 1, id, task: 'add', args: 'x' }));
+    await world.redis.set(h.app.keys.result(h.queue, id), encodeResult({ state: 'SUCCESS', value: 3, doneAt: 1 }));
+    await world.redis.lpush(h.app.keys.ready(h.queue), JSON.stringify({ v: 1, id, task: 'no_such_task', args: [] }), JSON.stringify({ v: 1, id, task: 'add', args: 'x' }));
     h.start();
-    await waitFor(async () => (await redis.llen(h.app.keys.dead(h.queue))) === 2, { what: 'both dead-lettered' });
+    await waitFor(async () => (await world.redis.llen(h.app.keys.dead(h.queue))) === 2, { what: 'both dead-lettered' });
     assert.equal(await state(h.app.keys.result(h.queue, id)), 'SUCCESS');
   } finally {
     await h.close();

@@ -7,78 +7,67 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { Keys } from '../shared/keys.ts';
-import { claimBatch, defineScripts } from '../shared/scripts.ts';
+import { claimBatch } from '../shared/scripts.ts';
 import { Reaper } from '../consumer/reaper.ts';
-import { startRedis, type RedisServer } from './helpers/redis-server.ts';
+import { privateRedis } from './helpers/private-redis.ts';
 import { waitFor } from './helpers/wait-for.ts';
 import { harness } from './fixtures/harness.ts';
 
-let server: RedisServer;
-let redis: Redis;
-before(async () => {
-  server = await startRedis();
-  redis = new Redis(server.url);
-  defineScripts(redis);
-});
-after(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+const world = privateRedis({ scripts: true });
 
 const keys = new Keys();
 
 test('defect 1: claim-batch.lua claims nothing for a consumer without a heartbeat', async () => {
   const queue = randomUUID();
   const lists = { ready: keys.ready(queue), processing: keys.processing(queue, 'c1'), revokedRecent: keys.revokedRecent(queue), heartbeat: keys.heartbeat(queue, 'c1') };
-  await redis.lpush(lists.ready, 'a', 'b', 'c');
-  await assert.rejects(claimBatch(redis, lists, 10), /NOHEARTBEAT/);
-  assert.equal(await redis.llen(lists.ready), 3, 'nothing left the ready list');
-  assert.equal(await redis.exists(lists.processing), 0);
-  await redis.set(lists.heartbeat, '{}', 'PX', 10_000);
-  assert.deepEqual(await claimBatch(redis, lists, 10), ['a', 'b', 'c']);
+  await world.redis.lpush(lists.ready, 'a', 'b', 'c');
+  await assert.rejects(claimBatch(world.redis, lists, 10), /NOHEARTBEAT/);
+  assert.equal(await world.redis.llen(lists.ready), 3, 'nothing left the ready list');
+  assert.equal(await world.redis.exists(lists.processing), 0);
+  await world.redis.set(lists.heartbeat, '{}', 'PX', 10_000);
+  assert.deepEqual(await claimBatch(world.redis, lists, 10), ['a', 'b', 'c']);
 });
 
 test('defect 1: a blocking claim that lands after the heartbeat expired is still reaped', async () => {
   const queue = randomUUID();
   const logs: string[] = [];
-  const reaper = new Reaper({ redis, keys, queues: [queue], consumerId: 'reaper', intervalMs: 20, maxDeliveries: 5, resultTtlMs: 60_000, log: (line) => logs.push(line) });
+  const reaper = new Reaper({ redis: world.redis, keys, queues: [queue], consumerId: 'reaper', intervalMs: 20, maxDeliveries: 5, resultTtlMs: 60_000, log: (line) => logs.push(line) });
   // "late" beat last (its heartbeat has expired), and its keep-until lies 1.5 s ahead: a
   // BLMOVE it began before the heartbeat expired may still land until then.
-  const [seconds] = await redis.time();
-  await redis.zadd(keys.consumers(queue), Number(seconds) * 1000 + 1500, 'late');
+  const [seconds] = await world.redis.time();
+  await world.redis.zadd(keys.consumers(queue), Number(seconds) * 1000 + 1500, 'late');
   assert.equal(await reaper.reapOnce(), 0);
-  assert.notEqual(await redis.zscore(keys.consumers(queue), 'late'), null, 'an empty, expired consumer is kept until its keep-until');
+  assert.notEqual(await world.redis.zscore(keys.consumers(queue), 'late'), null, 'an empty, expired consumer is kept until its keep-until');
   // The BLMOVE lands now.
-  await redis.lpush(keys.ready(queue), 'message');
-  await redis.lmove(keys.ready(queue), keys.processing(queue, 'late'), 'RIGHT', 'LEFT');
+  await world.redis.lpush(keys.ready(queue), 'message');
+  await world.redis.lmove(keys.ready(queue), keys.processing(queue, 'late'), 'RIGHT', 'LEFT');
   await waitFor(async () => (await reaper.reapOnce()) === 1, { what: 'the reaper to give the late claim back' });
-  assert.deepEqual(await redis.lrange(keys.ready(queue), 0, -1), ['message'], 'not a JSON object: moved as it is');
+  assert.deepEqual(await world.redis.lrange(keys.ready(queue), 0, -1), ['message'], 'not a JSON object: moved as it is');
   // Once its keep-until has passed and its lists are empty, it leaves the set.
   await waitFor(async () => {
     await reaper.reapOnce();
-    return (await redis.zscore(keys.consumers(queue), 'late')) === null;
+    return (await world.redis.zscore(keys.consumers(queue), 'late')) === null;
   }, { what: 'the consumer to leave the set after its keep-until' });
 });
 
 test('defect 1: a worker whose first beat fails does not start, claims nothing, and its queue runs once Redis recovers', async () => {
-  const h = harness(server.url);
+  const h = harness(world.server.url);
   const add = h.app.task('add', (a: number, b: number) => a + b);
   try {
     const results = await add.applyMany(Array.from({ length: 50 }, (_, n) => [n, 1]));
     // Out of memory with noeviction: every write that adds memory is refused.
-    await redis.config('SET', 'maxmemory-policy', 'noeviction');
-    await redis.config('SET', 'maxmemory', '1');
+    await world.redis.config('SET', 'maxmemory-policy', 'noeviction');
+    await world.redis.config('SET', 'maxmemory', '1');
     const worker = h.app.worker({ queues: [h.queue] });
     await assert.rejects(worker.run(), /OOM/);
-    await redis.config('SET', 'maxmemory', '0');
-    assert.equal(await redis.llen(h.app.keys.ready(h.queue)), 50, 'nothing was claimed');
+    await world.redis.config('SET', 'maxmemory', '0');
+    assert.equal(await world.redis.llen(h.app.keys.ready(h.queue)), 50, 'nothing was claimed');
     h.start();
     const values = await Promise.all(results.map((result) => result.get({ timeoutMs: 10_000 })));
     assert.equal(values.length, 50);
   } finally {
-    await redis.config('SET', 'maxmemory', '0');
+    await world.redis.config('SET', 'maxmemory', '0');
     await h.close();
   }
 });

@@ -8,30 +8,20 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { maxStartAttempts } from '../consumer/worker.ts';
 import { runsAloneFrom } from '../consumer/reaper.ts';
-import { startRedis, type RedisServer } from './helpers/redis-server.ts';
+import { privateRedis } from './helpers/private-redis.ts';
 import { waitFor } from './helpers/wait-for.ts';
 import { harness } from './fixtures/harness.ts';
 
-let server: RedisServer;
-let redis: Redis;
-before(async () => {
-  server = await startRedis();
-  redis = new Redis(server.url);
-});
-after(async () => {
-  redis.disconnect();
-  await server.stop();
-});
+const world = privateRedis();
 
 const message = (task: string, id: string, deliveries?: number) =>
   `{${deliveries === undefined ? '' : `"deliveries":${deliveries},`}"v":1,"id":"${id}","task":"${task}","args":[]}`;
-const deadReasons = async (key: string) => (await redis.lrange(key, 0, -1)).map((entry) => (JSON.parse(entry) as { reason: string }).reason);
+const deadReasons = async (key: string) => (await world.redis.lrange(key, 0, -1)).map((entry) => (JSON.parse(entry) as { reason: string }).reason);
 
 test('defect 3: a handler that throws a cyclic, null-prototype object runs once and ends in FAILURE', async () => {
-  const h = harness(server.url);
+  const h = harness(world.server.url);
   let runs = 0;
   const odd = h.app.task('odd', () => {
     runs++;
@@ -51,11 +41,11 @@ test('defect 3: a handler that throws a cyclic, null-prototype object runs once 
 });
 
 test('defect 3: a Redis error before the handler (a wrong-type rate-limit key) backs off and dead-letters as start-failed', async () => {
-  const h = harness(server.url);
+  const h = harness(world.server.url);
   let runs = 0;
   const limited = h.app.task('limited', () => runs++, { rateLimit: '100/s' });
   try {
-    await redis.lpush(h.app.keys.rateLimit('limited'), 'not a slot');
+    await world.redis.lpush(h.app.keys.rateLimit('limited'), 'not a slot');
     const result = await limited.delay();
     h.start();
     await waitFor(async () => (await result.state()) === 'FAILURE', { what: 'FAILURE', timeoutMs: 15_000 });
@@ -63,46 +53,46 @@ test('defect 3: a Redis error before the handler (a wrong-type rate-limit key) b
     assert.equal(runs, 0, 'the handler never ran');
     const attempts = h.logs.filter((line) => line.includes('could not start a message')).length;
     assert.equal(attempts, maxStartAttempts, `one log line per attempt, not a hot loop: ${attempts}`);
-    assert.equal(await redis.llen(h.app.keys.ready(h.queue)), 0);
+    assert.equal(await world.redis.llen(h.app.keys.ready(h.queue)), 0);
   } finally {
-    await redis.del(h.app.keys.rateLimit('limited'));
+    await world.redis.del(h.app.keys.rateLimit('limited'));
     await h.close();
   }
 });
 
 test('defect 4: a redelivered message that fails to start does not keep the quarantine slot from the next one', async () => {
-  const h = harness(server.url);
+  const h = harness(world.server.url);
   h.app.task('limited', () => 'never', { rateLimit: '100/s' });
   h.app.task('plain', () => 'ran');
   const alone = runsAloneFrom(5);
   try {
-    await redis.lpush(h.app.keys.rateLimit('limited'), 'not a slot');
+    await world.redis.lpush(h.app.keys.rateLimit('limited'), 'not a slot');
     const [first, second] = [randomUUID(), randomUUID()];
     // Both run alone from the quarantine list, one at a time; the first fails to start.
-    await redis.lpush(h.app.keys.ready(h.queue), message('limited', first, alone), message('plain', second, alone));
+    await world.redis.lpush(h.app.keys.ready(h.queue), message('limited', first, alone), message('plain', second, alone));
     h.start();
-    await waitFor(async () => (await redis.get(h.app.keys.result(h.queue, second)))?.includes('SUCCESS'), { what: 'the second redelivered message to run', timeoutMs: 15_000 });
+    await waitFor(async () => (await world.redis.get(h.app.keys.result(h.queue, second)))?.includes('SUCCESS'), { what: 'the second redelivered message to run', timeoutMs: 15_000 });
     assert.deepEqual(await deadReasons(h.app.keys.dead(h.queue)), ['start-failed']);
   } finally {
-    await redis.del(h.app.keys.rateLimit('limited'));
+    await world.redis.del(h.app.keys.rateLimit('limited'));
     await h.close();
   }
 });
 
 test('defect 12: a message waiting to try again when close() begins goes back to the queue exactly once', async () => {
-  const h = harness(server.url);
+  const h = harness(world.server.url);
   h.app.task('limited', () => 'never', { rateLimit: '100/s' });
   try {
-    await redis.lpush(h.app.keys.rateLimit('limited'), 'not a slot');
+    await world.redis.lpush(h.app.keys.rateLimit('limited'), 'not a slot');
     const raw = message('limited', randomUUID());
-    await redis.lpush(h.app.keys.ready(h.queue), raw);
+    await world.redis.lpush(h.app.keys.ready(h.queue), raw);
     const worker = h.start();
     await waitFor(() => h.logs.some((line) => line.includes('attempt 1 of')), { what: 'the first failed start' });
     await worker.close();
-    assert.deepEqual(await redis.lrange(h.app.keys.ready(h.queue), 0, -1), [raw]);
-    assert.equal(await redis.llen(h.app.keys.processing(h.queue, worker.consumerId)), 0);
+    assert.deepEqual(await world.redis.lrange(h.app.keys.ready(h.queue), 0, -1), [raw]);
+    assert.equal(await world.redis.llen(h.app.keys.processing(h.queue, worker.consumerId)), 0);
   } finally {
-    await redis.del(h.app.keys.rateLimit('limited'));
+    await world.redis.del(h.app.keys.rateLimit('limited'));
     await h.close();
   }
 });
