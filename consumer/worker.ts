@@ -288,8 +288,16 @@ export class Worker extends EventEmitter {
     this.#abort.abort(new Error('the worker is shutting down'));
     await this.#completer!.drained();
     if (unfinished.length > 0) {
-      await fetch.requeue(unfinished);
-      this.#app.config.log(`[hardq] shutdown timeout: ${unfinished.length} unfinished message(s) put back at the head of their queue`);
+      const { log } = this.#app.config;
+      try {
+        await fetch.requeue(unfinished);
+        log(`[hardq] shutdown: ${unfinished.length} unfinished message(s) put back at the head of their queue`);
+      } catch (error) {
+        // Reliable mode: they are still in our lists, and unregistering (or a reaper) gives
+        // them back. Simple mode: they existed only here, so they are gone; say which.
+        const fate = fetch.mode === 'reliable' ? 'they stay in this consumer\'s lists and go back when it unregisters or is reaped' : 'they are lost (simple mode)';
+        log(`[hardq] shutdown: could not put ${unfinished.length} unfinished message(s) back (${(error as Error).message}); ${fate}: ${unfinished.map((item) => item.raw.slice(0, 120)).join(' | ')}`);
+      }
     }
     this.#scheduler!.stop();
     await this.#pool!.close();

@@ -96,7 +96,7 @@ for (const mode of ['simple', 'reliable'] as const) {
       await first.close();
       assert.deepEqual(await h.raw.lrange(h.app.keys.ready(h.queue), 0, -1), [sent], 'the message is back, unchanged');
       assert.equal(await result.state(), 'PENDING');
-      assert.ok(h.logs.some((line) => /shutdown timeout: 1 unfinished message/.test(line)), h.logs.join('\n'));
+      assert.ok(h.logs.some((line) => /shutdown: 1 unfinished message/.test(line)), h.logs.join('\n'));
       hold.open();
       h.start({ mode });
       assert.equal(await result.get({ timeoutMs: 10_000 }), 'done at last');
