@@ -34,6 +34,8 @@ test('defect 5: while acks fail, a worker runs at most twice its concurrency, th
     await waitFor(async () => (await world.redis.llen(h.app.keys.dead(h.queue))) === 100, { what: 'every message dead-lettered once acks work', timeoutMs: 20_000 });
     assert.equal(runs, 100, 'each ran once: the failed acks were retried, not the handlers');
   } finally {
+    // close() waits for every ack: let them through, even when an assertion failed.
+    await world.redis.del(h.app.keys.dead(h.queue));
     await h.close();
   }
 });
