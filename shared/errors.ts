@@ -2,7 +2,12 @@
  * Every error hardq throws, as typed classes with a stable `code`.
  * They are grouped by what the caller should do next: reconnect or retry,
  * fix the call, read a result, or (for handlers) signal the worker.
+ * Two copies of hardq in one app (a CLI and a library, two versions) have two sets of
+ * classes, so `instanceof` and `is()` compare the brand and `code`, not the prototype.
  */
+
+/** Marks hardq errors from any copy of the package: Symbol.for is shared by the whole realm. */
+const brand = Symbol.for('hardq.error');
 
 /** The base class: `name` is the class name and `code` never changes between releases. */
 export class HardqError extends Error {
@@ -12,17 +17,42 @@ export class HardqError extends Error {
     this.name = new.target.name;
     this.code = code;
   }
+
+  /**
+   * `error instanceof TaskFailedError` is true for a TaskFailedError from any copy of hardq:
+   * a hardq error whose `code` is the class's static `code` (any hardq error, for HardqError
+   * itself). A class without its own static `code` (a subclass of yours) checks the
+   * prototype chain only, as `instanceof` always does.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== 'object' || value === null || (value as { [brand]?: unknown })[brand] !== true) return false;
+    if (this === HardqError) return true;
+    const code: unknown = Object.hasOwn(this, 'code') ? (this as { code?: unknown }).code : undefined;
+    return typeof code === 'string' && (value as { code?: unknown }).code === code;
+  }
+
+  /**
+   * The same test as `instanceof`, as a type guard that reads well in a catch:
+   * `if (TaskFailedError.is(error)) console.log(error.remote.name)`.
+   * @example HardqError.is(error) && error.code === 'RESULT_TIMEOUT'
+   */
+  static is<T extends abstract new (...args: never[]) => HardqError>(this: T, value: unknown): value is InstanceType<T> {
+    return value instanceof this;
+  }
 }
+Object.defineProperty(HardqError.prototype, brand, { value: true });
 
 // --- Reconnect or retry -------------------------------------------------------
 
 /** Redis could not be reached within the first-connection bound. Start Redis, or point `--redis` at one. */
 export class RedisUnavailableError extends HardqError {
+  static readonly code = 'REDIS_UNAVAILABLE';
   readonly host: string;
   readonly port: number;
   constructor(host: string, port: number, reason: string) {
     super(
-      'REDIS_UNAVAILABLE',
+      RedisUnavailableError.code,
       `cannot reach Redis at ${host}:${port} (${reason}); start one with: redis-server --port ${port}`,
     );
     this.host = host;
@@ -34,24 +64,27 @@ export class RedisUnavailableError extends HardqError {
 
 /** A value JSON cannot carry faithfully; `path` names where it sits, e.g. `args[1].when`. */
 export class SerializationError extends HardqError {
+  static readonly code = 'SERIALIZATION';
   readonly path: string;
   constructor(path: string, what: string) {
-    super('SERIALIZATION', `${path} ${what}; send only JSON values (plain objects, arrays, strings, finite numbers, booleans, null)`);
+    super(SerializationError.code, `${path} ${what}; send only JSON values (plain objects, arrays, strings, finite numbers, booleans, null)`);
     this.path = path;
   }
 }
 
 /** An option with a value that makes no sense (a negative countdown, a rate limit that does not parse). */
 export class InvalidOptionError extends HardqError {
+  static readonly code = 'INVALID_OPTION';
   constructor(message: string) {
-    super('INVALID_OPTION', message);
+    super(InvalidOptionError.code, message);
   }
 }
 
 /** A task name that this app has not registered. */
 export class UnknownTaskError extends HardqError {
+  static readonly code = 'UNKNOWN_TASK';
   constructor(name: string) {
-    super('UNKNOWN_TASK', `no task named "${name}" is registered; register it with app.task("${name}", handler) in the app module both sides import`);
+    super(UnknownTaskError.code, `no task named "${name}" is registered; register it with app.task("${name}", handler) in the app module both sides import`);
   }
 }
 
@@ -59,8 +92,9 @@ export class UnknownTaskError extends HardqError {
 
 /** `get()` waited `timeoutMs` and the task had not finished. The task may still run later. */
 export class ResultTimeoutError extends HardqError {
+  static readonly code = 'RESULT_TIMEOUT';
   constructor(id: string, timeoutMs: number) {
-    super('RESULT_TIMEOUT', `task ${id} has no result after ${timeoutMs} ms; is a consumer running for its queue?`);
+    super(ResultTimeoutError.code, `task ${id} has no result after ${timeoutMs} ms; is a consumer running for its queue?`);
   }
 }
 
@@ -69,10 +103,11 @@ export type RemoteError = { name: string; message: string; stack?: string };
 
 /** The task failed on the worker (or its message was dead-lettered); `remote` holds the worker's error. */
 export class TaskFailedError extends HardqError {
+  static readonly code = 'TASK_FAILED';
   readonly remote: RemoteError;
   readonly taskId: string;
   constructor(taskId: string, remote: RemoteError) {
-    super('TASK_FAILED', `task ${taskId} failed: ${remote.name}: ${remote.message}`);
+    super(TaskFailedError.code, `task ${taskId} failed: ${remote.name}: ${remote.message}`);
     this.remote = remote;
     this.taskId = taskId;
   }
@@ -80,17 +115,19 @@ export class TaskFailedError extends HardqError {
 
 /** The task was revoked or expired before it ran. */
 export class TaskRevokedError extends HardqError {
+  static readonly code = 'TASK_REVOKED';
   readonly reason: string;
   constructor(taskId: string, reason: string) {
-    super('TASK_REVOKED', `task ${taskId} was not run: ${reason}`);
+    super(TaskRevokedError.code, `task ${taskId} was not run: ${reason}`);
     this.reason = reason;
   }
 }
 
 /** `get()` on a task declared with `ignoreResult`: no result will ever be stored. */
 export class ResultIgnoredError extends HardqError {
+  static readonly code = 'RESULT_IGNORED';
   constructor(name: string) {
-    super('RESULT_IGNORED', `task "${name}" has ignoreResult set, so no result is stored; drop ignoreResult to wait for it`);
+    super(ResultIgnoredError.code, `task "${name}" has ignoreResult set, so no result is stored; drop ignoreResult to wait for it`);
   }
 }
 
@@ -101,31 +138,35 @@ export class ResultIgnoredError extends HardqError {
  * task's delay; `cause` is the error to report if no retries are left.
  */
 export class Retry extends HardqError {
+  static readonly code = 'RETRY';
   readonly countdownMs: number | undefined;
   constructor(options: { countdownMs?: number; error?: unknown; message?: string } = {}) {
-    super('RETRY', options.message ?? (options.error instanceof Error ? `retry after ${options.error.name}: ${options.error.message}` : 'retry requested'), { cause: options.error });
+    super(Retry.code, options.message ?? (options.error instanceof Error ? `retry after ${options.error.name}: ${options.error.message}` : 'retry requested'), { cause: options.error });
     this.countdownMs = options.countdownMs;
   }
 }
 
 /** The soft time limit passed: the handler's AbortSignal fired with this reason. */
 export class SoftTimeLimitExceeded extends HardqError {
+  static readonly code = 'SOFT_TIME_LIMIT';
   constructor(limitMs: number) {
-    super('SOFT_TIME_LIMIT', `the soft time limit of ${limitMs} ms passed`);
+    super(SoftTimeLimitExceeded.code, `the soft time limit of ${limitMs} ms passed`);
   }
 }
 
 /** The hard time limit passed: the task failed and its handler was stopped (or, in the async pool, abandoned). */
 export class TimeLimitExceeded extends HardqError {
+  static readonly code = 'TIME_LIMIT';
   constructor(limitMs: number, how: string) {
-    super('TIME_LIMIT', `the hard time limit of ${limitMs} ms passed; ${how}`);
+    super(TimeLimitExceeded.code, `the hard time limit of ${limitMs} ms passed; ${how}`);
   }
 }
 
 /** The thread or child process running the task went away before it finished (Celery's name): a crash, process.exit, an OOM kill. */
 export class WorkerLostError extends HardqError {
+  static readonly code = 'WORKER_LOST';
   constructor(message: string) {
-    super('WORKER_LOST', message);
+    super(WorkerLostError.code, message);
   }
 }
 
@@ -133,12 +174,13 @@ export class WorkerLostError extends HardqError {
 
 /** A message bigger than maxMessageBytes: consumers would dead-letter it unread. */
 export class MessageTooLargeError extends HardqError {
+  static readonly code = 'MESSAGE_TOO_LARGE';
   readonly taskName: string;
   readonly sizeBytes: number;
   readonly maxMessageBytes: number;
   constructor(taskName: string, sizeBytes: number, maxMessageBytes: number) {
     super(
-      'MESSAGE_TOO_LARGE',
+      MessageTooLargeError.code,
       `a message for task "${taskName}" is ${sizeBytes} bytes, over maxMessageBytes (${maxMessageBytes}); keep large payloads elsewhere (a file, an object store, a database row) and pass a reference, or raise maxMessageBytes on the producer and every consumer alike`,
     );
     this.taskName = taskName;
@@ -149,10 +191,11 @@ export class MessageTooLargeError extends HardqError {
 
 /** Redis is unreachable and maxPendingSends sends already wait for it in memory. Retry later. */
 export class SendBufferFullError extends HardqError {
+  static readonly code = 'SEND_BUFFER_FULL';
   readonly pendingSends: number;
   constructor(pendingSends: number, maxPendingSends: number) {
     super(
-      'SEND_BUFFER_FULL',
+      SendBufferFullError.code,
       `Redis is unreachable and ${pendingSends} sends are already waiting for it (maxPendingSends is ${maxPendingSends}); nothing was sent: retry once Redis is back, shed load meanwhile, or raise maxPendingSends to hold more sends in memory`,
     );
     this.pendingSends = pendingSends;
@@ -161,11 +204,12 @@ export class SendBufferFullError extends HardqError {
 
 /** A reliable consumer's first heartbeat was refused: another live process uses its consumer id. */
 export class ConsumerIdInUseError extends HardqError {
+  static readonly code = 'CONSUMER_ID_IN_USE';
   readonly consumerId: string;
   readonly queue: string;
   constructor(consumerId: string, queue: string, heartbeatTtlMs: number) {
     super(
-      'CONSUMER_ID_IN_USE',
+      ConsumerIdInUseError.code,
       `another live process uses consumer id ${consumerId} on queue "${queue}"; stop it, wait heartbeatTtlMs (${heartbeatTtlMs} ms) after it stopped, or choose another consumerId`,
     );
     this.consumerId = consumerId;
