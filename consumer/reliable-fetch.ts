@@ -122,6 +122,8 @@ export class ReliableFetch implements FetchStrategy {
     const raw = await blocking.redis.blmove(lists.ready, lists.processing, 'RIGHT', 'LEFT', timeoutMs / 1000);
     // If we crash here: the message sits in our processing list; the reaper requeues it (and
     // if only the reply was lost to a reconnect, the next fetch's reconcile requeues it).
+    // BLMOVE cannot check the heartbeat as claim-batch.lua does, and may land after it has
+    // expired: the reaper keeps our id until keepMs after our last beat, so it still looks.
     return raw === null ? [] : [{ raw, queue: first }];
   }
 

@@ -224,6 +224,8 @@ export class Worker extends EventEmitter {
       return this.#finish(claimed, startFailed(claimed, attempt, error));
     }
     const waitMs = startBackoffMs(attempt);
+    // If we crash here: the message is in our processing list and the reaper requeues it; its
+    // attempts were counted in memory only, so they start over on the next consumer.
     log(`[hardq] could not start a message on "${claimed.queue}" (${error.message}); attempt ${attempt} of ${maxStartAttempts}, next in ${waitMs} ms`);
     const timer = setTimeout(() => {
       this.#backoffs.delete(claimed);
