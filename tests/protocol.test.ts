@@ -1,12 +1,14 @@
 /**
  * docs/PROTOCOL.md is the contract, so it is checked, never trusted: its JSON Schema agrees
- * with the decoder, its reason codes and result states with the code, and its Python
- * producer, taken from the page itself, runs against a real Redis and a TypeScript worker.
+ * with the decoder, its reason codes and result states with the code, and the Python
+ * producer it shows (clients/python/hardq_producer.py, the same text) runs against a real
+ * Redis and a TypeScript worker.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { decodeMessage } from '../shared/message.ts';
 import { startRedis, type RedisServer } from './helpers/redis-server.ts';
 import { harness } from './fixtures/harness.ts';
@@ -105,13 +107,20 @@ test('the dead-letter entry on the page has the fields of shared/dead-letter.ts'
   assert.deepEqual(Object.keys(example).sort(), fields);
 });
 
-/** Runs the page's Python producer with Debian's python3-redis; killed after 20 s. */
-function runPython(args: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
-  const [program] = codeBlock('python');
+const pythonProducer = fileURLToPath(new URL('../clients/python/hardq_producer.py', import.meta.url));
+
+test('the page shows clients/python/hardq_producer.py as it is', () => {
+  assert.equal(codeBlock('python')[0], readFileSync(pythonProducer, 'utf8'));
+});
+
+type PythonRun = { code: number; stdout: string; stderr: string };
+
+/** Runs the shipped Python producer with Debian's python3-redis; killed after 20 s. */
+function runPython(args: string[], env: Record<string, string>, pythonFlags: string[] = []): Promise<PythonRun> {
   return new Promise((resolve, reject) => {
-    execFile('/usr/bin/python3', ['-c', program!, ...args], { env: { ...process.env, ...env }, timeout: 20_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`python exited with ${error.code ?? error.signal}: ${stderr}`));
-      else resolve({ stdout, stderr });
+    execFile('/usr/bin/python3', [...pythonFlags, pythonProducer, ...args], { env: { ...process.env, ...env }, timeout: 20_000 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') reject(new Error(`python ended by ${error.signal ?? error.code}: ${stderr}`));
+      else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
     });
   });
 }
@@ -122,7 +131,8 @@ for (const mode of ['simple', 'reliable'] as const) {
     h.app.task('add', (a: number, b: number) => a + b);
     try {
       h.start({ mode });
-      const { stdout } = await runPython(['add', '[20, 22]'], { REDIS_URL: server.url, HARDQ_QUEUE: h.queue });
+      const { code, stdout, stderr } = await runPython(['add', '[20, 22]'], { REDIS_URL: server.url, HARDQ_QUEUE: h.queue });
+      assert.equal(code, 0, stderr);
       const [id, record] = stdout.trim().split('\n');
       assert.match(id!, /^[0-9a-f-]{36}$/);
       assert.deepEqual({ ...JSON.parse(record!), doneAt: 0 }, { state: 'SUCCESS', value: 42, doneAt: 0 });
@@ -133,11 +143,12 @@ for (const mode of ['simple', 'reliable'] as const) {
   });
 }
 
-test('a Python message for an unknown task ends in FAILURE and a dead letter, not a hang', async () => {
+test('a Python message for an unknown task ends in FAILURE (exit code 1) and a dead letter, not a hang', async () => {
   const h = harness(server.url);
   try {
     h.start();
-    const { stdout } = await runPython(['resize', '[]'], { REDIS_URL: server.url, HARDQ_QUEUE: h.queue });
+    const { code, stdout } = await runPython(['resize', '[]'], { REDIS_URL: server.url, HARDQ_QUEUE: h.queue });
+    assert.equal(code, 1);
     const record = JSON.parse(stdout.trim().split('\n')[1]!);
     assert.equal(record.state, 'FAILURE');
     assert.equal(record.reason, 'unknown-task');
@@ -146,4 +157,21 @@ test('a Python message for an unknown task ends in FAILURE and a dead letter, no
   } finally {
     await h.close();
   }
+});
+
+test('without redis-py the Python producer says how to install it, in one line, and exits 2', async () => {
+  // -S leaves out site-packages, where Debian's python3-redis lives.
+  const { code, stdout, stderr } = await runPython(['add', '[1, 2]'], { REDIS_URL: server.url }, ['-S']);
+  assert.equal(code, 2);
+  assert.equal(stdout, '');
+  assert.equal(stderr, 'hardq_producer.py needs redis-py: pip install redis (or: sudo apt-get install python3-redis)\n');
+});
+
+test('bad usage and an unreachable Redis are one line and exit code 2', async () => {
+  const usage = await runPython(['add', '{"a": 1}'], {});
+  assert.deepEqual([usage.code, usage.stderr.trim().split('\n').length], [2, 1]);
+  assert.match(usage.stderr, /must be a JSON array/);
+  const unreachable = await runPython(['add', '[1]'], { REDIS_URL: 'redis://127.0.0.1:1' });
+  assert.deepEqual([unreachable.code, unreachable.stderr.trim().split('\n').length], [2, 1]);
+  assert.match(unreachable.stderr, /^cannot reach Redis at redis:\/\/127\.0\.0\.1:1 /);
 });
