@@ -29,6 +29,8 @@ export type { SendOptions } from './producer/send.ts';
 export type { WorkerOptions, TaskEvent } from './consumer/worker.ts';
 export { AsyncResult, Worker, Keys };
 export { keyCatalog } from './shared/keys.ts';
+export { queueStats, purgeQueue, type QueueStats } from './admin/queues.ts';
+export { listDeadLetters, requeueDeadLetters, dropDeadLetters, type DeadLetter, type DeadLetterFilter } from './admin/dead-letters.ts';
 
 /** A registered task: call it with `delay` or `applyAsync`. */
 export type Task<A extends unknown[], R> = {

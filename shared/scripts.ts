@@ -20,6 +20,7 @@ export const scriptKeyCounts = {
   quarantine: 2,
   'requeue-dead-consumer': null,
   'requeue-held': 3,
+  'requeue-dead': null,
   unregister: 5,
 } as const;
 export type ScriptName = keyof typeof scriptKeyCounts;
@@ -183,6 +184,13 @@ export function unregister(
   args: { consumerId: string; token: string },
 ): Promise<number> {
   return call(redis, 'unregister', [keys.heartbeat, keys.processing, keys.quarantine, keys.ready, keys.consumers, args.consumerId, args.token]) as Promise<number>;
+}
+
+/** requeue-dead.lua: true when the entry was still there and its message is queued again (its old result deleted). */
+export async function requeueDead(redis: Redis, keys: { dead: string; ready: string; result?: string }, entry: string, message: string): Promise<boolean> {
+  const keyList = [keys.dead, keys.ready];
+  if (keys.result !== undefined) keyList.push(keys.result);
+  return (await call(redis, 'requeue-dead', [keyList.length, ...keyList, entry, message])) === 1;
 }
 
 /** revoke-task.lua: true if the task had not finished and is now REVOKED. */
