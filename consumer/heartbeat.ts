@@ -68,7 +68,9 @@ function threadCode(entry: string): string {
   return tsxApi === undefined ? load : `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return ${load}; })`;
 }
 
-const code = threadCode(new URL('./heartbeat-thread.ts', import.meta.url).href);
+/** `.ts` from the sources, `.js` from the build: the build does not rewrite URL strings. */
+const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const code = threadCode(new URL(`./heartbeat-thread${extension}`, import.meta.url).href);
 
 export class Heartbeat {
   #o: HeartbeatOptions;

@@ -9,7 +9,9 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { MemberMessage, PoolMember } from './pool-messages.ts';
 
-const entry = fileURLToPath(new URL('./pool-child.ts', import.meta.url));
+/** `.ts` from the sources, `.js` from the build: the build does not rewrite URL strings. */
+const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const entry = fileURLToPath(new URL(`./pool-child${extension}`, import.meta.url));
 
 /**
  * The child inherits the worker's flags (`--import tsx`, or the loader flags `npx tsx`

@@ -7,7 +7,9 @@
 import { Worker } from 'node:worker_threads';
 import type { MemberMessage, PoolMember } from './pool-messages.ts';
 
-const entry = new URL('./pool-child.ts', import.meta.url).href;
+/** `.ts` from the sources, `.js` from the build: the build does not rewrite URL strings. */
+const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const entry = new URL(`./pool-child${extension}`, import.meta.url).href;
 
 /**
  * Node 20 runs a thread's entry before the `--import tsx` hooks it inherits apply there, so

@@ -30,15 +30,20 @@ if [ -n "$need_apt" ]; then
   fi
 fi
 
+# In-repo code imports hardq by its own name; the "source" export condition resolves that to
+# index.ts, never to a dist/ that may be stale. NODE_OPTIONS carries it to every child
+# process the tests, chaos and bench spawn with `node --import tsx`.
+export NODE_OPTIONS="--conditions=source${NODE_OPTIONS:+ $NODE_OPTIONS}"
+
 case "$1" in
   test)
     shift
     # The shell expands the glob: Node 20 does not.
-    exec node --import tsx --test "$@" tests/*.test.ts
+    exec node --conditions=source --import tsx --test "$@" tests/*.test.ts
     ;;
   tsx)
     shift
-    exec node --import tsx "$@"
+    exec node --conditions=source --import tsx "$@"
     ;;
   *)
     echo "usage: sh scripts/bootstrap.sh test|tsx ..." >&2
