@@ -15,6 +15,11 @@ export class Keys {
     return `${this.prefix}:{${queue}}`;
   }
 
+  /** Keys that belong to no queue but to the whole installation share the hash tag `{control}`. */
+  #control(): string {
+    return `${this.prefix}:{control}`;
+  }
+
   /** list · producers LPUSH · consumers, from the right (BLMPOP in simple mode; claim-batch.lua and BLMOVE in reliable mode) · until a consumer takes it */
   ready(queue: string): string {
     return `${this.#q(queue)}:ready`;
@@ -74,6 +79,14 @@ export class Keys {
     return `${this.prefix}:rate:${task}`;
   }
 
+  /** string (JSON: the worker's registry record) · each worker, SET PX on its registry timer · inspect and monitors · registryTtlMs (5 s) after its last write */
+  workerRecord(workerId: string): string {
+    return `${this.#control()}:worker:${workerId}`;
+  }
+  /** sorted set of worker ids (score: last seen, epoch ms) · each worker ZADDs itself on its registry timer, and ZREMs itself on stop · inspect, which prunes ids whose record has expired · while any worker lives */
+  workers(): string {
+    return `${this.#control()}:workers`;
+  }
   /** pub/sub channel, not a key · consumers PUBLISH the ids of a batch of finished tasks · AsyncResult waiters · messages are not stored */
   resultChannel(queue: string): string {
     return `${this.#q(queue)}:results`;
@@ -81,7 +94,7 @@ export class Keys {
 }
 
 /** Placeholders used by docs/PROTOCOL.md, so a test can compare the two. */
-export const keyPlaceholders = { queue: '<queue>', id: '<id>', consumerId: '<consumer-id>', task: '<task>' } as const;
+export const keyPlaceholders = { queue: '<queue>', id: '<id>', consumerId: '<consumer-id>', task: '<task>', workerId: '<worker-id>' } as const;
 
 /** Each key kind with its pattern, for the docs test and for monitors. */
 export function keyCatalog(keys: Keys): Record<string, string> {
@@ -100,5 +113,7 @@ export function keyCatalog(keys: Keys): Record<string, string> {
     revokedRecent: keys.revokedRecent(queue),
     rateLimit: keys.rateLimit(keyPlaceholders.task),
     resultChannel: keys.resultChannel(queue),
+    workerRecord: keys.workerRecord(keyPlaceholders.workerId),
+    workers: keys.workers(),
   };
 }
