@@ -30,6 +30,11 @@ export type { WorkerOptions, TaskEvent } from './consumer/worker.ts';
 export { AsyncResult, Worker, Keys };
 export { keyCatalog } from './shared/keys.ts';
 export { queueStats, purgeQueue, type QueueStats } from './admin/queues.ts';
+export {
+  listWorkers, inspectActive, inspectReserved, inspectRegistered, inspectActiveQueues, inspectConf, inspectStats, inspectScheduled,
+  inspectRevoked, knownQueues, type WorkerView,
+} from './admin/inspect.ts';
+export type { WorkerRecord, TaskSummary } from './shared/worker-record.ts';
 export { listDeadLetters, requeueDeadLetters, dropDeadLetters, type DeadLetter, type DeadLetterFilter } from './admin/dead-letters.ts';
 
 /** A registered task: call it with `delay` or `applyAsync`. */

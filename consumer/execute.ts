@@ -47,6 +47,8 @@ export type ExecuteContext = {
   stopping: AbortSignal;
   /** Writes STARTED for tasks with trackStarted. */
   markStarted: (queue: string, id: string) => Promise<void>;
+  /** Told just before the handler starts, for the worker registry's list of active tasks. */
+  onStart: (claimed: Claimed, message: TaskMessage) => void;
 };
 
 function deadLetter(claimed: Claimed, reason: DeadLetterReason, error: string, started: number, id?: string, task?: string): Outcome {
@@ -103,6 +105,7 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
   if (context.stopping.aborted) return 'unstarted';
   if (keep && options.trackStarted === true) await context.markStarted(claimed.queue, id);
 
+  context.onStart(claimed, message);
   // From here on the handler runs: whatever goes wrong must end in a result, never in a
   // rejection that would give the message back and run its side effects again.
   try {

@@ -30,6 +30,9 @@ import type { Pool } from './pool.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { Scheduler } from './scheduler.ts';
 import { resolveWorkerOptions, type WorkerOptions } from './worker-options.ts';
+import { WorkerRegistry } from './control/registry.ts';
+import { describeWorker } from './control/describe.ts';
+import { preview, type TaskSummary } from '../shared/worker-record.ts';
 
 export type { WorkerOptions, TaskEvent };
 
@@ -65,6 +68,10 @@ export class Worker extends EventEmitter {
   #scheduler: Scheduler | undefined;
   #pool: Pool | undefined;
   #context: ExecuteContext | undefined;
+  #registry: WorkerRegistry | undefined;
+  /** Messages whose handler has started, for the registry's list of active tasks. */
+  #active = new Map<Claimed, TaskSummary>();
+  readonly startedAt = Date.now();
 
   constructor(app: AppContext, options: WorkerOptions = {}) {
     super();
@@ -122,6 +129,7 @@ export class Worker extends EventEmitter {
   #fetchStarted = false;
 
   async #abandon(): Promise<void> {
+    await this.#registry?.stop();
     this.#scheduler?.stop();
     await this.#pool?.close().catch(() => {});
     if (this.#fetchStarted) await this.#fetch?.stop().catch(() => {});
@@ -164,10 +172,23 @@ export class Worker extends EventEmitter {
       isRevoked: (queue, id) => scheduler.isRevoked(queue, id), nowMs: () => scheduler.nowMs(), signal: this.#abort.signal,
       maxMessageBytes: config.maxMessageBytes,
       stopping: this.#stoppingController.signal, markStarted: this.#markStarted,
+      onStart: (claimed, message) => this.#active.set(claimed, {
+        id: message.id, task: message.task, queue: claimed.queue, startedAt: Date.now(),
+        args: preview([message.args, message.kwargs ?? {}]),
+      }),
     };
     await fetch.start();
     this.#fetchStarted = true;
     await scheduler.start();
+    this.#registry = new WorkerRegistry({
+      redis: this.#redis, keys, id: this.consumerId, log: config.log,
+      describe: () => describeWorker({
+        id: this.consumerId, startedAt: this.startedAt, queues: this.queues, options: o, config, registry: this.#app.registry,
+        counts: this.#counts, inFlight: this.#held.size + this.#acking.size, active: [...this.#active.values()],
+        reserved: [...this.#held].filter((claimed) => !this.#active.has(claimed)),
+      }),
+    });
+    await this.#registry.start();
     return fetch;
   }
 
@@ -217,6 +238,7 @@ export class Worker extends EventEmitter {
    * make the next claim fail the same way, thousands of times a second.
    */
   #startFailed(claimed: Claimed, attempt: number, error: Error): void {
+    this.#active.delete(claimed);
     if (!this.#held.has(claimed)) return this.#release(); // shutdown gave it back already
     const { log } = this.#app.config;
     if (attempt >= maxStartAttempts) {
@@ -236,6 +258,7 @@ export class Worker extends EventEmitter {
   }
 
   #finish(claimed: Claimed, outcome: Outcome): void {
+    this.#active.delete(claimed);
     // Not started because the worker is stopping: it stays held, and #shutdown requeues it.
     if (outcome === 'unstarted') return this.#release();
     // A handler that outlived the shutdown timeout: its message was already put back.
@@ -301,6 +324,8 @@ export class Worker extends EventEmitter {
         log(`[hardq] shutdown: could not put ${unfinished.length} unfinished message(s) back (${(error as Error).message}); ${fate}: ${unfinished.map((item) => item.raw.slice(0, 120)).join(' | ')}`);
       }
     }
+    this.#active.clear();
+    await this.#registry!.stop();
     this.#scheduler!.stop();
     await this.#pool!.close();
     await fetch.stop();
