@@ -10,27 +10,19 @@
  *    what finished, and puts what did not back at the consuming end of its ready list.
  */
 import { EventEmitter, setMaxListeners } from 'node:events';
-import { availableParallelism, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { AppContext } from '../shared/app-config.ts';
-import { connectRedis } from '../shared/connection.ts';
-import { defineScripts } from '../shared/scripts.ts';
 import { checkQueueName } from '../shared/options.ts';
 import { InvalidOptionError } from '../shared/errors.ts';
 import { encodeResult } from '../shared/result-record.ts';
 import type { Claimed, FetchStrategy } from './fetch.ts';
-import { SimpleFetch } from './simple-fetch.ts';
 import { ReliableFetch } from './reliable-fetch.ts';
-import { BlockingConnection } from './blocking-connection.ts';
 import { Completer } from './completer.ts';
 import { execute, startFailed, type TaskEvent, type ExecuteContext, type Outcome } from './execute.ts';
-import { AsyncPool } from './async-pool.ts';
-import type { Pool } from './pool.ts';
 import { RateLimiter } from './rate-limiter.ts';
-import { Scheduler } from './scheduler.ts';
 import { resolveWorkerOptions, type WorkerOptions } from './worker-options.ts';
-import { WorkerRegistry } from './control/registry.ts';
+import { WorkerParts } from './worker-parts.ts';
 import { describeWorker } from './control/describe.ts';
 import { preview, type TaskSummary } from '../shared/worker-record.ts';
 
@@ -48,9 +40,7 @@ export class Worker extends EventEmitter {
   readonly queues: string[];
   #app: AppContext;
   #options: ReturnType<typeof resolveWorkerOptions>;
-  #redis: Redis | undefined;
-  #blocking: BlockingConnection | undefined;
-  #fetch: FetchStrategy | undefined;
+  #parts: WorkerParts | undefined;
   #completer: Completer | undefined;
   /** Messages claimed and not yet handed to the completer, for requeue on shutdown. */
   #held = new Set<Claimed>();
@@ -65,10 +55,7 @@ export class Worker extends EventEmitter {
   #stoppingController = new AbortController();
   #running: Promise<void> | undefined;
   #counts: Counts = { SUCCESS: 0, FAILURE: 0, RETRY: 0, REVOKED: 0, DEAD: 0 };
-  #scheduler: Scheduler | undefined;
-  #pool: Pool | undefined;
   #context: ExecuteContext | undefined;
-  #registry: WorkerRegistry | undefined;
   /** Messages whose handler has started, for the registry's list of active tasks. */
   #active = new Map<Claimed, TaskSummary>();
   readonly startedAt = Date.now();
@@ -102,7 +89,8 @@ export class Worker extends EventEmitter {
 
   /** Epoch ms of the last fetch attempt: the liveness signal (reliable mode). */
   get lastFetchAt(): number | undefined {
-    return this.#fetch instanceof ReliableFetch ? this.#fetch.heartbeat.lastFetchAt : undefined;
+    const fetch = this.#parts?.fetch;
+    return fetch instanceof ReliableFetch ? fetch.heartbeat.lastFetchAt : undefined;
   }
 
   /** Connects, then consumes until close(); resolves when the worker has stopped. */
@@ -112,50 +100,18 @@ export class Worker extends EventEmitter {
   }
 
   async #run(): Promise<void> {
-    let loop: FetchStrategy;
-    try {
-      loop = await this.#setUp();
-    } catch (error) {
-      // A worker that could not start (Redis unreachable, out of memory, its consumer id in
-      // use) leaves nothing behind: no connection, timer or thread keeps the process alive.
-      await this.#abandon();
-      throw error;
-    }
-    if (this.#stopping) return this.#shutdown();
-    await this.#loop(loop);
-    await this.#shutdown();
-  }
-
-  #fetchStarted = false;
-
-  async #abandon(): Promise<void> {
-    await this.#registry?.stop();
-    this.#scheduler?.stop();
-    await this.#pool?.close().catch(() => {});
-    if (this.#fetchStarted) await this.#fetch?.stop().catch(() => {});
-    this.#redis?.disconnect();
-    this.#blocking?.redis.disconnect();
-  }
-
-  async #setUp(): Promise<FetchStrategy> {
-    const { config, keys } = this.#app;
-    const connect = (name: string) => connectRedis(config.redis, { connectTimeoutMs: config.connectTimeoutMs, log: config.log, name });
-    this.#redis = await connect(`hardq-worker-${this.consumerId}`);
-    defineScripts(this.#redis);
-    this.#blocking = new BlockingConnection(await connect(`hardq-worker-${this.consumerId}-blocking`));
+    const { config } = this.#app;
     const o = this.#options;
-    const common = {
-      redis: this.#redis, blocking: this.#blocking, keys, queues: this.queues, queueOrder: o.queueOrder,
-      blockTimeoutMs: o.blockTimeoutMs, resultTtlMs: config.resultTtlMs,
-    };
-    this.#fetch = o.mode === 'simple'
-      ? new SimpleFetch(common)
-      : new ReliableFetch({
-          ...common, consumerId: this.consumerId, heartbeatTtlMs: o.heartbeatTtlMs, reaperIntervalMs: o.reaperIntervalMs,
-          maxDeliveries: o.maxDeliveries, stallTimeoutMs: o.stallTimeoutMs, redisUrl: config.redis, connectTimeoutMs: config.connectTimeoutMs,
-          held: () => [...this.#held, ...this.#acking], log: config.log,
-        });
-    const fetch = this.#fetch;
+    const parts = await WorkerParts.assemble(this.#app, o, {
+      consumerId: this.consumerId, queues: this.queues, held: () => [...this.#held, ...this.#acking],
+      describe: () => describeWorker({
+        id: this.consumerId, startedAt: this.startedAt, queues: this.queues, options: o, config, registry: this.#app.registry,
+        counts: this.#counts, inFlight: this.#held.size + this.#acking.size, active: [...this.#active.values()],
+        reserved: [...this.#held].filter((claimed) => !this.#active.has(claimed)),
+      }),
+    });
+    this.#parts = parts;
+    const { fetch, scheduler } = parts;
     this.#completer = new Completer({
       write: (queue, batch) => fetch.complete(queue, batch),
       onWritten: (batch) => {
@@ -164,11 +120,8 @@ export class Worker extends EventEmitter {
       },
       log: config.log,
     });
-    this.#pool = await this.#createPool();
-    this.#scheduler = new Scheduler({ redis: this.#redis, keys, queues: this.queues, intervalMs: o.promoteIntervalMs, log: config.log });
-    const scheduler = this.#scheduler;
     this.#context = {
-      registry: this.#app.registry, fetch, pool: this.#pool, rateLimiter: new RateLimiter(this.#redis, keys),
+      registry: this.#app.registry, fetch, pool: parts.pool, rateLimiter: new RateLimiter(parts.redis, this.#app.keys),
       isRevoked: (queue, id) => scheduler.isRevoked(queue, id), nowMs: () => scheduler.nowMs(), signal: this.#abort.signal,
       maxMessageBytes: config.maxMessageBytes,
       stopping: this.#stoppingController.signal, markStarted: this.#markStarted,
@@ -177,19 +130,16 @@ export class Worker extends EventEmitter {
         args: preview([message.args, message.kwargs ?? {}]),
       }),
     };
-    await fetch.start();
-    this.#fetchStarted = true;
-    await scheduler.start();
-    this.#registry = new WorkerRegistry({
-      redis: this.#redis, keys, id: this.consumerId, log: config.log,
-      describe: () => describeWorker({
-        id: this.consumerId, startedAt: this.startedAt, queues: this.queues, options: o, config, registry: this.#app.registry,
-        counts: this.#counts, inFlight: this.#held.size + this.#acking.size, active: [...this.#active.values()],
-        reserved: [...this.#held].filter((claimed) => !this.#active.has(claimed)),
-      }),
-    });
-    await this.#registry.start();
-    return fetch;
+    try {
+      await parts.start();
+    } catch (error) {
+      // A worker that could not start (Redis out of memory, its consumer id in use) leaves
+      // nothing behind: no connection, timer or thread keeps the process alive.
+      await parts.abandon();
+      throw error;
+    }
+    if (!this.#stopping) await this.#loop(fetch);
+    await this.#shutdown();
   }
 
   async #loop(fetch: FetchStrategy): Promise<void> {
@@ -288,11 +238,11 @@ export class Worker extends EventEmitter {
 
   #markStarted = async (queue: string, id: string): Promise<void> => {
     const record = encodeResult({ state: 'STARTED', startedAt: Date.now() });
-    await this.#redis!.set(this.#app.keys.result(queue, id), record, 'PX', this.#app.config.resultTtlMs);
+    await this.#parts!.redis.set(this.#app.keys.result(queue, id), record, 'PX', this.#app.config.resultTtlMs);
   };
 
   async #shutdown(): Promise<void> {
-    const fetch = this.#fetch!;
+    const { fetch } = this.#parts!;
     const deadline = Date.now() + this.#options.shutdownTimeoutMs;
     while (this.#inFlight > 0 && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
@@ -325,20 +275,7 @@ export class Worker extends EventEmitter {
       }
     }
     this.#active.clear();
-    await this.#registry!.stop();
-    this.#scheduler!.stop();
-    await this.#pool!.close();
-    await fetch.stop();
-    await this.#redis!.quit().catch(() => this.#redis!.disconnect());
-    await this.#blocking!.redis.quit().catch(() => this.#blocking!.redis.disconnect());
-  }
-
-  async #createPool(): Promise<Pool> {
-    const { pool, appModule, poolSize } = this.#options;
-    if (pool === 'async') return new AsyncPool(this.#app.config.log);
-    if (appModule === undefined) throw new InvalidOptionError(`the ${pool} pool loads the app module in each ${pool === 'threads' ? 'thread' : 'child'}: pass appModule (its path or URL)`);
-    const { createIsolatedPool } = await import('./isolated-pool.ts');
-    return createIsolatedPool(pool, { appModule, size: poolSize ?? Math.min(this.#options.concurrency, availableParallelism()), log: this.#app.config.log });
+    await this.#parts!.close();
   }
 
   /** Stops fetching, finishes or requeues in-flight work, and disconnects. */
@@ -353,7 +290,7 @@ export class Worker extends EventEmitter {
       }
       this.#backoffs.clear();
       this.#slotFreed?.();
-      if (this.#fetch) await this.#fetch.interrupt();
+      if (this.#parts) await this.#parts.fetch.interrupt();
     }
     // A run() that failed (Redis unreachable) reported it to run()'s caller; closing is quiet.
     await this.#running?.catch(() => {});

@@ -1,0 +1,114 @@
+/**
+ * What a worker is made of besides its loop: its two connections (commands, and the one it
+ * blocks on), the fetch strategy of its mode, the pool its handlers run in, the scheduler
+ * and the registry record. Assembled in order by `assemble()`, started by `start()`, and
+ * taken down in the reverse order by `close()`; `abandon()` undoes a start that failed, so
+ * no connection, timer or thread keeps the process alive.
+ */
+import { availableParallelism } from 'node:os';
+import type { Redis } from 'ioredis';
+import type { AppContext } from '../shared/app-config.ts';
+import { connectRedis } from '../shared/connection.ts';
+import { defineScripts } from '../shared/scripts.ts';
+import { InvalidOptionError } from '../shared/errors.ts';
+import type { WorkerRecord } from '../shared/worker-record.ts';
+import type { Claimed, FetchStrategy } from './fetch.ts';
+import { SimpleFetch } from './simple-fetch.ts';
+import { ReliableFetch } from './reliable-fetch.ts';
+import { BlockingConnection } from './blocking-connection.ts';
+import { AsyncPool } from './async-pool.ts';
+import type { Pool } from './pool.ts';
+import { Scheduler } from './scheduler.ts';
+import { WorkerRegistry } from './control/registry.ts';
+import type { resolveWorkerOptions } from './worker-options.ts';
+
+type Options = ReturnType<typeof resolveWorkerOptions>;
+
+export class WorkerParts {
+  readonly redis: Redis;
+  readonly blocking: BlockingConnection;
+  readonly fetch: FetchStrategy;
+  readonly pool: Pool;
+  readonly scheduler: Scheduler;
+  readonly registry: WorkerRegistry;
+  #fetchStarted = false;
+
+  private constructor(parts: { redis: Redis; blocking: BlockingConnection; fetch: FetchStrategy; pool: Pool; scheduler: Scheduler; registry: WorkerRegistry }) {
+    this.redis = parts.redis;
+    this.blocking = parts.blocking;
+    this.fetch = parts.fetch;
+    this.pool = parts.pool;
+    this.scheduler = parts.scheduler;
+    this.registry = parts.registry;
+  }
+
+  /** Connects and builds every part; nothing runs yet. On failure, closes what it opened. */
+  static async assemble(app: AppContext, o: Options, self: {
+    consumerId: string; queues: string[]; held: () => Iterable<Claimed>; describe: () => Omit<WorkerRecord, 'writtenAt' | 'intervalMs'>;
+  }): Promise<WorkerParts> {
+    const { config, keys } = app;
+    const connect = (name: string) => connectRedis(config.redis, { connectTimeoutMs: config.connectTimeoutMs, log: config.log, name });
+    const opened: Redis[] = [];
+    try {
+      const redis = await connect(`hardq-worker-${self.consumerId}`);
+      opened.push(redis);
+      defineScripts(redis);
+      const blockingRedis = await connect(`hardq-worker-${self.consumerId}-blocking`);
+      opened.push(blockingRedis);
+      const blocking = new BlockingConnection(blockingRedis);
+      const common = {
+        redis, blocking, keys, queues: self.queues, queueOrder: o.queueOrder, blockTimeoutMs: o.blockTimeoutMs, resultTtlMs: config.resultTtlMs,
+      };
+      const fetch = o.mode === 'simple'
+        ? new SimpleFetch(common)
+        : new ReliableFetch({
+            ...common, consumerId: self.consumerId, heartbeatTtlMs: o.heartbeatTtlMs, reaperIntervalMs: o.reaperIntervalMs,
+            maxDeliveries: o.maxDeliveries, stallTimeoutMs: o.stallTimeoutMs, redisUrl: config.redis, connectTimeoutMs: config.connectTimeoutMs,
+            held: self.held, log: config.log,
+          });
+      const pool = await createPool(app, o);
+      const scheduler = new Scheduler({ redis, keys, queues: self.queues, intervalMs: o.promoteIntervalMs, log: config.log });
+      const registry = new WorkerRegistry({ redis, keys, id: self.consumerId, log: config.log, describe: self.describe });
+      return new WorkerParts({ redis, blocking, fetch, pool, scheduler, registry });
+    } catch (error) {
+      for (const redis of opened) redis.disconnect();
+      throw error;
+    }
+  }
+
+  /** Registers (reliable: heartbeat, reaper), starts the scheduler, writes the first record. */
+  async start(): Promise<void> {
+    await this.fetch.start();
+    this.#fetchStarted = true;
+    await this.scheduler.start();
+    await this.registry.start();
+  }
+
+  /** Undoes a start that failed part-way. */
+  async abandon(): Promise<void> {
+    await this.registry.stop();
+    this.scheduler.stop();
+    await this.pool.close().catch(() => {});
+    if (this.#fetchStarted) await this.fetch.stop().catch(() => {});
+    this.redis.disconnect();
+    this.blocking.redis.disconnect();
+  }
+
+  /** After the loop and the last acks: leaves the registry, stops timers and the pool, unregisters, disconnects. */
+  async close(): Promise<void> {
+    await this.registry.stop();
+    this.scheduler.stop();
+    await this.pool.close();
+    await this.fetch.stop();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.blocking.redis.quit().catch(() => this.blocking.redis.disconnect());
+  }
+}
+
+async function createPool(app: AppContext, o: Options): Promise<Pool> {
+  const { pool, appModule, poolSize } = o;
+  if (pool === 'async') return new AsyncPool(app.config.log);
+  if (appModule === undefined) throw new InvalidOptionError(`the ${pool} pool loads the app module in each ${pool === 'threads' ? 'thread' : 'child'}: pass appModule (its path or URL)`);
+  const { createIsolatedPool } = await import('./isolated-pool.ts');
+  return createIsolatedPool(pool, { appModule, size: poolSize ?? Math.min(o.concurrency, availableParallelism()), log: app.config.log });
+}
