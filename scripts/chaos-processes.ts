@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-/** The workshop CLI (scripts/consumer.ts) and the test entry with every option (scripts/chaos-worker.ts). */
+/** The workshop command (`hardq worker`, cli/worker.ts) and the test entry with every option (scripts/chaos-worker.ts). */
 export const entries = {
-  cli: fileURLToPath(new URL('./consumer.ts', import.meta.url)),
-  worker: fileURLToPath(new URL('./chaos-worker.ts', import.meta.url)),
+  cli: [fileURLToPath(new URL('../cli/main.ts', import.meta.url)), 'worker'],
+  worker: [fileURLToPath(new URL('./chaos-worker.ts', import.meta.url))],
 };
 export const chaosAppPath = fileURLToPath(new URL('./chaos-app.ts', import.meta.url));
 
@@ -48,10 +48,10 @@ export function spawnConsumer(options: {
   onOutput?: (chunk: string) => void;
 }): ConsumerProcess {
   const { entry = 'cli', redis, app = chaosAppPath, args = [], timeLimitMs = 120_000 } = options;
-  const child = spawn(process.execPath, ['--import', 'tsx', entries[entry], '--app', app, '--redis', redis, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...entries[entry], '--app', app, '--redis', redis, ...args], {
     cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (child.pid === undefined) throw new Error(`could not spawn a consumer (${entries[entry]})`);
+  if (child.pid === undefined) throw new Error(`could not spawn a consumer (${entries[entry].join(' ')})`);
   live.add(child);
   let output = '';
   const collect = (chunk: string) => {

@@ -11,7 +11,6 @@
  *     [--kills K (while work is left)] [--no-restart] [--concurrency N (20)]
  *     [--job-ms MAX (100; each job waits 0..MAX ms)] [--deadline-s S (600)]
  */
-import { parseArgs } from 'node:util';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from 'hardq';
@@ -20,23 +19,51 @@ import { spawnConsumer, registeredId, type ConsumerProcess } from './chaos-proce
 import { KillLog } from './chaos-kills.ts';
 import { tally } from './chaos-tally.ts';
 import { chaosKeys } from './chaos-app.ts';
-import { exitWith, parseIntFlag, UsageError } from './cli.ts';
+import { exitWith, UsageError } from '../cli/exit.ts';
+import { parseFlags, parseIntFlag } from '../cli/flags.ts';
 
-const { values } = parseArgs({
-  options: {
-    mode: { type: 'string', default: 'reliable' }, jobs: { type: 'string' }, consumers: { type: 'string' },
-    kills: { type: 'string' }, 'no-restart': { type: 'boolean', default: false }, concurrency: { type: 'string' },
-    'job-ms': { type: 'string' }, 'deadline-s': { type: 'string' },
-  },
-});
-const mode = values.mode;
-if (mode !== 'reliable' && mode !== 'simple') exitWith(new UsageError(`--mode must be reliable or simple, got ${mode}`));
-const jobs = parseIntFlag(values.jobs, 'jobs', 20_000);
-const consumerCount = Math.max(1, parseIntFlag(values.consumers, 'consumers', 4));
-const maxKills = values.kills === undefined ? Infinity : parseIntFlag(values.kills, 'kills', 0);
-const concurrency = parseIntFlag(values.concurrency, 'concurrency', 20);
-const jobMs = parseIntFlag(values['job-ms'], 'job-ms', 100);
-const deadlineMs = parseIntFlag(values['deadline-s'], 'deadline-s', 600) * 1000;
+const usage = `usage: npm run chaos -- [options]
+  --mode <reliable|simple>  reliable (BLMOVE, processing lists, reaper) or simple (BRPOP) (default reliable)
+  --jobs <n>                jobs to send (default 20000)
+  --consumers <k>           consumer processes kept running (default 4)
+  --kills <k>               stop killing after k kills (default: kill while work is left)
+  --no-restart              do not restart redis-server half way
+  --concurrency <n>         each consumer's concurrency (default 20)
+  --job-ms <max>            each job waits 0..max ms (default 100)
+  --deadline-s <s>          give up after s seconds (default 600)
+  -h, --help                this text
+It starts its own redis-server (appendonly) and never touches $REDIS_URL.
+Exit 0 when nothing was lost (reliable), 1 when something was or the deadline passed, 2 bad usage.`;
+
+const { mode, jobs, consumerCount, maxKills, concurrency, jobMs, deadlineMs, noRestart } = (() => {
+  try {
+    const { values } = parseFlags('npm run chaos --', {
+      options: {
+        mode: { type: 'string', default: 'reliable' }, jobs: { type: 'string' }, consumers: { type: 'string' },
+        kills: { type: 'string' }, 'no-restart': { type: 'boolean', default: false }, concurrency: { type: 'string' },
+        'job-ms': { type: 'string' }, 'deadline-s': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      console.log(usage);
+      process.exit(0);
+    }
+    const mode = values.mode;
+    if (mode !== 'reliable' && mode !== 'simple') throw new UsageError(`--mode must be reliable or simple, got ${mode}`);
+    return {
+      mode,
+      jobs: parseIntFlag(values.jobs, 'jobs', 20_000, 1),
+      consumerCount: parseIntFlag(values.consumers, 'consumers', 4, 1),
+      maxKills: values.kills === undefined ? Infinity : parseIntFlag(values.kills, 'kills', 0),
+      concurrency: parseIntFlag(values.concurrency, 'concurrency', 20, 1),
+      jobMs: parseIntFlag(values['job-ms'], 'job-ms', 100),
+      deadlineMs: parseIntFlag(values['deadline-s'], 'deadline-s', 600, 1) * 1000,
+      noRestart: values['no-restart'],
+    };
+  } catch (error) {
+    return exitWith(error);
+  }
+})();
 
 const queue = 'chaos';
 const startedAt = Date.now();
@@ -138,7 +165,7 @@ while (Date.now() < deadline) {
   if (ready > 0 && kills.kills < maxKills && now >= nextKillAt && await killOne()) {
     nextKillAt = Date.now() + 500 + Math.random() * 500;
   }
-  if (!values['no-restart'] && restarts === 0 && done >= jobs / 2) {
+  if (!noRestart && restarts === 0 && done >= jobs / 2) {
     say('restarting redis-server (SHUTDOWN, then a start on the same port and data directory)');
     downMs = await server.restart();
     restarts++;

@@ -1,6 +1,7 @@
 /**
- * The workshop's app: the module both the producer and the consumer load (`--app`).
- * It leaves `redis` unset, so the CLIs' `--redis` (through REDIS_URL) decides.
+ * The workshop's app: the module both sides load (`hardq worker -A scripts/demo-app.ts`;
+ * `npm run consumer` and `npm run producer` pass it for you). It leaves `redis` unset, so
+ * `--redis`, then $REDIS_URL, decides.
  */
 import { createApp } from 'hardq';
 

@@ -1,25 +1,42 @@
 /**
- * `npm run demo`: the whole path on one screen. It starts a throwaway redis-server (unless
- * REDIS_URL is set), a consumer in its own process, and sends a mix of the demo tasks from
- * this process; then prints what happened and the Redis keys left behind.
+ * `npm run demo`: the whole path on one screen. It starts a throwaway redis-server, a
+ * worker in its own process (`hardq worker`), and sends a mix of the demo tasks from this
+ * process; then prints what happened and the Redis keys left behind. It always runs on its
+ * own redis-server, never on $REDIS_URL: a workshop's Redis keeps its tasks and results.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { TaskFailedError, keyCatalog } from 'hardq';
-import { startThrowawayRedis, type ThrowawayRedis } from './throwaway-redis.ts';
-import { clock } from './cli.ts';
+import { keyCatalog } from 'hardq';
+import { startThrowawayRedis } from './throwaway-redis.ts';
+import { clock, exitWith } from '../cli/exit.ts';
+import { parseFlags } from '../cli/flags.ts';
 
-const started = Date.now();
-let redis: ThrowawayRedis | undefined;
-if (!process.env.REDIS_URL) {
-  redis = await startThrowawayRedis();
-  process.env.REDIS_URL = redis.url;
-  console.log(`demo: started a throwaway redis-server at ${redis.url} (pid ${redis.pid})`);
+const usage = `usage: npm run demo [-- --help]
+Starts its own throwaway redis-server (on a free port, stopped at the end), one worker
+process (hardq worker -A scripts/demo-app.ts) and sends the demo tasks: add,
+send_registration_email, resize_image, flaky, one unregistered name and one countdown.
+Prints each result and the Redis keys left behind. It never uses $REDIS_URL.`;
+
+try {
+  if (parseFlags('npm run demo --', { options: { help: { type: 'boolean', short: 'h', default: false } } }).values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+} catch (error) {
+  exitWith(error);
 }
-const url = process.env.REDIS_URL!;
+const started = Date.now();
+if (process.env.REDIS_URL) console.log(`demo: REDIS_URL is set; the demo leaves that Redis alone and starts its own`);
+const redis = await startThrowawayRedis();
+process.env.REDIS_URL = redis.url;
+console.log(`demo: started a throwaway redis-server at ${redis.url} (pid ${redis.pid})`);
+const url = redis.url;
 const { default: app } = await import('./demo-app.ts');
 
-const consumer = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./consumer.ts', import.meta.url)), '--redis', url, '--concurrency', '20'], {
+const main = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+const demoApp = fileURLToPath(new URL('./demo-app.ts', import.meta.url));
+// One plain node process (never the tsx wrapper), so SIGTERM below reaches the worker itself.
+const consumer = spawn(process.execPath, ['--import', 'tsx', main, 'worker', '-A', demoApp, '--redis', url, '--concurrency', '20'], {
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 const prefix = (stream: NodeJS.ReadableStream) => {
@@ -57,7 +74,7 @@ try {
   for (const [i, outcome] of outcomes.entries()) {
     const id = results[i]!.id.slice(0, 8);
     if (outcome.status === 'fulfilled') console.log(`  ${id}…  SUCCESS  ${JSON.stringify(outcome.value)}`);
-    else console.log(`  ${id}…  ${outcome.reason instanceof TaskFailedError ? 'FAILURE' : 'ERROR'}  ${(outcome.reason as Error).message}`);
+    else console.log(`  ${id}…  ${(outcome.reason as { code?: string }).code === 'TASK_FAILED' ? 'FAILURE' : 'ERROR'}  ${(outcome.reason as Error).message}`);
   }
   const connection = await app.connection();
   const keys = (await connection.keys(`${app.keys.prefix}:*`)).sort();
@@ -83,6 +100,6 @@ try {
   const exited = new Promise((resolve) => consumer.once('exit', resolve));
   consumer.kill('SIGTERM');
   await exited;
-  await redis?.stop();
-  console.log(`demo: done in ${Date.now() - started} ms${redis ? '; the throwaway redis-server is stopped' : ''}`);
+  await redis.stop();
+  console.log(`demo: done in ${Date.now() - started} ms; the throwaway redis-server is stopped`);
 }

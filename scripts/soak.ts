@@ -11,7 +11,8 @@
  */
 import { parseArgs } from 'node:util';
 import { startThrowawayRedis, type ThrowawayRedis } from './throwaway-redis.ts';
-import { exitWith, parseIntFlag } from './cli.ts';
+import { exitWith } from '../cli/exit.ts';
+import { parseIntFlag } from '../cli/flags.ts';
 import { runSoak } from './soak-run.ts';
 
 try {

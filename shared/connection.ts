@@ -1,20 +1,24 @@
 /**
- * Opening Redis connections, with the two behaviours a queue needs and ioredis does not
- * give by default:
- * 1. the first connection is bounded (connectTimeoutMs, default 5 s), then rejects with
- *    RedisUnavailableError and its one readable line;
- * 2. after that, a lost connection is retried forever with backoff, logging one line per
- *    attempt, and commands wait for it instead of failing (maxRetriesPerRequest: null).
+ * Opening Redis connections, with the behaviours a queue needs and ioredis does not give
+ * by default:
+ * 1. the first connection is bounded (connectTimeoutMs, default 5 s; 0 means one try), then
+ *    rejects with RedisUnavailableError and its one readable line;
+ * 2. after that, a lost connection is retried forever with backoff, and commands wait for
+ *    it instead of failing (maxRetriesPerRequest: null);
+ * 3. an outage is logged once per Redis address and process, however many connections
+ *    lose it: one numbered line when it starts, one when the last connection is back.
+ *    Threads (the heartbeat's) stay quiet: the main thread's connections see the same outage.
  */
+import { isMainThread } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import { RedisUnavailableError } from './errors.ts';
 
 export type ConnectOptions = {
-  /** How long to keep trying before the first successful connection, in ms. @default 5000 */
+  /** How long to keep trying before the first successful connection, in ms; 0 tries once. @default 5000 */
   connectTimeoutMs?: number;
-  /** Called with one line per failed reconnect attempt after the first connection. @default console.error */
+  /** Called with the outage lines (lost, back) after the first connection. @default console.error */
   log?: (line: string) => void;
-  /** Names the connection in CLIENT LIST and in log lines. */
+  /** Names the connection in CLIENT LIST. */
   name?: string;
 };
 
@@ -28,14 +32,43 @@ export function describeUrl(url: string): { host: string; port: number } {
   }
 }
 
+/** One outage of one Redis address: opened by the first connection to lose it, closed by the last to come back. */
+type Outage = { number: number; sinceMs: number; down: Set<Redis>; attempts: number };
+const outages = new Map<string, Outage>();
+let outagesSoFar = 0;
+
+const quiet = () => {};
+
+function markDown(address: string, redis: Redis, reason: string, log: (line: string) => void): void {
+  let outage = outages.get(address);
+  if (outage === undefined) {
+    outage = { number: ++outagesSoFar, sinceMs: Date.now(), down: new Set(), attempts: 0 };
+    outages.set(address, outage);
+    log(`[hardq] lost Redis at ${address} (${reason}); reconnecting, commands wait (outage ${outage.number})`);
+  }
+  outage.down.add(redis);
+  outage.attempts++;
+}
+
+function markUp(address: string, redis: Redis, log: (line: string) => void, closed = false): void {
+  const outage = outages.get(address);
+  if (outage === undefined || !outage.down.delete(redis) || outage.down.size > 0) return;
+  outages.delete(address);
+  // A connection closed on purpose during the outage is not a recovery: say nothing.
+  if (closed) return;
+  const seconds = ((Date.now() - outage.sinceMs) / 1000).toFixed(1);
+  log(`[hardq] Redis at ${address} is back after ${seconds} s (outage ${outage.number}, ${outage.attempts} reconnect attempt(s))`);
+}
+
 /** Opens one connection and resolves once it is ready, or rejects with RedisUnavailableError. */
 export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<Redis> {
-  const { connectTimeoutMs = 5000, log = (line: string) => console.error(line), name } = options;
+  const { connectTimeoutMs = 5000, name } = options;
+  const log = isMainThread ? options.log ?? ((line: string) => console.error(line)) : quiet;
   const { host, port } = describeUrl(url);
+  const address = `${host}:${port}`;
   const startedAt = Date.now();
   let connectedOnce = false;
   let lastError = 'no answer';
-  let lastLogAt = 0;
 
   const redis = new Redis(url, {
     lazyConnect: true,
@@ -43,21 +76,17 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     // Commands wait through a reconnect instead of failing: an ack must not be dropped
     // because Redis restarted (docs/RELIABILITY.md). Callers that need a bound set their own.
     maxRetriesPerRequest: null,
-    connectTimeout: Math.max(200, Math.min(connectTimeoutMs, 10_000)),
+    // One attempt's bound: even a single try (connectTimeoutMs 0) gives a slow network 1 s.
+    connectTimeout: Math.max(1000, Math.min(connectTimeoutMs, 10_000)),
     retryStrategy(times) {
       if (!connectedOnce && Date.now() - startedAt >= connectTimeoutMs) return null;
       return Math.min(100 * 2 ** Math.min(times, 5), 2000);
     },
   });
 
+  // Before the first connection we stay quiet: the caller gets one error at the end.
   redis.on('error', (error: NodeJS.ErrnoException) => {
     lastError = error.code ?? error.message;
-    // Before the first connection we stay quiet: the caller gets one error at the end.
-    // After it, one line per attempt at most once a second, never a stack trace.
-    if (connectedOnce && Date.now() - lastLogAt > 1000) {
-      lastLogAt = Date.now();
-      log(`[hardq] lost Redis at ${host}:${port} (${lastError})${name ? ` on ${name}` : ''}; reconnecting`);
-    }
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -75,8 +104,12 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     // connect() also rejects on the first failure; the 'end' event above is the real verdict.
     redis.connect().catch(() => {});
   });
+  lastError = 'connection closed';
+  redis.on('reconnecting', () => markDown(address, redis, lastError, log));
   redis.on('ready', () => {
-    if (Date.now() - lastLogAt < 60_000) log(`[hardq] reconnected to Redis at ${host}:${port}${name ? ` on ${name}` : ''}`);
+    lastError = 'connection closed';
+    markUp(address, redis, log);
   });
+  redis.on('end', () => markUp(address, redis, log, true));
   return redis;
 }

@@ -1,6 +1,7 @@
 /**
- * scripts/consumer.ts as the workshop runs it, a real child process: one line per task,
- * SIGTERM finishes in-flight work and exits 0, a second signal exits at once.
+ * `hardq worker` as the workshop runs it (npm run consumer), a real child process: one line
+ * per task, SIGTERM finishes in-flight work and exits 0, a second signal more than
+ * sameSignalMs later exits at once.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { startRedis, type RedisServer } from './helpers/redis-server.ts';
 import { waitFor } from './helpers/wait-for.ts';
 import { harness } from './fixtures/harness.ts';
 import { killCliChildren, startCli } from './fixtures/cli.ts';
+import { sameSignalMs } from '../cli/stop-signals.ts';
 
 let server: RedisServer;
 before(async () => (server = await startRedis()));
@@ -44,7 +46,7 @@ describe('the consumer CLI', { concurrency: true }, () => {
         assert.equal(await queued.state(), 'PENDING', 'nothing new was taken after the signal');
         assert.equal(await h.raw.llen(h.app.keys.ready(h.queue)), 1);
         assert.match(exit.stdout, new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3}  ${held.id}  hold  SUCCESS  \\d+ ms$`, 'm'), 'one line per task');
-        assert.match(exit.stderr, /consumer stopped after [\d.]+ s: 1 succeeded, 0 failed/);
+        assert.match(exit.stderr, /worker stopped after [\d.]+ s, [\d.]+ s after the signal: 1 succeeded, 0 failed/);
       } finally {
         cli.child.kill('SIGKILL');
         await h.close();
@@ -60,10 +62,12 @@ describe('the consumer CLI', { concurrency: true }, () => {
       await waitFor(async () => (await held.state()) === 'STARTED', { timeoutMs: 40_000, what: 'the held task to start' });
       cli.child.kill('SIGINT');
       await waitFor(() => cli.output().stderr.includes('SIGINT: finishing'), { what: 'the first signal to be handled' });
+      await delay(sameSignalMs + 100); // a second signal sooner is the same Ctrl-C (tests/signals.test.ts)
       cli.child.kill('SIGINT');
       const exit = await cli.exited;
       assert.equal(exit.signal, null, 'it exited by itself, not by the test time limit');
-      assert.notEqual(exit.code, 0);
+      assert.equal(exit.code, 130);
+      assert.match(exit.stderr, /SIGINT again: quitting at once, leaving 1 message\(s\) unfinished; they stay in \S+:processing:\S+ and a running worker's reaper puts them back/);
       assert.equal(await held.state(), 'STARTED', 'the abandoned task never finished');
     } finally {
       cli.child.kill('SIGKILL');

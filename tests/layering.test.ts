@@ -1,8 +1,9 @@
 /**
  * The house's import rule (house style §2): shared/ imports nothing from producer/ or
- * consumer/; producer/ and consumer/ never import each other; scripts/ and bench/ import
- * only through 'hardq' (index.ts) or from their own folder (bench/ may also use
- * scripts/throwaway-redis.ts). Nothing imports back up to index.ts.
+ * consumer/; producer/ and consumer/ never import each other; cli/, scripts/ and bench/
+ * import the library only through 'hardq' (index.ts) or from their own folder. scripts/
+ * may use cli/'s flag parsing and exit codes (the demo and chaos are commands too), and
+ * bench/ may use scripts/throwaway-redis.ts. Nothing imports back up to index.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,9 +38,11 @@ function violation(folder: string, target: { folder?: string; pkg?: string; path
       if (pkg === 'hardq') return 'consumer/ must not import the entry';
       return undefined;
     default:
-      // scripts/ and bench/: the library only through 'hardq'. The one exception is the
-      // throwaway redis-server, a development tool that bench/ shares with scripts/.
-      if (to !== undefined && to !== folder && !(folder === 'bench' && target.path === 'scripts/throwaway-redis.ts')) {
+      // cli/, scripts/ and bench/: the library only through 'hardq'. The exceptions are
+      // development tools: cli/'s flags and exit codes for scripts/, and the throwaway
+      // redis-server that bench/ shares with scripts/.
+      if (to !== undefined && to !== folder && !(folder === 'bench' && target.path === 'scripts/throwaway-redis.ts')
+        && !(folder === 'scripts' && to === 'cli')) {
         return `${folder}/ imports the library only through 'hardq'`;
       }
       return undefined;
@@ -73,6 +76,10 @@ test('the rule rejects each forbidden direction', () => {
   assert.ok(violation('consumer', { folder: 'index.ts' }));
   assert.ok(violation('scripts', { folder: 'shared' }));
   assert.ok(violation('bench', { folder: 'consumer' }));
+  assert.ok(violation('cli', { folder: 'shared' }));
+  assert.ok(violation('cli', { folder: 'scripts' }));
+  assert.equal(violation('cli', { pkg: 'hardq' }), undefined);
+  assert.equal(violation('scripts', { folder: 'cli' }), undefined);
   assert.equal(violation('scripts', { pkg: 'hardq' }), undefined);
   assert.equal(violation('consumer', { folder: 'shared' }), undefined);
 });
@@ -80,7 +87,7 @@ test('the rule rejects each forbidden direction', () => {
 test('no folder imports what the layering forbids', () => {
   const offenders: string[] = [];
   let checked = 0;
-  for (const folder of ['shared', 'producer', 'consumer', 'scripts', 'bench']) {
+  for (const folder of ['shared', 'producer', 'consumer', 'cli', 'scripts', 'bench']) {
     for (const file of filesIn(folder)) {
       for (const specifier of specifiers(readFileSync(join(root, file), 'utf8'))) {
         checked++;

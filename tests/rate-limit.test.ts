@@ -11,7 +11,7 @@ let server: RedisServer;
 before(async () => (server = await startRedis()));
 after(async () => server.stop());
 
-const consumerCli = fileURLToPath(new URL('../scripts/consumer.ts', import.meta.url));
+const consumerCli = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const rateApp = fileURLToPath(new URL('./fixtures/rate-app.ts', import.meta.url));
 
 test('a 10/s rate limit holds across two consumer processes: no 1 s window has more than 11 starts', async () => {
@@ -23,7 +23,7 @@ test('a 10/s rate limit holds across two consumer processes: no 1 s window has m
   const children: ChildProcess[] = [];
   try {
     for (let i = 0; i < 2; i++) {
-      children.push(spawn(process.execPath, ['--import', 'tsx', consumerCli, '--app', rateApp, '--redis', server.url, '--queues', queue, '--concurrency', '10', '--quiet'], {
+      children.push(spawn(process.execPath, ['--import', 'tsx', consumerCli, 'worker', '--app', rateApp, '--redis', server.url, '--queues', queue, '--concurrency', '10', '--quiet'], {
         stdio: 'ignore', timeout: 60_000,
       }));
     }

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/**
+ * The `hardq` command: `hardq <command> [flags]`. Each command is one file in cli/ that
+ * exports `usage` and `run(argv)`; adding one is that file and one line in `commands`.
+ * Commands load on demand, so `hardq call` never pays for the worker's imports.
+ */
+import { exitWith, UsageError } from './exit.ts';
+import { didYouMean } from './suggest.ts';
+import { version } from './version.ts';
+
+type Command = { usage: string; run(argv: string[]): Promise<number> };
+
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  worker: { summary: 'run a worker for the app\'s tasks (-A ./tasks.js)', load: () => import('./worker.ts') },
+  call: { summary: 'send a task by name; --wait prints its result', load: () => import('./call.ts') },
+  result: { summary: 'print a task\'s state and result by id', load: () => import('./result.ts') },
+};
+
+const usage = `usage: hardq <command> [options]
+
+commands:
+${Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(10)}${summary}`).join('\n')}
+
+  hardq <command> --help   the options of one command
+  hardq --version          the version
+exit codes: 0 success, 1 a failure at run time, 2 bad usage or an unreachable Redis`;
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-V') {
+    console.log(version());
+    return 0;
+  }
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    console.log(usage);
+    return first === undefined ? 2 : 0;
+  }
+  const command = commands[first];
+  if (command === undefined) {
+    const what = first.startsWith('-') ? 'flag' : 'command';
+    throw new UsageError(`unknown ${what} ${first}${didYouMean(first, Object.keys(commands))} (see hardq --help)`);
+  }
+  return (await command.load()).run(rest);
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code), exitWith);

@@ -1,0 +1,92 @@
+/**
+ * `hardq worker`: runs a worker for the app's tasks and prints one line per task.
+ * Banner first (pid, queues, tasks), a summary last. Signals: see stop-signals.ts.
+ */
+import { clock, UsageError } from './exit.ts';
+import { parseFlags, parseIntFlag } from './flags.ts';
+import { loadApp } from './app-loader.ts';
+import { connectPatiently, connectTimeoutMs } from './connect.ts';
+import { handleStopSignals } from './stop-signals.ts';
+import { workerBanner } from './worker-banner.ts';
+import { version } from './version.ts';
+
+export const usage = `usage: hardq worker -A <module> [options]
+  -A, --app <module>          app module whose default export is the app (.js, .mjs; .ts with tsx)
+  --redis <url>               redis:// or rediss:// URL; wins over the app's own setting
+                              (default: the app's setting, then $REDIS_URL, then redis://127.0.0.1:6379)
+  -Q, --queues <a,b>          queues in priority order (default: the app's default queue)
+  --queue-order <order>       strict: always the first non-empty queue; round-robin: rotate (default strict)
+  -c, --concurrency <n>       handlers in flight (default 50)
+  --mode <reliable|simple>    reliable loses nothing on a crash; simple loses in-flight work (default reliable)
+  --pool <async|threads|process>
+                              where handlers run; threads and process stop a task at its hard
+                              time limit (default async)
+  --shutdown-timeout-ms <n>   how long a stop waits for in-flight handlers (default 10000)
+  --connect-timeout-ms <n>    how long to wait for Redis at start (default $HARDQ_CONNECT_TIMEOUT_MS or 5000)
+  --quiet                     no line per task, only the banner and the summary
+  -h, --help                  this text
+Ctrl-C (SIGINT) or SIGTERM: stop taking tasks, finish those in flight, exit 0.
+A second one more than 0.5 s later quits at once and says what it left behind.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags('hardq worker', {
+    args: argv,
+    options: {
+      app: { type: 'string', short: 'A' },
+      redis: { type: 'string' },
+      queues: { type: 'string', short: 'Q' },
+      'queue-order': { type: 'string' },
+      concurrency: { type: 'string', short: 'c' },
+      mode: { type: 'string' },
+      pool: { type: 'string' },
+      'shutdown-timeout-ms': { type: 'string' },
+      'connect-timeout-ms': { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const mode = values.mode ?? 'reliable';
+  if (mode !== 'reliable' && mode !== 'simple') throw new UsageError(`--mode must be reliable or simple, got ${mode}`);
+  const pool = values.pool ?? 'async';
+  if (pool !== 'async' && pool !== 'threads' && pool !== 'process') throw new UsageError(`--pool must be async, threads or process, got ${pool}`);
+  const queueOrder = values['queue-order'] ?? 'strict';
+  if (queueOrder !== 'strict' && queueOrder !== 'round-robin') throw new UsageError(`--queue-order must be strict or round-robin, got ${queueOrder}`);
+  const concurrency = parseIntFlag(values.concurrency, 'concurrency', 50, 1);
+  const shutdownTimeoutMs = parseIntFlag(values['shutdown-timeout-ms'], 'shutdown-timeout-ms', 10_000);
+  const waitMs = connectTimeoutMs(values['connect-timeout-ms']);
+  if (values.app === undefined) throw new UsageError('give the app module with -A <module> (see hardq worker --help)');
+
+  const { app, module, modulePath } = await loadApp(values.app, values.redis);
+  const log = (line: string) => console.error(line);
+  const worker = app.worker({
+    queues: values.queues?.split(',').filter(Boolean), queueOrder, concurrency, shutdownTimeoutMs, mode, pool,
+    // The threads and process pools import the app module again in each thread or child.
+    appModule: modulePath,
+  });
+  if (!values.quiet) {
+    worker.on('task', (event) => {
+      const tail = event.error ? `  ${event.error}` : '';
+      console.log(`${clock()}  ${event.id ?? '-'}  ${event.task ?? '?'}  ${event.state}  ${event.ms} ms${tail}`);
+    });
+  }
+  let started = false;
+  const signals = handleStopSignals({ app, worker, mode, shutdownTimeoutMs, started: () => started, log });
+  // Reach Redis before the banner, so an unreachable one prints its line and nothing else.
+  await connectPatiently(app, waitMs, log);
+  const startedAt = Date.now();
+  started = true;
+  const running = worker.run();
+  log(workerBanner({ app, worker, module: module!, mode, pool, concurrency, queueOrder, version: version() }));
+  await running;
+  const { SUCCESS, FAILURE, RETRY, REVOKED, DEAD } = worker.counts;
+  const after = signals.firstAt === undefined ? '' : `, ${((Date.now() - signals.firstAt) / 1000).toFixed(1)} s after the signal`;
+  log(`worker stopped after ${((Date.now() - startedAt) / 1000).toFixed(1)} s${after}: ${SUCCESS} succeeded, ${FAILURE} failed, `
+    + `${RETRY} retries scheduled, ${REVOKED} revoked or expired, ${DEAD} dead-lettered; ${signals.inFlightAtSignal} were in flight at the signal, `
+    + 'each finished or put back (see above)');
+  await app.close();
+  return 0;
+}
