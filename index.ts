@@ -16,6 +16,8 @@ import { ResultWaiter } from './producer/result-waiter.ts';
 import { revoke } from './producer/revoke.ts';
 import { Worker, type WorkerOptions } from './consumer/worker.ts';
 import { defineScripts } from './shared/scripts.ts';
+import { InvalidOptionError } from './shared/errors.ts';
+import { defineSchedule, type ScheduleDefinition, type ScheduleOptions, type ScheduleSignature, type ScheduleTiming } from './beat/schedule.ts';
 
 export * from './shared/errors.ts';
 export type { TaskRegistry } from './shared/task-registry.ts';
@@ -34,6 +36,9 @@ export {
   listWorkers, inspectActive, inspectReserved, inspectRegistered, inspectActiveQueues, inspectConf, inspectStats, inspectScheduled,
   inspectRevoked, knownQueues, type WorkerView,
 } from './admin/inspect.ts';
+export { runBeat, Beat, slotTaskId, type BeatOptions } from './beat/runner.ts';
+export { addSchedule, removeSchedule, listSchedules, type ScheduleEntry, type ScheduleState } from './beat/store.ts';
+export type { ScheduleDefinition, ScheduleOptions, ScheduleSignature, ScheduleTiming, CatchUp } from './beat/schedule.ts';
 export type { WorkerRecord, TaskSummary } from './shared/worker-record.ts';
 export { listDeadLetters, requeueDeadLetters, dropDeadLetters, type DeadLetter, type DeadLetterFilter } from './admin/dead-letters.ts';
 
@@ -65,6 +70,14 @@ export type App = {
   revoke(id: string, options?: { queue?: string }): Promise<boolean>;
   /** A worker for this app's tasks; call `run()` to start it. */
   worker(options?: WorkerOptions): Worker;
+  /**
+   * Defines a periodic task, sent by `hardq beat` (or `runBeat(app)`) once per slot.
+   * @example app.schedule('cleanup', { task: 'cleanup', args: [] }, { every: '30s' })
+   * @example app.schedule('report', { task: report, args: ['daily'] }, { cron: '0 9 * * 1-5', tz: 'Europe/Berlin' }, { catchUp: 'none' })
+   */
+  schedule(name: string, signature: ScheduleSignature, timing: ScheduleTiming, options?: ScheduleOptions): ScheduleDefinition;
+  /** The schedules this app defines, merged into Redis when a beat starts. */
+  readonly schedules: ReadonlyMap<string, ScheduleDefinition>;
   /** The app's command connection (opened on first use). */
   connection(): Promise<Redis>;
   close(): Promise<void>;
@@ -90,6 +103,7 @@ export function createApp(config: AppConfig = {}): App {
     },
   };
   const waiter = new ResultWaiter(context);
+  const schedules = new Map<string, ScheduleDefinition>();
   const workers = new Set<Worker>();
   const resultFor = <T>(name: string, id: string, queue: string) =>
     new AsyncResult<T>(context, waiter, id, queue, registry.get(name)?.options.ignoreResult ? name : undefined);
@@ -137,6 +151,13 @@ export function createApp(config: AppConfig = {}): App {
       workers.add(worker);
       return worker;
     },
+    schedule(name, signature, timing, options) {
+      if (schedules.has(name)) throw new InvalidOptionError(`schedule ${name} is already defined in this app`);
+      const definition = defineSchedule(name, signature, timing, options, 'app');
+      schedules.set(name, definition);
+      return definition;
+    },
+    schedules,
     connection: () => context.connection(),
     async close() {
       await Promise.all([...workers].map((worker) => worker.close()));

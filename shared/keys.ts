@@ -2,7 +2,8 @@
  * Every Redis key and channel hardq uses, built here and nowhere else.
  * A queue's keys share the hash tag `{<queue>}`, so one Lua script or MULTI only ever
  * touches one cluster slot. docs/PROTOCOL.md lists the same keys; tests/keys.test.ts
- * fails when the two disagree or when a key literal appears outside this file.
+ * fails when the two disagree or when a key literal appears outside this file. Beat's
+ * schedules and lease share the tag `{control}`; a slot marker lives in its target queue's tag.
  */
 
 export class Keys {
@@ -87,6 +88,32 @@ export class Keys {
   workers(): string {
     return `${this.#control()}:workers`;
   }
+
+  /** hash (field: schedule name, value: its definition JSON) · add-schedule.lua (beat at start for the app's schedules; addSchedule at run time), removeSchedule (MULTI) · every beat tick, listSchedules · until removed */
+  beatSchedules(): string {
+    return `${this.#control()}:beat-schedules`;
+  }
+
+  /** hash (field: schedule name, value: JSON version, createdAtMs, handledThroughMs, lastSlotMs, lastId, lastSentAtMs) · add-schedule.lua creates it, record-slot.lua advances it, removeSchedule deletes it · every beat tick, listSchedules · as long as its schedule */
+  beatState(): string {
+    return `${this.#control()}:beat-state`;
+  }
+
+  /** string (counter) · add-schedule.lua INCRs it for each new schedule, so a name removed and added again never gets an old version · add-schedule.lua · forever */
+  beatVersion(): string {
+    return `${this.#control()}:beat-version`;
+  }
+
+  /** string (the leading beat's token: host, pid, random) · SET NX PX by a beat taking the lead, renew-lease.lua, release-lease.lua on shutdown · every beat tick, listSchedules · the lease (default 10 s) past its last renewal */
+  beatLeader(): string {
+    return `${this.#control()}:beat-leader`;
+  }
+
+  /** string (when it was sent, epoch ms) · enqueue-slot.lua, SET NX with the message's LPUSH, so a slot is sent once · enqueue-slot.lua · 10 periods of its schedule, at least 1 h */
+  beatSlot(queue: string, id: string): string {
+    return `${this.#q(queue)}:beat-slot:${id}`;
+  }
+
   /** pub/sub channel, not a key · consumers PUBLISH the ids of a batch of finished tasks · AsyncResult waiters · messages are not stored */
   resultChannel(queue: string): string {
     return `${this.#q(queue)}:results`;
@@ -115,5 +142,10 @@ export function keyCatalog(keys: Keys): Record<string, string> {
     resultChannel: keys.resultChannel(queue),
     workerRecord: keys.workerRecord(keyPlaceholders.workerId),
     workers: keys.workers(),
+    beatSchedules: keys.beatSchedules(),
+    beatState: keys.beatState(),
+    beatVersion: keys.beatVersion(),
+    beatLeader: keys.beatLeader(),
+    beatSlot: keys.beatSlot(queue, id),
   };
 }

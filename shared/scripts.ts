@@ -22,6 +22,11 @@ export const scriptKeyCounts = {
   'requeue-held': 3,
   'requeue-dead': null,
   unregister: 5,
+  'add-schedule': 3,
+  'record-slot': 1,
+  'enqueue-slot': 2,
+  'renew-lease': 1,
+  'release-lease': 1,
 } as const;
 export type ScriptName = keyof typeof scriptKeyCounts;
 
@@ -203,4 +208,37 @@ export async function revokeTask(
     keys.revoked, keys.result, keys.revokedRecent, args.id, args.rememberMs, args.record, args.resultTtlMs, keys.channel, args.recentMs,
   ]);
   return reply === 1;
+}
+
+/** add-schedule.lua: the schedule's version, and whether it was new, changed or already so. */
+export async function addScheduleEntry(
+  redis: Redis, keys: { schedules: string; state: string; version: string }, name: string, definition: string,
+): Promise<{ version: number; outcome: 'added' | 'changed' | 'unchanged' }> {
+  const [version, outcome] = (await call(redis, 'add-schedule', [keys.schedules, keys.state, keys.version, name, definition])) as [number, 'added' | 'changed' | 'unchanged'];
+  return { version, outcome };
+}
+
+/** record-slot.lua: true when the schedule's state moved forward to `handledThroughMs`. */
+export async function recordSlot(
+  redis: Redis, stateKey: string, args: { name: string; version: number; handledThroughMs: number; sent?: { id: string; slotMs: number } },
+): Promise<boolean> {
+  const reply = await call(redis, 'record-slot', [
+    stateKey, args.name, args.version, args.handledThroughMs, args.sent?.id ?? '', args.sent?.slotMs ?? '',
+  ]);
+  return reply === 1;
+}
+
+/** enqueue-slot.lua: true when this call sent the slot, false when some beat already had. */
+export async function enqueueSlot(redis: Redis, keys: { marker: string; ready: string }, raw: string, markerTtlMs: number): Promise<boolean> {
+  return (await call(redis, 'enqueue-slot', [keys.marker, keys.ready, raw, markerTtlMs])) === 1;
+}
+
+/** renew-lease.lua: true when this token still held the lease and it now lasts `leaseMs` more. */
+export async function renewLease(redis: Redis, key: string, token: string, leaseMs: number): Promise<boolean> {
+  return (await call(redis, 'renew-lease', [key, token, leaseMs])) === 1;
+}
+
+/** release-lease.lua: true when this token held the lease and it is gone. */
+export async function releaseLease(redis: Redis, key: string, token: string): Promise<boolean> {
+  return (await call(redis, 'release-lease', [key, token])) === 1;
 }
