@@ -14,6 +14,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   worker: { summary: 'run a worker for the app\'s tasks (-A ./tasks.js)', load: () => import('./worker.ts') },
   call: { summary: 'send a task by name; --wait prints its result', load: () => import('./call.ts') },
   result: { summary: 'print a task\'s state and result by id', load: () => import('./result.ts') },
+  beat: { summary: 'send the app\'s periodic tasks (-A ./tasks.js); beat add|rm|list', load: () => import('./beat.ts') },
 };
 
 const usage = `usage: hardq <command> [options]
