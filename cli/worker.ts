@@ -13,7 +13,7 @@ import { version } from './version.ts';
 export const usage = `usage: hardq worker -A <module> [options]
   -A, --app <module>          app module whose default export is the app (.js, .mjs; .ts with tsx)
   --redis <url>               redis:// or rediss:// URL; wins over the app's own setting
-                              (default: the app's setting, then $REDIS_URL, then redis://127.0.0.1:6379)
+                              (default: $REDIS_URL, then the app's setting, then redis://127.0.0.1:6379)
   -Q, --queues <a,b>          queues in priority order (default: the app's default queue)
   --queue-order <order>       strict: always the first non-empty queue; round-robin: rotate (default strict)
   -c, --concurrency <n>       handlers in flight (default 50)

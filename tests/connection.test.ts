@@ -1,13 +1,16 @@
 /**
  * shared/connection.ts and its callers: before the first connection the library retries
  * quietly for connectTimeoutMs, then rejects with RedisUnavailableError and its one line;
- * that failure is never cached, so the same app works once Redis is up.
+ * that failure is never cached, so the same app works once Redis is up. After the first
+ * connection, an outage is logged once however many connections lose it: one line when it
+ * starts, one when the last connection is back.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createApp, RedisUnavailableError, ResultTimeoutError } from 'hardq';
-import { freePort } from './helpers/redis-server.ts';
+import { connectRedis } from '../shared/connection.ts';
+import { freePort, startRedis } from './helpers/redis-server.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
 test('an unreachable Redis rejects with RedisUnavailableError after the bound, quietly', async () => {
@@ -55,5 +58,23 @@ test('once Redis is up, the same app sends and waits again: failures are not cac
       server.once('exit', () => resolve());
       server.kill('SIGTERM');
     });
+  }
+});
+
+test('a Redis restart under three connections logs one numbered line when it starts and one when it ends', async () => {
+  const server = await startRedis();
+  const logs: string[] = [];
+  const log = (line: string) => logs.push(line);
+  const connections = await Promise.all(['a', 'b', 'c'].map((name) => connectRedis(server.url, { log, name })));
+  try {
+    await server.restart();
+    await waitFor(async () => (await Promise.all(connections.map((redis) => redis.ping().then(() => true, () => false)))).every(Boolean), { what: 'all three back' });
+    await waitFor(() => logs.some((line) => line.includes('is back')), { what: 'the back line' });
+    assert.equal(logs.length, 2, logs.join('\n'));
+    assert.match(logs[0]!, new RegExp(`^\\[hardq\\] lost Redis at 127\\.0\\.0\\.1:${server.port} \\(.+\\); reconnecting, commands wait \\(outage (\\d+)\\)$`));
+    assert.match(logs[1]!, new RegExp(`^\\[hardq\\] Redis at 127\\.0\\.0\\.1:${server.port} is back after [\\d.]+ s \\(outage \\d+, \\d+ reconnect attempt\\(s\\)\\)$`));
+  } finally {
+    for (const redis of connections) redis.disconnect();
+    await server.stop();
   }
 });
