@@ -27,7 +27,7 @@ export type BeatOptions = {
   maxSlotsPerTick?: number;
   /** Where the beat writes its log lines. @default the app's log */
   log?: (line: string) => void;
-  /** Test seam: runs after the lease check and before each slot is sent (tests pause here past the lease). */
+  /** Test seam: runs after the lease check and before each slot is sent (tests pause here past the lease). @default none */
   beforeSend?: (slot: { name: string; slotMs: number }) => Promise<void> | void;
 };
 
@@ -84,15 +84,21 @@ export class Beat {
     this.#done = this.#loop();
   }
 
-  /** Stops ticking and gives the lease back, so another beat leads at its next tick. */
-  async close(): Promise<void> {
+  /**
+   * Stops ticking and gives the lease back, so another beat leads at its next tick. Waits
+   * at most `closeTimeoutMs` for a tick in flight and for the release: commands wait for
+   * Redis while it is away, and a beat must still stop then.
+   */
+  async close(closeTimeoutMs = 2000): Promise<void> {
     this.#closing = true;
     clearTimeout(this.#timer);
     this.#wake?.();
-    await this.#done;
+    const gaveUp = (what: string) => () => this.#log(`[hardq] beat: ${what} (Redis not answering?); the lease expires by itself`);
+    if (!(await within(this.#done ?? Promise.resolve(), closeTimeoutMs))) return gaveUp(`stopped without waiting for the tick in flight after ${closeTimeoutMs} ms`)();
     const redis = await this.#app.connection();
     // If we crash here: the lease is still ours until it expires; a successor waits out leaseMs.
-    await this.lease.release(redis).catch((error: unknown) => this.#log(`[hardq] beat: could not release the lease (${(error as Error).message}); it expires by itself`));
+    const released = this.lease.release(redis).catch((error: unknown) => gaveUp(`could not release the lease: ${(error as Error).message}`)());
+    if (!(await within(released, closeTimeoutMs))) gaveUp(`no answer to the lease release after ${closeTimeoutMs} ms`)();
   }
 
   async #loop(): Promise<void> {
@@ -171,6 +177,15 @@ export class Beat {
     // Slots left out (catchUp, startingDeadlineMs, unbuildable) after the last one sent: handled too.
     if (recordedThroughMs !== plan.handledThroughMs) await record(plan.handledThroughMs);
   }
+}
+
+/** True when `promise` settled within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  const settled = await Promise.race([promise.then(() => true, () => true), late]);
+  clearTimeout(timer);
+  return settled;
 }
 
 /** Starts a beat for this app: merges the app's schedules, then ticks until `close()`. */
