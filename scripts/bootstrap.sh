@@ -2,7 +2,7 @@
 # The first step of `npm test` and `npm run demo` on a fresh machine. It needs nothing
 # from node_modules: it installs what is missing (npm ci; Debian's redis-server and
 # python3-redis when root, else it prints the one command to run), then hands over.
-#   sh scripts/bootstrap.sh test [node --test flags...]
+#   sh scripts/bootstrap.sh test|test-long [node --test flags...]
 #   sh scripts/bootstrap.sh tsx <script.ts> [args...]
 set -e
 cd "$(dirname "$0")/.."
@@ -13,8 +13,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 need_apt=""
-# The demo can use a Redis of yours through REDIS_URL; tests always start their own.
-if [ "$1" = test ] || [ -z "${REDIS_URL:-}" ]; then
+# Tests and the demo always start their own redis-server (the demo ignores REDIS_URL, so it
+# never touches a workshop's Redis); other scripts can use yours through REDIS_URL.
+if [ "$1" = test ] || [ "$1" = test-long ] || [ "$2" = scripts/demo.ts ] || [ -z "${REDIS_URL:-}" ]; then
   command -v redis-server >/dev/null 2>&1 || need_apt="redis-server"
 fi
 if [ "$1" = test ] && ! /usr/bin/python3 -c 'import redis' >/dev/null 2>&1; then
@@ -41,12 +42,17 @@ case "$1" in
     # The shell expands the glob: Node 20 does not.
     exec node --conditions=source --import tsx --test "$@" tests/*.test.ts
     ;;
+  test-long)
+    shift
+    # Long checks (many signal rounds, beat kill runs): npm run test:long, after npm test.
+    exec node --conditions=source --import tsx --test "$@" tests/long/*.test.ts
+    ;;
   tsx)
     shift
     exec node --conditions=source --import tsx "$@"
     ;;
   *)
-    echo "usage: sh scripts/bootstrap.sh test|tsx ..." >&2
+    echo "usage: sh scripts/bootstrap.sh test|test-long|tsx ..." >&2
     exit 2
     ;;
 esac

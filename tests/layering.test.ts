@@ -1,6 +1,7 @@
 /**
  * The house's import rule (house style §2): shared/ imports nothing from producer/ or
- * consumer/; producer/ and consumer/ never import each other; cli/, scripts/ and bench/
+ * consumer/; producer/ and consumer/ never import each other; admin/ and beat/ import only
+ * shared/ and producer/ (never consumer/); cli/, scripts/ and bench/
  * import the library only through 'hardq' (index.ts) or from their own folder. scripts/
  * may use cli/'s flag parsing and exit codes (the demo and chaos are commands too), and
  * bench/ may use scripts/throwaway-redis.ts. Nothing imports back up to index.ts.
@@ -36,6 +37,14 @@ function violation(folder: string, target: { folder?: string; pkg?: string; path
     case 'consumer':
       if (to !== undefined && to !== 'shared' && to !== 'consumer') return 'consumer/ imports only shared/ and consumer/';
       if (pkg === 'hardq') return 'consumer/ must not import the entry';
+      return undefined;
+    case 'admin':
+      if (to !== undefined && to !== 'shared' && to !== 'producer' && to !== 'admin') return 'admin/ imports only shared/, producer/ and admin/';
+      if (pkg === 'hardq') return 'admin/ must not import the entry';
+      return undefined;
+    case 'beat':
+      if (to !== undefined && to !== 'shared' && to !== 'producer' && to !== 'beat') return 'beat/ imports only shared/, producer/ and beat/';
+      if (pkg === 'hardq') return 'beat/ must not import the entry';
       return undefined;
     default:
       // cli/, scripts/ and bench/: the library only through 'hardq'. The exceptions are
@@ -73,6 +82,8 @@ test('the rule rejects each forbidden direction', () => {
   assert.ok(violation('shared', { folder: 'producer' }));
   assert.ok(violation('producer', { folder: 'consumer' }));
   assert.ok(violation('consumer', { folder: 'producer' }));
+  assert.ok(violation('admin', { folder: 'consumer' }));
+  assert.ok(violation('beat', { folder: 'consumer' }));
   assert.ok(violation('consumer', { folder: 'index.ts' }));
   assert.ok(violation('scripts', { folder: 'shared' }));
   assert.ok(violation('bench', { folder: 'consumer' }));
@@ -87,7 +98,7 @@ test('the rule rejects each forbidden direction', () => {
 test('no folder imports what the layering forbids', () => {
   const offenders: string[] = [];
   let checked = 0;
-  for (const folder of ['shared', 'producer', 'consumer', 'cli', 'scripts', 'bench']) {
+  for (const folder of ['shared', 'producer', 'consumer', 'admin', 'beat', 'cli', 'scripts', 'bench']) {
     for (const file of filesIn(folder)) {
       for (const specifier of specifiers(readFileSync(join(root, file), 'utf8'))) {
         checked++;

@@ -19,7 +19,8 @@ import { addSignalTasks } from '../fixtures/signal-app.ts';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const app = 'tests/fixtures/signal-app.ts';
 
-type Launcher = { cwd: string; command: (flags: string[]) => [string, string[]] };
+/** `plainNode`: run as a user's project would, without the repo's NODE_OPTIONS (--conditions=source). */
+type Launcher = { cwd: string; command: (flags: string[]) => [string, string[]]; plainNode?: boolean };
 
 /** The launchers that start `hardq worker` with these flags, and where they run. */
 export const launchers: Record<string, Launcher> = {
@@ -44,7 +45,7 @@ export async function addDistLauncher(): Promise<() => void> {
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   mkdirSync(join(dir, 'tests/fixtures'), { recursive: true });
   cpSync(join(root, app), join(dir, app));
-  launchers['node dist/cli/main.js'] = { cwd: dir, command: (flags) => [process.execPath, ['dist/cli/main.js', 'worker', '-A', app, ...flags]] };
+  launchers['node dist/cli/main.js'] = { cwd: dir, plainNode: true, command: (flags) => [process.execPath, ['dist/cli/main.js', 'worker', '-A', app, ...flags]] };
   return () => rmSync(dir, { recursive: true, force: true });
 }
 
@@ -58,10 +59,13 @@ export async function signalRun(redisUrl: string, launcher: string, mode: 'relia
   const queue = `signals-${randomUUID()}`;
   const producer = addSignalTasks(createApp({ redis: redisUrl, defaultQueue: queue, log: () => {} }));
   const ids = (await producer.sendMany('nap', Array.from({ length: jobs }, () => [40]))).map((result) => result.id);
-  const { cwd, command: commandLine } = launchers[launcher]!;
+  const { cwd, command: commandLine, plainNode } = launchers[launcher]!;
   const [command, args] = commandLine(['--redis', redisUrl, '-Q', queue, '--mode', mode, '-c', '10']);
   const env: NodeJS.ProcessEnv = { ...process.env, HARDQ_CONNECT_TIMEOUT_MS: '10000' };
   delete env.NODE_TEST_CONTEXT; // a child of node --test must not report as a test itself
+  // Under npm test, NODE_OPTIONS carries --conditions=source, which would point the build's
+  // 'hardq' at sources the temporary package does not have.
+  if (plainNode === true) delete env.NODE_OPTIONS;
   const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
