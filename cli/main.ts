@@ -15,6 +15,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   call: { summary: 'send a task by name; --wait prints its result', load: () => import('./call.ts') },
   result: { summary: 'print a task\'s state and result by id', load: () => import('./result.ts') },
   beat: { summary: 'send the app\'s periodic tasks (-A ./tasks.js); beat add|rm|list', load: () => import('./beat.ts') },
+  inspect: { summary: 'what the workers run, hold, know and count (active, stats, ...)', load: () => import('./inspect.ts') },
+  queues: { summary: 'per queue: ready, scheduled, processing, dead, oldest waiting', load: () => import('./queues.ts') },
+  purge: { summary: 'delete what waits on a queue (-Q q; asks unless --force)', load: () => import('./purge.ts') },
+  dead: { summary: 'dead letters: list, show, requeue, drop', load: () => import('./dead.ts') },
 };
 
 const usage = `usage: hardq <command> [options]

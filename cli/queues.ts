@@ -1,0 +1,40 @@
+/**
+ * `hardq queues`: per queue, what waits (ready, scheduled), what is held (processing,
+ * quarantine), what died (dead), and how long the next message has waited
+ * (admin/queues.ts). Queues come from -Q, else every queue a live worker consumes plus the
+ * app's default queue.
+ */
+import { knownQueues, queueStats } from 'hardq';
+import { parseFlags } from './flags.ts';
+import { appFlags, withApp } from './one-shot.ts';
+import { ago, table } from './table.ts';
+
+export const usage = `usage: hardq queues [options]
+  -A, --app <module>    app module (for its prefix and default queue)
+  --redis <url>         redis:// or rediss:// URL; wins over the app's own setting
+  -Q, --queues <a,b>    these queues (default: every queue a worker consumes, and the default queue)
+  --json                one JSON array instead of a table
+  -h, --help            this text`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags('hardq queues', {
+    args: argv,
+    options: {
+      ...appFlags,
+      queues: { type: 'string', short: 'Q' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  return withApp(values, async (app) => {
+    const names = values.queues?.split(',').filter(Boolean) ?? [...new Set([app.config.defaultQueue, ...(await knownQueues(app))])].sort();
+    const stats = await Promise.all(names.map((queue) => queueStats(app, queue)));
+    console.log(values.json ? JSON.stringify(stats, null, 2) : table(
+      ['queue', 'ready', 'scheduled', 'processing', 'quarantine', 'dead', 'consumers', 'oldest waiting'],
+      stats.map((s) => [s.queue, s.ready, s.scheduled, s.processing, s.quarantine, s.dead, s.consumers, ago(s.oldestAgeMs)]),
+    ));
+    return 0;
+  });
+}
