@@ -3,11 +3,12 @@
  * installed into a fresh temporary project from the npm cache, with @types/node at the
  * repo's pinned 20.x. There, with plain `node` and no tsx: an .mjs app runs a worker in each
  * pool, a .cjs file requires hardq, a .ts app compiles with `tsc --init` defaults, and
- * `npx hardq` answers. The only test that runs dist/; everything else runs the sources.
+ * `npx hardq` answers; in a second project with tsx installed, `hardq worker -A tasks.ts`
+ * runs a .ts app that `hardq call` reaches. The only test that runs dist/; everything else runs the sources.
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const typesNodeVersion = (JSON.parse(readFileSync(join(root, 'node_modules/@types/node/package.json'), 'utf8')) as { version: string }).version;
 const hasCli = existsSync(join(root, 'cli/main.ts'));
+const tsxVersion = (JSON.parse(readFileSync(join(root, 'node_modules/tsx/package.json'), 'utf8')) as { version: string }).version;
 
 /**
  * What a user's shell would pass on: none of the test runner's or npm's variables, and no
@@ -180,6 +182,34 @@ describe('the packed tarball, installed into a fresh project', { concurrency: tr
     await run(process.execPath, [tsc, '-p', '.'], { cwd: tsProject });
     const { stdout } = await run(process.execPath, ['app.js'], { cwd: tsProject, env: { REDIS_URL: server.url, QUEUE: randomUUID() } });
     assert.deepEqual(JSON.parse(stdout), { sum: 42, known: false });
+  });
+
+  test('hardq worker -A tasks.ts runs a .ts app when tsx is installed in the project', { skip: hasCli ? false : 'no cli/ yet' }, async () => {
+    const tsxProject = join(work, 'tsx-app');
+    mkdirSync(tsxProject);
+    writeFileSync(join(tsxProject, 'package.json'), JSON.stringify({ name: 'hardq-tsx-user', version: '1.0.0', private: true, type: 'module' }));
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock',
+      join(work, packed.filename), `tsx@${tsxVersion}`], { cwd: tsxProject, timeoutMs: 120_000 });
+    writeFileSync(join(tsxProject, 'tasks.ts'), `import { createApp } from 'hardq';
+const app = createApp();
+app.task('add', (a: number, b: number): number => a + b);
+export default app;
+`);
+    const queue = randomUUID();
+    const bin = join(tsxProject, 'node_modules/.bin/hardq');
+    const worker = spawn(bin, ['worker', '-A', 'tasks.ts', '--redis', server.url, '-Q', queue], { cwd: tsxProject, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    worker.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+    worker.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => worker.once('close', (code) => resolve(code)));
+    try {
+      const call = await run(bin, ['call', 'add', '-A', 'tasks.ts', '--redis', server.url, '--queue', queue, '--args', '[2, 3]', '--wait', '--timeout-ms', '30000'], { cwd: tsxProject });
+      assert.match(call.stdout, /SUCCESS\s+5/);
+    } finally {
+      worker.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, output);
+    assert.match(output, /add/, 'the banner lists the .ts app\'s task');
   });
 
   test('npx hardq --help and --version answer', { skip: hasCli ? false : 'cli/main.ts is not in the repo yet (issue 10, the hardq command): nothing to run' }, async () => {
