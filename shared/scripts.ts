@@ -33,6 +33,7 @@ export type ScriptName = keyof typeof scriptKeyCounts;
 /** The fragments of a joined script, in the order they are placed (shared/lua/<name>/<fragment>.lua). */
 export const scriptFragments: Partial<Record<ScriptName, string[]>> = {
   'complete-batch': ['check-types', 'acknowledge', 'final-state', 'revoked'],
+  'requeue-dead-consumer': ['deliveries', 'poison-pill'],
 };
 
 const read = (path: string) => readFileSync(new URL(`./lua/${path}.lua`, import.meta.url), 'utf8');

@@ -57,7 +57,7 @@ for (const name of names) {
 }
 
 /** `KEYS[3] dead letters keys.dead(queue) list` lines of a header, by index. */
-const declaredKeys = (source: string) => new Map([...header(source).matchAll(/^-- (KEYS\[(\d+)\] .*)$/gm)].map((m) => [Number(m[2]), m[1]!.replace(/\s+/g, ' ')]));
+const declaredKeys = (source: string) => new Map([...header(source).matchAll(/^-- (KEYS\[(\d+)(?:\.\.)?\] .*)$/gm)].map((m) => [Number(m[2]), m[1]!.replace(/\s+/g, ' ')]));
 
 for (const [name, fragments] of Object.entries(scriptFragments) as [ScriptName, string[]][]) {
   test(`${name}: every fragment exists, stays short, and declares its KEYS exactly as the main header does`, () => {
