@@ -22,6 +22,7 @@ import { defineSchedule, type ScheduleDefinition, type ScheduleOptions, type Sch
 export * from './shared/errors.ts';
 export type { TaskRegistry } from './shared/task-registry.ts';
 export type { AppConfig, TaskRoutes } from './shared/app-config.ts';
+export { resolveTls, type TlsConfig } from './shared/tls.ts';
 export type { TaskOptions, CallOptions } from './shared/options.ts';
 export type { TaskContext } from './shared/task-registry.ts';
 export type { TaskMessage } from './shared/message.ts';
@@ -93,7 +94,7 @@ export function createApp(config: AppConfig = {}): App {
     keys,
     registry,
     connection() {
-      redis ??= connectRedis(resolved.redis, { connectTimeoutMs: resolved.connectTimeoutMs, log: resolved.log, name: 'hardq-app' }).then((r) => {
+      redis ??= connectRedis(resolved.redis, { connectTimeoutMs: resolved.connectTimeoutMs, log: resolved.log, name: 'hardq-app', tls: resolved.tls }).then((r) => {
         defineScripts(r);
         return r;
       });

@@ -6,7 +6,7 @@
 import { addSchedule, listSchedules, removeSchedule, runBeat, type App, type CatchUp, type ScheduleEntry } from 'hardq';
 import { UsageError } from './exit.ts';
 import { parseFlags, parseIntFlag, parseJsonFlag } from './flags.ts';
-import { loadApp } from './app-loader.ts';
+import { loadApp, tlsFlags, tlsUsage, type TlsFlagValues } from './app-loader.ts';
 import { connectOnce, connectPatiently, connectTimeoutMs } from './connect.ts';
 
 export const usage = `usage: hardq beat -A <module> [options]        run the scheduler for the app's schedules
@@ -15,6 +15,7 @@ export const usage = `usage: hardq beat -A <module> [options]        run the sch
        hardq beat list [--json]
   -A, --app <module>          app module (required to run; for add, rm and list it sets Redis and prefix)
   --redis <url>               redis:// or rediss:// URL; wins over the app's own setting
+${tlsUsage(30)}
 running:
   --lease-ms <n>              how long the lead lasts without renewal; a killed leader's successor
                               takes over within about this (default 10000)
@@ -35,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      app: { type: 'string', short: 'A' }, redis: { type: 'string' },
+      app: { type: 'string', short: 'A' }, redis: { type: 'string' }, ...tlsFlags,
       'lease-ms': { type: 'string' }, 'tick-ms': { type: 'string' }, 'connect-timeout-ms': { type: 'string' },
       task: { type: 'string' }, args: { type: 'string' }, kwargs: { type: 'string' }, queue: { type: 'string' },
       every: { type: 'string' }, 'offset-ms': { type: 'string' }, cron: { type: 'string' }, tz: { type: 'string' },
@@ -55,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   if (extra.length > 0 || !['add', 'rm', 'list'].includes(action)) throw new UsageError(`unexpected argument ${extra[0] ?? action} (see hardq beat --help)`);
   if (action !== 'list' && name === undefined) throw new UsageError(`give the schedule's name: hardq beat ${action} <name>`);
   if (action === 'list' && name !== undefined) throw new UsageError(`unexpected argument ${name} (see hardq beat --help)`);
-  const { app } = await loadApp(values.app, values.redis);
+  const { app } = await loadApp(values.app, values.redis, values);
   await connectOnce(app);
   try {
     if (action === 'add') return await add(app, name!, values);
@@ -77,7 +78,7 @@ async function runScheduler(values: Values): Promise<number> {
   const leaseMs = parseIntFlag(text(values, 'lease-ms'), 'lease-ms', 10_000, 1);
   const tickMs = parseIntFlag(text(values, 'tick-ms'), 'tick-ms', Math.min(250, Math.floor(leaseMs / 3)), 1);
   const waitMs = connectTimeoutMs(text(values, 'connect-timeout-ms'));
-  const { app, module } = await loadApp(text(values, 'app'), text(values, 'redis'));
+  const { app, module } = await loadApp(text(values, 'app'), text(values, 'redis'), values as TlsFlagValues);
   const log = (line: string) => console.error(line);
   await connectPatiently(app, waitMs, log);
   const beat = await runBeat(app, { leaseMs, tickMs, log });

@@ -6,7 +6,7 @@
 import type { AsyncResult } from 'hardq';
 import { UsageError } from './exit.ts';
 import { parseFlags, parseIntFlag, parseJsonFlag } from './flags.ts';
-import { loadApp } from './app-loader.ts';
+import { loadApp, tlsFlags, tlsUsage } from './app-loader.ts';
 import { connectOnce } from './connect.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -14,6 +14,7 @@ export const usage = `usage: hardq call <task> [options]
   -A, --app <module>     app module (checks the task name against its registry; without it,
                          any name is sent to the default queue "default")
   --redis <url>          redis:// or rediss:// URL; wins over the app's own setting
+${tlsUsage(25)}
   --args <json>          positional arguments, a JSON array (default [])
   --kwargs <json>        keyword arguments, a JSON object
   --countdown-ms <n>     run no sooner than n ms from now
@@ -32,6 +33,7 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       app: { type: 'string', short: 'A' },
       redis: { type: 'string' },
+      ...tlsFlags,
       args: { type: 'string' },
       kwargs: { type: 'string' },
       'countdown-ms': { type: 'string' },
@@ -63,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
   const eta = values.eta === undefined ? undefined : Date.parse(values.eta);
   if (eta !== undefined && Number.isNaN(eta)) throw new UsageError(`--eta must be an ISO 8601 time such as 2030-01-01T09:00:00Z, got ${values.eta}`);
 
-  const { app } = await loadApp(values.app, values.redis);
+  const { app } = await loadApp(values.app, values.redis, values);
   const registered = app.registry.names();
   if (values.app !== undefined && !app.registry.get(taskName) && !values.force) {
     throw new UsageError(`${values.app} registers no task "${taskName}"${didYouMean(taskName, registered)} `

@@ -21,7 +21,7 @@ type Config = { redis: string; connectTimeoutMs: number };
 export async function connectOnce(app: App): Promise<void> {
   (app.config as Config).connectTimeoutMs = 0;
   await app.connection().catch((error: unknown) => {
-    throw explain(error, app.config.redis);
+    throw explain(error, app.config.redis, app.config.tls !== undefined);
   });
 }
 
@@ -35,12 +35,12 @@ export async function connectPatiently(app: App, timeoutMs: number, log: (line: 
   try {
     await app.connection();
   } catch (error) {
-    if ((error as { code?: string }).code !== 'REDIS_UNAVAILABLE' || timeoutMs === 0) throw explain(error, config.redis);
+    if ((error as { code?: string }).code !== 'REDIS_UNAVAILABLE' || timeoutMs === 0) throw explain(error, config.redis, app.config.tls !== undefined);
     const reason = /\(([^)]*)\)/.exec((error as Error).message)?.[1] ?? 'no answer';
     log(`[hardq] Redis at ${redactUrl(config.redis)} is not answering (${reason}); waiting up to ${timeoutMs / 1000} s for it`);
     config.connectTimeoutMs = timeoutMs;
     await app.connection().catch((again: unknown) => {
-      throw explain(again, config.redis);
+      throw explain(again, config.redis, app.config.tls !== undefined);
     });
   } finally {
     config.connectTimeoutMs = timeoutMs;
@@ -48,11 +48,18 @@ export async function connectPatiently(app: App, timeoutMs: number, log: (line: 
 }
 
 /**
- * RedisUnavailableError advises starting a server; over rediss:// the likelier cause is a
- * server that does not speak TLS on that port, so say that instead.
+ * RedisUnavailableError advises starting a server. Over TLS the likelier causes are a server
+ * that does not speak TLS on that port, or one that wants a client certificate; a server
+ * that resets a plain connection may be a TLS port. Say those instead.
  */
-function explain(error: unknown, url: string): unknown {
-  if ((error as { code?: string }).code !== 'REDIS_UNAVAILABLE' || !url.startsWith('rediss:')) return error;
+function explain(error: unknown, url: string, tls: boolean): unknown {
+  if ((error as { code?: string }).code !== 'REDIS_UNAVAILABLE') return error;
+  // The handshake's own reason (shared/tls.ts) already says what is wrong.
+  if (/\(TLS[: ]/.test((error as Error).message)) return error;
   const reachable = (error as Error).message.replace(/; start one with: .*$/, '');
-  return Object.assign(new Error(`${reachable}; rediss:// needs a server that speaks TLS on that port (use redis:// for a plain one)`), { code: 'REDIS_UNAVAILABLE' });
+  const advice = url.startsWith('rediss:') || tls
+    ? `${url.startsWith('rediss:') ? 'rediss://' : 'TLS'} needs a server that speaks TLS on that port (use redis:// for a plain one), and one with tls-auth-clients needs --tls-cert and --tls-key`
+    : /\(ECONNRESET\)/.test(reachable) ? 'the server closed the connection at once: if that port speaks TLS, use rediss:// and --tls-ca' : undefined;
+  if (advice === undefined) return error;
+  return Object.assign(new Error(`${reachable}; ${advice}`), { code: 'REDIS_UNAVAILABLE' });
 }

@@ -7,6 +7,7 @@ import { dropDeadLetters, listDeadLetters, requeueDeadLetters, type DeadLetter }
 import { UsageError } from './exit.ts';
 import { parseFlags, parseIntFlag } from './flags.ts';
 import { appFlags, withApp } from './one-shot.ts';
+import { tlsUsage } from './app-loader.ts';
 import { didYouMean } from './suggest.ts';
 import { table } from './table.ts';
 
@@ -15,6 +16,7 @@ const actions = ['list', 'show', 'requeue', 'drop'] as const;
 export const usage = `usage: hardq dead <${actions.join('|')}> [options]
   -A, --app <module>    app module (for its prefix and default queue)
   --redis <url>         redis:// or rediss:// URL; wins over the app's own setting
+${tlsUsage(24)}
   -Q, --queue <q>       the queue (default: the app's default queue)
   --reason <r>          only entries of this reason (malformed, invalid, unknown-task, ...)
   --id <id>             only the entry of this task id

@@ -10,6 +10,7 @@ import {
 import { UsageError } from './exit.ts';
 import { parseFlags } from './flags.ts';
 import { appFlags, withApp } from './one-shot.ts';
+import { tlsUsage } from './app-loader.ts';
 import { didYouMean } from './suggest.ts';
 import { ago, table } from './table.ts';
 
@@ -19,6 +20,7 @@ type View = (typeof views)[number];
 export const usage = `usage: hardq inspect <${views.join('|')}> [options]
   -A, --app <module>        app module (for its prefix and default queue)
   --redis <url>             redis:// or rediss:// URL; wins over the app's own setting
+${tlsUsage(28)}
   -d, --destination <id>    one worker only (default: every worker with a record)
   -Q, --queues <a,b>        scheduled and revoked: these queues (default: every queue a worker consumes)
   --json                    one JSON object instead of tables

@@ -8,10 +8,12 @@ import { purgeQueue, queueStats } from 'hardq';
 import { UsageError } from './exit.ts';
 import { parseFlags } from './flags.ts';
 import { appFlags, withApp } from './one-shot.ts';
+import { tlsUsage } from './app-loader.ts';
 
 export const usage = `usage: hardq purge -Q <queue>[,<queue>] [options]
   -A, --app <module>    app module (for its prefix)
   --redis <url>         redis:// or rediss:// URL; wins over the app's own setting
+${tlsUsage(24)}
   -Q, --queues <a,b>    the queues to purge (required)
   --scheduled           also delete the scheduled set (countdown, ETA, retries)
   -f, --force           do not ask

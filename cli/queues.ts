@@ -7,11 +7,13 @@
 import { knownQueues, queueStats } from 'hardq';
 import { parseFlags } from './flags.ts';
 import { appFlags, withApp } from './one-shot.ts';
+import { tlsUsage } from './app-loader.ts';
 import { ago, table } from './table.ts';
 
 export const usage = `usage: hardq queues [options]
   -A, --app <module>    app module (for its prefix and default queue)
   --redis <url>         redis:// or rediss:// URL; wins over the app's own setting
+${tlsUsage(24)}
   -Q, --queues <a,b>    these queues (default: every queue a worker consumes, and the default queue)
   --json                one JSON array instead of a table
   -h, --help            this text`;

@@ -5,12 +5,13 @@
 import type { App, ResultRecord } from 'hardq';
 import { UsageError } from './exit.ts';
 import { parseFlags, parseIntFlag } from './flags.ts';
-import { loadApp } from './app-loader.ts';
+import { loadApp, tlsFlags, tlsUsage } from './app-loader.ts';
 import { connectOnce } from './connect.ts';
 
 export const usage = `usage: hardq result <id>... [options]
   -A, --app <module>   app module (for its prefix and default queue)
   --redis <url>        redis:// or rediss:// URL; wins over the app's own setting
+${tlsUsage(23)}
   --queue <q>          the queue the task was sent to (default: the app's default queue)
   --wait               wait for a final state instead of printing the current one
   --timeout-ms <n>     how long --wait waits (default 60000)
@@ -25,6 +26,7 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       app: { type: 'string', short: 'A' },
       redis: { type: 'string' },
+      ...tlsFlags,
       queue: { type: 'string' },
       wait: { type: 'boolean', default: false },
       'timeout-ms': { type: 'string' },
@@ -37,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new UsageError('give a task id (see hardq result --help)');
   const timeoutMs = parseIntFlag(values['timeout-ms'], 'timeout-ms', 60_000);
-  const { app } = await loadApp(values.app, values.redis);
+  const { app } = await loadApp(values.app, values.redis, values);
   await connectOnce(app);
   const states = new Map<string, number>();
   let worst = 0;

@@ -4,7 +4,7 @@
  */
 import { clock, UsageError } from './exit.ts';
 import { parseFlags, parseIntFlag } from './flags.ts';
-import { loadApp } from './app-loader.ts';
+import { loadApp, tlsFlags, tlsUsage } from './app-loader.ts';
 import { connectPatiently, connectTimeoutMs } from './connect.ts';
 import { handleStopSignals } from './stop-signals.ts';
 import { workerBanner } from './worker-banner.ts';
@@ -14,6 +14,7 @@ export const usage = `usage: hardq worker -A <module> [options]
   -A, --app <module>          app module whose default export is the app (.js, .mjs; .ts with tsx)
   --redis <url>               redis:// or rediss:// URL; wins over the app's own setting
                               (default: $REDIS_URL, then the app's setting, then redis://127.0.0.1:6379)
+${tlsUsage(30)}
   -Q, --queues <a,b>          queues in priority order (default: the app's default queue)
   --queue-order <order>       strict: always the first non-empty queue; round-robin: rotate (default strict)
   -c, --concurrency <n>       handlers in flight (default 50)
@@ -34,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       app: { type: 'string', short: 'A' },
       redis: { type: 'string' },
+      ...tlsFlags,
       queues: { type: 'string', short: 'Q' },
       'queue-order': { type: 'string' },
       concurrency: { type: 'string', short: 'c' },
@@ -60,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
   const waitMs = connectTimeoutMs(values['connect-timeout-ms']);
   if (values.app === undefined) throw new UsageError('give the app module with -A <module> (see hardq worker --help)');
 
-  const { app, module, modulePath } = await loadApp(values.app, values.redis);
+  const { app, module, modulePath } = await loadApp(values.app, values.redis, values);
   const log = (line: string) => console.error(line);
   const worker = app.worker({
     queues: values.queues?.split(',').filter(Boolean), queueOrder, concurrency, shutdownTimeoutMs, mode, pool,

@@ -8,12 +8,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
 import { connectRedis } from '../shared/connection.ts';
+import type { ResolvedTls } from '../shared/tls.ts';
 import { beat, defineScripts } from '../shared/scripts.ts';
 import { heartbeatValue, livenessSlot } from './heartbeat.ts';
 import { toWireError, type WireError } from './pool-messages.ts';
 
 export type HeartbeatThreadData = {
   redisUrl: string;
+  tls?: ResolvedTls;
   connectTimeoutMs: number;
   consumerId: string;
   token: string;
@@ -104,7 +106,7 @@ async function stop(redis: Redis): Promise<void> {
 async function main(): Promise<void> {
   let redis: Redis;
   try {
-    redis = await connectRedis(data.redisUrl, { connectTimeoutMs: data.connectTimeoutMs, log, name: `hardq-heartbeat-${data.consumerId}` });
+    redis = await connectRedis(data.redisUrl, { connectTimeoutMs: data.connectTimeoutMs, tls: data.tls, log, name: `hardq-heartbeat-${data.consumerId}` });
     defineScripts(redis);
   } catch (error) {
     // start() rejects with this error; with nothing left to wait on, the thread ends.

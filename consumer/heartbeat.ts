@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
 import { ConsumerIdInUseError, WorkerLostError } from '../shared/errors.ts';
 import type { Keys } from '../shared/keys.ts';
+import type { ResolvedTls } from '../shared/tls.ts';
 import { beat, defineScripts } from '../shared/scripts.ts';
 import { fromWireError } from './pool-messages.ts';
 import type { HeartbeatThreadData, HeartbeatThreadMessage } from './heartbeat-thread.ts';
@@ -33,6 +34,8 @@ export type HeartbeatOptions = {
   stallTimeoutMs: number;
   /** The Redis URL the thread opens its own connection to (the worker's). */
   redisUrl: string;
+  /** The TLS settings of that connection, PEM already read (the thread gets them by message). */
+  tls?: ResolvedTls;
   /** The thread's first-connection bound, in ms (connectRedis). */
   connectTimeoutMs: number;
   log: (line: string) => void;
@@ -159,9 +162,9 @@ export class Heartbeat {
 
   /** Starts the thread and resolves once its connection is ready. */
   #startThread(): Promise<void> {
-    const { keys, queues, consumerId, ttlMs, keepMs, stallTimeoutMs, redisUrl, connectTimeoutMs, log } = this.#o;
+    const { keys, queues, consumerId, ttlMs, keepMs, stallTimeoutMs, redisUrl, tls, connectTimeoutMs, log } = this.#o;
     const workerData: HeartbeatThreadData = {
-      redisUrl, connectTimeoutMs, consumerId, token: this.#token, ttlMs, keepMs, stallTimeoutMs,
+      redisUrl, tls, connectTimeoutMs, consumerId, token: this.#token, ttlMs, keepMs, stallTimeoutMs,
       startedAt: this.#startedAt, liveness: this.#liveness.buffer as SharedArrayBuffer,
       targets: queues.map((queue) => ({ queue, heartbeat: keys.heartbeat(queue, consumerId), consumers: keys.consumers(queue) })),
     };

@@ -18,6 +18,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.ts';
+import type { ResolvedTls } from '../shared/tls.ts';
 import type { TaskMessage } from '../shared/message.ts';
 import { claimBatch, completeBatch, quarantine, requeueHeld, unregister } from '../shared/scripts.ts';
 import { deadLetterLimit, deadLetterTtlMs } from '../shared/dead-letter.ts';
@@ -41,6 +42,7 @@ export type ReliableFetchOptions = {
   stallTimeoutMs: number;
   /** The Redis URL and first-connection bound, for the heartbeat thread's own connection. */
   redisUrl: string;
+  tls?: ResolvedTls;
   connectTimeoutMs: number;
   queueOrder: 'strict' | 'round-robin';
   /** The raw messages the worker holds right now, for reconciling after a reconnect. */
@@ -75,7 +77,7 @@ export class ReliableFetch implements FetchStrategy {
       // A blocking claim starts right after a claim-batch that saw the heartbeat, and ends
       // within the block timeout: the reaper keeps the id at least that long past a beat.
       keepMs: options.blockTimeoutMs + options.heartbeatTtlMs + 1000,
-      stallTimeoutMs: options.stallTimeoutMs, redisUrl: options.redisUrl, connectTimeoutMs: options.connectTimeoutMs, log: options.log,
+      stallTimeoutMs: options.stallTimeoutMs, redisUrl: options.redisUrl, tls: options.tls, connectTimeoutMs: options.connectTimeoutMs, log: options.log,
     });
     this.reaper = new Reaper({
       redis: options.redis, keys, queues: options.queues, consumerId, intervalMs: options.reaperIntervalMs,

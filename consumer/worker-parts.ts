@@ -47,7 +47,7 @@ export class WorkerParts {
     consumerId: string; queues: string[]; held: () => Iterable<Claimed>; describe: () => Omit<WorkerRecord, 'writtenAt' | 'intervalMs'>;
   }): Promise<WorkerParts> {
     const { config, keys } = app;
-    const connect = (name: string) => connectRedis(config.redis, { connectTimeoutMs: config.connectTimeoutMs, log: config.log, name });
+    const connect = (name: string) => connectRedis(config.redis, { connectTimeoutMs: config.connectTimeoutMs, log: config.log, name, tls: config.tls });
     const opened: Redis[] = [];
     try {
       const redis = await connect(`hardq-worker-${self.consumerId}`);
@@ -63,7 +63,7 @@ export class WorkerParts {
         ? new SimpleFetch(common)
         : new ReliableFetch({
             ...common, consumerId: self.consumerId, heartbeatTtlMs: o.heartbeatTtlMs, reaperIntervalMs: o.reaperIntervalMs,
-            maxDeliveries: o.maxDeliveries, stallTimeoutMs: o.stallTimeoutMs, redisUrl: config.redis, connectTimeoutMs: config.connectTimeoutMs,
+            maxDeliveries: o.maxDeliveries, stallTimeoutMs: o.stallTimeoutMs, redisUrl: config.redis, tls: config.tls, connectTimeoutMs: config.connectTimeoutMs,
             held: self.held, log: config.log,
           });
       const pool = await createPool(app, o);

@@ -31,6 +31,7 @@ export class ResultWaiter {
       connectTimeoutMs: this.#app.config.connectTimeoutMs,
       log: this.#app.config.log,
       name: 'hardq-results',
+      tls: this.#app.config.tls,
     }).then((redis) => {
       redis.on('message', (_channel: string, ids: string) => {
         for (const id of ids.split(',')) this.#waiters.get(id)?.forEach((waiter) => waiter.wake());

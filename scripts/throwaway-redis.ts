@@ -3,14 +3,20 @@
  * all start: a free port, a private directory, stopped by pid; nothing else is touched.
  * Without `persist` it keeps nothing (`--save "" --appendonly no`). With it, it writes an
  * append-only file from the start, so `restart()` (a clean SHUTDOWN, then a start on the
- * same port and directory) brings every key back.
+ * same port and directory) brings every key back. With `tls` it listens with TLS only
+ * (`--port 0 --tls-port P`, clients must show a certificate) and its url is rediss://.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+
+/** Files (paths) for a TLS-only server: its certificate, the CA it trusts, and a client's for its own checks. */
+export type ThrowawayTls = { ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string };
+
+type ClientOptions = { port: number; host: string; tls?: { ca: Buffer; cert: Buffer; key: Buffer } };
 
 export type ThrowawayRedis = {
   url: string;
@@ -37,11 +43,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitForPing(port: number, timeoutMs: number): Promise<void> {
+async function waitForPing(where: ClientOptions, timeoutMs: number): Promise<void> {
+  const { port } = where;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     // No ready check: ioredis would sleep up to a second while the server loads its file.
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false });
+    const client = new Redis({ ...where, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false });
     client.on('error', () => {});
     try {
       await client.connect();
@@ -56,21 +63,26 @@ async function waitForPing(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-export async function startThrowawayRedis(options: { persist?: boolean } = {}): Promise<ThrowawayRedis> {
+export async function startThrowawayRedis(options: { persist?: boolean; tls?: ThrowawayTls } = {}): Promise<ThrowawayRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'hardq-redis-'));
+  const { tls } = options;
+  const where: ClientOptions = { port, host: '127.0.0.1' };
+  if (tls) where.tls = { ca: readFileSync(tls.ca), cert: readFileSync(tls.clientCert), key: readFileSync(tls.clientKey) };
+  const listen = tls === undefined ? ['--port', String(port)] : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.serverCert,
+    '--tls-key-file', tls.serverKey, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'yes'];
   let child!: ChildProcess;
   const launch = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+    child = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '',
       '--appendonly', options.persist ? 'yes' : 'no', '--logfile', join(dir, 'redis.log')], { stdio: 'ignore' });
     const failed = new Promise<never>((_, reject) => child.once('error', (error) =>
       reject(new Error(`cannot start redis-server (${error.message}); install it with: apt-get install -y redis-server`))));
-    await Promise.race([waitForPing(port, 15_000), failed]);
+    await Promise.race([waitForPing(where, 15_000), failed]);
   };
   const shutdown = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false });
+    const client = new Redis({ ...where, retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false });
     client.on('error', () => {});
     // SHUTDOWN never replies: the server closes the connection once the file is written.
     await client.call('SHUTDOWN').catch(() => {});
@@ -90,7 +102,7 @@ export async function startThrowawayRedis(options: { persist?: boolean } = {}): 
     throw error;
   }
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     port,
     dir,
     get pid() {

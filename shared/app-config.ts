@@ -7,6 +7,7 @@ import { InvalidOptionError } from './errors.ts';
 import type { Keys } from './keys.ts';
 import { checkQueueName } from './options.ts';
 import type { TaskRegistry } from './task-registry.ts';
+import { resolveTls, type ResolvedTls, type TlsConfig } from './tls.ts';
 
 /** Maps a task name to a queue: exact names, globs such as `'email.*'`, or a function. */
 export type TaskRoutes =
@@ -14,8 +15,20 @@ export type TaskRoutes =
   | ((taskName: string) => string | undefined);
 
 export type AppConfig = {
-  /** Redis URL. @default process.env.REDIS_URL, then 'redis://127.0.0.1:6379' */
+  /**
+   * Redis URL: redis:// or rediss:// (TLS), with an optional user and password. The
+   * password is never printed (banners, logs and errors show `***`).
+   * @default process.env.REDIS_URL, then 'redis://127.0.0.1:6379'
+   */
   redis?: string;
+  /**
+   * TLS for every connection (the app's, the worker's, its heartbeat thread's, the result
+   * subscriber's). ca, cert and key are PEM text or paths of PEM files, read once here.
+   * Setting it turns TLS on even for a redis:// URL; a rediss:// URL alone uses Node's CAs.
+   * @default undefined (TLS only with a rediss:// URL)
+   * @example { ca: '/etc/hardq/ca.pem', cert: '/etc/hardq/client.pem', key: '/etc/hardq/client.key' }
+   */
+  tls?: TlsConfig;
   /** First word of every key. @default 'hardq' */
   prefix?: string;
   /** Queue for tasks with no queue of their own. @default 'default' */
@@ -44,7 +57,7 @@ export type AppConfig = {
   maxPendingSends?: number;
 };
 
-export type ResolvedConfig = Required<Omit<AppConfig, 'taskRoutes'>> & { taskRoutes?: TaskRoutes };
+export type ResolvedConfig = Required<Omit<AppConfig, 'taskRoutes' | 'tls'>> & { taskRoutes?: TaskRoutes; tls?: ResolvedTls };
 
 export function resolveConfig(config: AppConfig): ResolvedConfig {
   const resolved: ResolvedConfig = {
@@ -53,6 +66,7 @@ export function resolveConfig(config: AppConfig): ResolvedConfig {
     defaultQueue: config.defaultQueue ?? 'default',
     resultTtlMs: config.resultTtlMs ?? 86_400_000,
     taskRoutes: config.taskRoutes,
+    tls: resolveTls(config.tls),
     connectTimeoutMs: config.connectTimeoutMs ?? 5000,
     log: config.log ?? ((line: string) => console.error(line)),
     maxMessageBytes: config.maxMessageBytes ?? 1_048_576,

@@ -7,11 +7,16 @@
  *    it instead of failing (maxRetriesPerRequest: null);
  * 3. an outage is logged once per Redis address and process, however many connections
  *    lose it: one numbered line when it starts, one when the last connection is back.
- *    Threads (the heartbeat's) stay quiet: the main thread's connections see the same outage.
+ *    Threads (the heartbeat's) stay quiet: the main thread's connections see the same outage;
+ * 4. TLS from a rediss:// URL or the `tls` option; a certificate the client cannot trust
+ *    fails the first connection at once, with one line that says so (shared/tls.ts);
+ * 5. no INFO: ioredis's ready check is off, so a least-privilege ACL user needs no @dangerous
+ *    command; a LOADING reply (Redis reading its file after a restart) reconnects and resends.
  */
 import { isMainThread } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import { RedisUnavailableError } from './errors.ts';
+import { describeTlsError, type ResolvedTls } from './tls.ts';
 
 export type ConnectOptions = {
   /** How long to keep trying before the first successful connection, in ms; 0 tries once. @default 5000 */
@@ -20,6 +25,8 @@ export type ConnectOptions = {
   log?: (line: string) => void;
   /** Names the connection in CLIENT LIST. */
   name?: string;
+  /** TLS settings (PEM already read, shared/tls.ts); turns TLS on even for a redis:// URL. */
+  tls?: ResolvedTls;
 };
 
 /** Host and port from a redis:// URL, for the error line. */
@@ -62,31 +69,40 @@ function markUp(address: string, redis: Redis, log: (line: string) => void, clos
 
 /** Opens one connection and resolves once it is ready, or rejects with RedisUnavailableError. */
 export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<Redis> {
-  const { connectTimeoutMs = 5000, name } = options;
+  const { connectTimeoutMs = 5000, name, tls } = options;
   const log = isMainThread ? options.log ?? ((line: string) => console.error(line)) : quiet;
   const { host, port } = describeUrl(url);
   const address = `${host}:${port}`;
   const startedAt = Date.now();
   let connectedOnce = false;
   let lastError = 'no answer';
+  /** A certificate problem does not go away by retrying: the first connection gives up at once. */
+  let tlsFailure = false;
 
   const redis = new Redis(url, {
     lazyConnect: true,
     connectionName: name,
+    ...(tls === undefined ? {} : { tls: { ...tls } }),
+    // The ready check sends INFO (@dangerous: a least-privilege ACL user may not run it, and
+    // ioredis then warns on every connect). It only waits out LOADING, which this does instead.
+    enableReadyCheck: false,
+    reconnectOnError: (error) => (error.message.startsWith('LOADING') ? 2 : false),
     // Commands wait through a reconnect instead of failing: an ack must not be dropped
     // because Redis restarted (docs/RELIABILITY.md). Callers that need a bound set their own.
     maxRetriesPerRequest: null,
     // One attempt's bound: even a single try (connectTimeoutMs 0) gives a slow network 1 s.
     connectTimeout: Math.max(1000, Math.min(connectTimeoutMs, 10_000)),
     retryStrategy(times) {
-      if (!connectedOnce && Date.now() - startedAt >= connectTimeoutMs) return null;
+      if (!connectedOnce && (tlsFailure || Date.now() - startedAt >= connectTimeoutMs)) return null;
       return Math.min(100 * 2 ** Math.min(times, 5), 2000);
     },
   });
 
   // Before the first connection we stay quiet: the caller gets one error at the end.
   redis.on('error', (error: NodeJS.ErrnoException) => {
-    lastError = error.code ?? error.message;
+    const tlsReason = describeTlsError(error);
+    if (tlsReason !== undefined && !connectedOnce) tlsFailure = true;
+    lastError = tlsReason ?? error.code ?? error.message;
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -97,7 +113,10 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     };
     const onEnd = () => {
       redis.off('ready', onReady);
-      reject(new RedisUnavailableError(host, port, lastError));
+      const error = new RedisUnavailableError(host, port, lastError);
+      // Starting a server is no advice for a certificate the client does not trust.
+      if (tlsFailure) error.message = error.message.replace(/; start one with: .*$/, '');
+      reject(error);
     };
     redis.once('ready', onReady);
     redis.once('end', onEnd);
