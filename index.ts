@@ -37,6 +37,10 @@ export {
   listWorkers, inspectActive, inspectReserved, inspectRegistered, inspectActiveQueues, inspectConf, inspectStats, inspectScheduled,
   inspectRevoked, knownQueues, type WorkerView,
 } from './admin/inspect.ts';
+export {
+  controlWorkers, controlRevoke, controlCommandNames, commandListTtlMs, type ControlOptions, type ControlResult, type ControlReply, type ControlArgs,
+  type ControlCommandName,
+} from './admin/control.ts';
 export { runBeat, Beat, slotTaskId, type BeatOptions } from './beat/runner.ts';
 export { addSchedule, removeSchedule, listSchedules, type ScheduleEntry, type ScheduleState } from './beat/store.ts';
 export type { ScheduleDefinition, ScheduleOptions, ScheduleSignature, ScheduleTiming, CatchUp } from './beat/schedule.ts';

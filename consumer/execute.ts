@@ -2,7 +2,9 @@
  * Running one message: decode, look the task up, check expiry, revocation and the rate
  * limit, run the handler in the pool, and turn whatever happened into a Completion: a
  * result, a dead-letter entry, a retry to schedule. Nothing here throws for a bad message
- * or a failing handler, so no message can crash the worker.
+ * or a failing handler, so no message can crash the worker. Remote control reaches in here
+ * three ways: rate-limit overrides (rate-limiter.ts), this worker's time-limit overrides,
+ * and `revoke --terminate` (control/terminations.ts), which ends a running task as REVOKED.
  */
 import type { TaskDefinition, TaskRegistry } from '../shared/task-registry.ts';
 import { isError } from './pool-messages.ts';
@@ -14,6 +16,10 @@ import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
 import type { Pool } from './pool.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { retryDefaults, retryDelayMs, underlyingError, wantsRetry } from './retry.ts';
+import { TaskTerminated, type Terminations } from './control/terminations.ts';
+
+/** This worker's time-limit overrides by task name (the time_limit control command); each side in ms. */
+export type TimeLimitOverrides = Map<string, { softTimeLimitMs?: number; timeLimitMs?: number }>;
 
 /** What the worker reports for each message, for log lines and summaries. */
 export type TaskEvent = {
@@ -49,7 +55,16 @@ export type ExecuteContext = {
   markStarted: (queue: string, id: string) => Promise<void>;
   /** Told just before the handler starts, for the worker registry's list of active tasks. */
   onStart: (claimed: Claimed, message: TaskMessage) => void;
+  /** Running tasks that `revoke --terminate` may stop. */
+  terminations: Terminations;
+  timeLimits: TimeLimitOverrides;
 };
+
+/** The definition with this worker's time-limit overrides, if any, in place of its own. */
+function withTimeLimits(definition: TaskDefinition, overrides: TimeLimitOverrides): TaskDefinition {
+  const override = overrides.get(definition.name);
+  return override === undefined ? definition : { ...definition, options: { ...definition.options, ...override } };
+}
 
 function deadLetter(claimed: Claimed, reason: DeadLetterReason, error: string, started: number, id?: string, task?: string): Outcome {
   const now = Date.now();
@@ -74,6 +89,8 @@ export function startFailed(claimed: Claimed, attempts: number, error: Error): O
   return deadLetter(claimed, 'start-failed', `Redis failed before the handler started, ${attempts} times; the last error: ${error.message}`, Date.now(), id, task);
 }
 
+const terminatedMark = Symbol('terminated');
+
 /** Runs one claimed message; `null` when it turned out not to be ours to run. */
 export async function execute(claimed: Claimed, context: ExecuteContext): Promise<Outcome> {
   const started = context.nowMs();
@@ -81,11 +98,12 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
   if (!decoded.ok) return deadLetter(claimed, decoded.reason, decoded.error, started, decoded.id);
   const message = decoded.message;
   const { id, task } = message;
-  const definition = context.registry.get(task);
-  if (definition === undefined) {
+  const registered = context.registry.get(task);
+  if (registered === undefined) {
     return deadLetter(claimed, 'unknown-task', `no task named "${task}" is registered on this consumer`, started, id, task);
   }
   const event = (state: TaskEvent['state'], error?: string): TaskEvent => ({ id, task, queue: claimed.queue, state, ms: context.nowMs() - started, error });
+  const definition = withTimeLimits(registered, context.timeLimits);
   const { options } = definition;
   const keep = options.ignoreResult !== true;
 
@@ -98,24 +116,49 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
   // A message that arrived before its time (a foreign producer, a skewed clock) waits in the scheduled set.
   if (message.eta !== undefined && message.eta > started + 5) return [{ claimed, id, schedule: rescheduled(message, message.eta) }, event('RETRY', 'early')];
   if ((await context.fetch.beforeRun(claimed, message)) === 'gone') return null;
-  if (options.rateLimit !== undefined) {
-    const askAgainAtMs = await context.rateLimiter.acquire(task, options.rateLimit, context.stopping);
+  const rate = context.rateLimiter.rateFor(task, options.rateLimit);
+  if (rate !== undefined) {
+    const askAgainAtMs = await context.rateLimiter.acquire(task, rate, context.stopping);
     if (askAgainAtMs !== undefined) return [{ claimed, id, schedule: rescheduled(message, askAgainAtMs) }, event('RETRY', 'rate limited')];
   }
   if (context.stopping.aborted) return 'unstarted';
   if (keep && options.trackStarted === true) await context.markStarted(claimed.queue, id);
 
   context.onStart(claimed, message);
+  // The task's own signal: the worker's (shutdown) passes through; terminate aborts only this one.
+  const job = new AbortController();
+  const forward = () => job.abort(context.signal.reason);
+  context.signal.addEventListener('abort', forward, { once: true });
+  let killed!: () => void;
+  const terminated = new Promise<typeof terminatedMark>((resolve) => (killed = () => resolve(terminatedMark)));
+  const untrack = context.terminations.track(id, (reason) => {
+    killed();
+    job.abort(reason);
+  });
+  const revokedByTerminate = (): Outcome => [
+    { claimed, id, result: keep ? encodeResult({ state: 'REVOKED', reason: 'terminated', doneAt: Date.now() }) : undefined },
+    event('REVOKED', 'terminated'),
+  ];
   // From here on the handler runs: whatever goes wrong must end in a result, never in a
   // rejection that would give the message back and run its side effects again.
   try {
     try {
-      const value = await context.pool.run({ definition, message, queue: claimed.queue, signal: context.signal });
+      const running = context.pool.run({ definition, message, queue: claimed.queue, signal: job.signal });
+      const value = await Promise.race([running, terminated]);
+      if (value === terminatedMark) {
+        // The async pool cannot stop a promise: it may still settle, and nobody listens.
+        running.catch(() => {});
+        return revokedByTerminate();
+      }
       // undefined (a handler that returns nothing) is stored as null, as Celery stores None.
       if (keep && value !== undefined) assertJson(value, 'result');
       return [{ claimed, id, result: keep ? encodeSuccess(value, Date.now()) : undefined }, event('SUCCESS')];
     } catch (error) {
+      if (job.signal.reason instanceof TaskTerminated) return revokedByTerminate();
       return failed(claimed, message, options, keep, error, event);
+    } finally {
+      untrack();
+      context.signal.removeEventListener('abort', forward);
     }
   } catch (unexpected) {
     // A bug in hardq's own failure path (retry options that throw, say): still a FAILURE.

@@ -6,6 +6,9 @@
  * 3. Hard limit or worker abort: the member is terminated or SIGKILLed, the job rejects,
  *    and a new member starts in its place. A member that dies mid-task (a crash,
  *    process.exit, an OOM kill) fails its job with WorkerLostError and is replaced too.
+ * 4. `revoke --terminate` aborts one job's signal with TaskTerminated: its member is stopped
+ *    the same way, and a new one starts. resize() (pool_grow, pool_shrink) starts members at
+ *    once, and stops idle ones; a busy member beyond the size stops when its task ends.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +17,7 @@ import type { Pool, PoolJob } from './pool.ts';
 import { fromWireError, type MemberMessage, type PoolMember } from './pool-messages.ts';
 import { startChild } from './process-pool.ts';
 import { startThread } from './thread-pool.ts';
+import { TaskTerminated } from './control/terminations.ts';
 
 export type IsolatedPoolOptions = {
   /** The app module each member imports; its default export is the app. */
@@ -32,7 +36,7 @@ function moduleUrl(appModule: string | URL): string {
   return isAbsolute(appModule) || !/^[a-z][a-z\d+.-]+:/i.test(appModule) ? pathToFileURL(resolve(appModule)).href : appModule;
 }
 
-class IsolatedPool implements Pool {
+export class IsolatedPool implements Pool {
   readonly kind: 'threads' | 'process';
   #appModule: string;
   #size: number;
@@ -88,6 +92,27 @@ class IsolatedPool implements Pool {
     await Promise.all([...this.#stopping]);
   }
 
+  /** Members the pool keeps. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Grows or shrinks the pool to `size` members (at least 1). */
+  resize(size: number): void {
+    if (!(Number.isInteger(size) && size >= 1)) throw new InvalidOptionError('the pool size must be an integer >= 1');
+    this.#size = size;
+    this.#topUp();
+    this.#trim();
+  }
+
+  /** Stops idle members beyond the size; busy ones are trimmed when their task ends. */
+  #trim(): void {
+    for (const slot of this.#slots) {
+      if (this.#slots.size <= this.#size) return;
+      if (slot.ready && slot.running === undefined) this.#stopMember(slot);
+    }
+  }
+
   #topUp(): void {
     while (!this.#closed && this.#slots.size < this.#size) this.#spawn();
   }
@@ -105,6 +130,7 @@ class IsolatedPool implements Pool {
       if (message.type === 'ready') {
         slot.ready = true;
         loaded();
+        this.#trim();
         this.#dispatch();
       } else if (message.type === 'load-failed') {
         failed(fromWireError(message.error));
@@ -163,6 +189,7 @@ class IsolatedPool implements Pool {
     if (message.type === 'done') this.#settle(entry, () => entry.resolve(message.value));
     else if (message.type === 'failed') this.#settle(entry, () => entry.reject(fromWireError(message.error)));
     else this.#settle(entry, () => entry.reject(message.value));
+    this.#trim();
     this.#dispatch();
   }
 
@@ -175,8 +202,9 @@ class IsolatedPool implements Pool {
   }
 
   /**
-   * The worker gave up (shutdown timeout): a waiting job leaves the queue, a running one is
-   * stopped. No member starts in its place: the worker closes the pool next.
+   * The worker gave up (shutdown timeout), or the task was terminated: a waiting job leaves
+   * the queue, a running one is stopped. After a shutdown no member starts in its place:
+   * the worker closes the pool next.
    */
   #abort(entry: Entry): void {
     const at = this.#waiting.indexOf(entry);
@@ -184,7 +212,16 @@ class IsolatedPool implements Pool {
       this.#waiting.splice(at, 1);
       return this.#settle(entry, () => entry.reject(entry.job.signal.reason));
     }
-    for (const slot of this.#slots) if (slot.running === entry) return this.#stopMember(slot, entry.job.signal.reason);
+    for (const slot of this.#slots) {
+      if (slot.running !== entry) continue;
+      this.#stopMember(slot, entry.job.signal.reason);
+      // A terminated task: the worker goes on, so its member is replaced.
+      if (entry.job.signal.reason instanceof TaskTerminated) {
+        this.#log(`[hardq] task ${entry.job.message.task} ${entry.job.message.id} terminated: ${slot.member.label} is stopped and a new ${this.#noun} starts`);
+        this.#topUp();
+      }
+      return;
+    }
   }
 
   /** Takes a member out of the pool and stops it, failing its job (if any) with `reason`. */

@@ -1,7 +1,8 @@
 /**
  * What a worker is made of besides its loop: its two connections (commands, and the one it
- * blocks on), the fetch strategy of its mode, the pool its handlers run in, the scheduler
- * and the registry record. Assembled in order by `assemble()`, started by `start()`, and
+ * blocks on), the fetch strategy of its mode, the pool its handlers run in, the scheduler,
+ * the registry record, the rate limiter, and the control mailbox with what its commands
+ * change (time-limit overrides, the running tasks terminate can stop). Assembled in order by `assemble()`, started by `start()`, and
  * taken down in the reverse order by `close()`; `abandon()` undoes a start that failed, so
  * no connection, timer or thread keeps the process alive.
  */
@@ -21,6 +22,11 @@ import type { Pool } from './pool.ts';
 import { Scheduler } from './scheduler.ts';
 import { WorkerRegistry } from './control/registry.ts';
 import type { resolveWorkerOptions } from './worker-options.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import type { TimeLimitOverrides } from './execute.ts';
+import { Terminations } from './control/terminations.ts';
+import { ControlMailbox } from './control/mailbox.ts';
+import { controlHandler, type ControlledWorker } from './control/commands.ts';
 
 type Options = ReturnType<typeof resolveWorkerOptions>;
 
@@ -31,9 +37,22 @@ export class WorkerParts {
   readonly pool: Pool;
   readonly scheduler: Scheduler;
   readonly registry: WorkerRegistry;
+  readonly rateLimiter: RateLimiter;
+  readonly terminations: Terminations;
+  readonly timeLimits: TimeLimitOverrides;
+  readonly mailbox: ControlMailbox;
+  #log: (line: string) => void;
   #fetchStarted = false;
 
-  private constructor(parts: { redis: Redis; blocking: BlockingConnection; fetch: FetchStrategy; pool: Pool; scheduler: Scheduler; registry: WorkerRegistry }) {
+  private constructor(parts: {
+    redis: Redis; blocking: BlockingConnection; fetch: FetchStrategy; pool: Pool; scheduler: Scheduler; registry: WorkerRegistry;
+    rateLimiter: RateLimiter; terminations: Terminations; timeLimits: TimeLimitOverrides; mailbox: ControlMailbox; log: (line: string) => void;
+  }) {
+    this.rateLimiter = parts.rateLimiter;
+    this.terminations = parts.terminations;
+    this.timeLimits = parts.timeLimits;
+    this.mailbox = parts.mailbox;
+    this.#log = parts.log;
     this.redis = parts.redis;
     this.blocking = parts.blocking;
     this.fetch = parts.fetch;
@@ -45,6 +64,7 @@ export class WorkerParts {
   /** Connects and builds every part; nothing runs yet. On failure, closes what it opened. */
   static async assemble(app: AppContext, o: Options, self: {
     consumerId: string; queues: string[]; held: () => Iterable<Claimed>; describe: () => Omit<WorkerRecord, 'writtenAt' | 'intervalMs'>;
+    control: Pick<ControlledWorker, 'concurrency' | 'setConcurrency' | 'close'>;
   }): Promise<WorkerParts> {
     const { config, keys } = app;
     const connect = (name: string) => connectRedis(config.redis, { connectTimeoutMs: config.connectTimeoutMs, log: config.log, name, tls: config.tls });
@@ -69,23 +89,31 @@ export class WorkerParts {
       const pool = await createPool(app, o);
       const scheduler = new Scheduler({ redis, keys, queues: self.queues, intervalMs: o.promoteIntervalMs, log: config.log });
       const registry = new WorkerRegistry({ redis, keys, id: self.consumerId, log: config.log, describe: self.describe });
-      return new WorkerParts({ redis, blocking, fetch, pool, scheduler, registry });
+      const rateLimiter = new RateLimiter(redis, keys, undefined, config.log);
+      const [terminations, timeLimits] = [new Terminations(), new Map() as TimeLimitOverrides];
+      const handle = controlHandler({ redis, keys, registry: app.registry, pool, rateLimiter, timeLimits, terminations, ...self.control });
+      const mailbox = new ControlMailbox({ redis, keys, workerId: self.consumerId, nowMs: () => scheduler.nowMs(), handle, log: config.log });
+      return new WorkerParts({ redis, blocking, fetch, pool, scheduler, registry, rateLimiter, terminations, timeLimits, mailbox, log: config.log });
     } catch (error) {
       for (const redis of opened) redis.disconnect();
       throw error;
     }
   }
 
-  /** Registers (reliable: heartbeat, reaper), starts the scheduler, writes the first record. */
+  /** Reads the rate-limit overrides, registers (reliable: heartbeat, reaper), starts the scheduler, writes the first record, opens the mailbox. */
   async start(): Promise<void> {
+    // Not fatal: a user without access to {control} keys runs with the tasks' own limits.
+    await this.rateLimiter.refreshOverrides().catch((error: Error) => this.#log(`[hardq] could not read the rate-limit overrides (${error.message}); the tasks' own limits apply`));
     await this.fetch.start();
     this.#fetchStarted = true;
     await this.scheduler.start();
     await this.registry.start();
+    this.mailbox.start();
   }
 
   /** Undoes a start that failed part-way. */
   async abandon(): Promise<void> {
+    await this.mailbox.stop();
     await this.registry.stop();
     this.scheduler.stop();
     await this.pool.close().catch(() => {});
@@ -96,6 +124,7 @@ export class WorkerParts {
 
   /** After the loop and the last acks: leaves the registry, stops timers and the pool, unregisters, disconnects. */
   async close(): Promise<void> {
+    await this.mailbox.stop();
     await this.registry.stop();
     this.scheduler.stop();
     await this.pool.close();

@@ -20,7 +20,6 @@ import type { Claimed, FetchStrategy } from './fetch.ts';
 import { ReliableFetch } from './reliable-fetch.ts';
 import { Completer } from './completer.ts';
 import { execute, startFailed, type TaskEvent, type ExecuteContext, type Outcome } from './execute.ts';
-import { RateLimiter } from './rate-limiter.ts';
 import { resolveWorkerOptions, type WorkerOptions } from './worker-options.ts';
 import { WorkerParts } from './worker-parts.ts';
 import { describeWorker } from './control/describe.ts';
@@ -109,6 +108,8 @@ export class Worker extends EventEmitter {
         counts: this.#counts, inFlight: this.#held.size + this.#acking.size, active: [...this.#active.values()],
         reserved: [...this.#held].filter((claimed) => !this.#active.has(claimed)),
       }),
+      // Remote control (control/commands.ts): shutdown, and pool_grow / pool_shrink.
+      control: { close: () => this.close(), concurrency: () => o.concurrency, setConcurrency: (n) => ((o.concurrency = n), this.#wake()) },
     });
     this.#parts = parts;
     const { fetch, scheduler } = parts;
@@ -121,7 +122,7 @@ export class Worker extends EventEmitter {
       log: config.log,
     });
     this.#context = {
-      registry: this.#app.registry, fetch, pool: parts.pool, rateLimiter: new RateLimiter(parts.redis, this.#app.keys),
+      registry: this.#app.registry, fetch, pool: parts.pool, rateLimiter: parts.rateLimiter, terminations: parts.terminations, timeLimits: parts.timeLimits,
       isRevoked: (queue, id) => scheduler.isRevoked(queue, id), nowMs: () => scheduler.nowMs(), signal: this.#abort.signal,
       maxMessageBytes: config.maxMessageBytes,
       stopping: this.#stoppingController.signal, markStarted: this.#markStarted,
@@ -143,9 +144,9 @@ export class Worker extends EventEmitter {
   }
 
   async #loop(fetch: FetchStrategy): Promise<void> {
-    const { concurrency } = this.#options;
     let backoffMs = 100;
     while (!this.#stopping) {
+      const { concurrency } = this.#options; // pool_grow and pool_shrink change it
       const free = concurrency - this.#inFlight;
       // Backpressure: finished messages whose ack is not written yet still count, up to one
       // more `concurrency`, so failing acks cannot let the worker run the whole queue.

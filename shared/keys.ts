@@ -89,6 +89,23 @@ export class Keys {
     return `${this.#control()}:workers`;
   }
 
+  /** list (JSON control commands, newest at the head) · admin/control.ts LPUSHes, PEXPIRE refreshed on each push · the addressed worker's control mailbox, RPOP every 250 ms · 60 s after the last push, or until popped */
+  controlCommands(workerId: string): string {
+    return `${this.#control()}:commands:${workerId}`;
+  }
+  /** string (the caller's marker that it still waits for replies) · admin/control.ts, SET PX its timeout before sending · reply.lua (a worker replies only while it exists), DEL by the caller when done · the caller's timeout */
+  controlReplyWait(requestId: string): string {
+    return `${this.#control()}:reply-wait:${requestId}`;
+  }
+  /** list (JSON replies, one per worker) · reply.lua RPUSHes only while the reply-wait marker exists, with the marker's remaining TTL · admin/control.ts LPOPs, then DELs · at most the caller's timeout */
+  controlReply(requestId: string): string {
+    return `${this.#control()}:reply:${requestId}`;
+  }
+  /** hash (field: task name, value: a rate such as '10/s', or '0' for no limit) · workers answering the rate_limit control command (HSET, HDEL for none) · every worker's rate limiter, cached for 1 s · until reset with rate_limit TASK none */
+  rateLimitOverrides(): string {
+    return `${this.#control()}:rate-limits`;
+  }
+
   /** hash (field: schedule name, value: its definition JSON) · add-schedule.lua (beat at start for the app's schedules; addSchedule at run time), removeSchedule (MULTI) · every beat tick, listSchedules · until removed */
   beatSchedules(): string {
     return `${this.#control()}:beat-schedules`;
@@ -121,7 +138,7 @@ export class Keys {
 }
 
 /** Placeholders used by docs/PROTOCOL.md, so a test can compare the two. */
-export const keyPlaceholders = { queue: '<queue>', id: '<id>', consumerId: '<consumer-id>', task: '<task>', workerId: '<worker-id>' } as const;
+export const keyPlaceholders = { queue: '<queue>', id: '<id>', consumerId: '<consumer-id>', task: '<task>', workerId: '<worker-id>', requestId: '<request-id>' } as const;
 
 /** Each key kind with its pattern, for the docs test and for monitors. */
 export function keyCatalog(keys: Keys): Record<string, string> {
@@ -142,6 +159,10 @@ export function keyCatalog(keys: Keys): Record<string, string> {
     resultChannel: keys.resultChannel(queue),
     workerRecord: keys.workerRecord(keyPlaceholders.workerId),
     workers: keys.workers(),
+    controlCommands: keys.controlCommands(keyPlaceholders.workerId),
+    controlReplyWait: keys.controlReplyWait(keyPlaceholders.requestId),
+    controlReply: keys.controlReply(keyPlaceholders.requestId),
+    rateLimitOverrides: keys.rateLimitOverrides(),
     beatSchedules: keys.beatSchedules(),
     beatState: keys.beatState(),
     beatVersion: keys.beatVersion(),

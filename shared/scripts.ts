@@ -27,6 +27,7 @@ export const scriptKeyCounts = {
   'enqueue-slot': 2,
   'renew-lease': 1,
   'release-lease': 1,
+  reply: 2,
 } as const;
 export type ScriptName = keyof typeof scriptKeyCounts;
 
@@ -242,4 +243,9 @@ export async function renewLease(redis: Redis, key: string, token: string, lease
 /** release-lease.lua: true when this token held the lease and it is gone. */
 export async function releaseLease(redis: Redis, key: string, token: string): Promise<boolean> {
   return (await call(redis, 'release-lease', [key, token])) === 1;
+}
+
+/** reply.lua: true when the caller still waited and the reply is in its list; false when it gave up (nothing written). */
+export async function writeReply(redis: Redis, keys: { wait: string; reply: string }, reply: string): Promise<boolean> {
+  return (await call(redis, 'reply', [keys.wait, keys.reply, reply])) === 1;
 }

@@ -1,0 +1,93 @@
+/**
+ * What each remote-control command does in a worker (the mailbox has checked its shape).
+ * Celery's names and meanings, with hardq's differences:
+ * - rate_limit is global: stored in keys.rateLimitOverrides, so every worker and every
+ *   restart sees it until `rate_limit TASK none`; time_limit is this worker's, in memory;
+ * - pool_grow / pool_shrink change the handlers in flight, and the threads or process pool's
+ *   size by the same number;
+ * - add_consumer / cancel_consumer and events are not built yet: they answer with an error.
+ */
+import type { Redis } from 'ioredis';
+import type { Keys } from '../../shared/keys.ts';
+import type { TaskRegistry } from '../../shared/task-registry.ts';
+import type { ControlArgs, ControlCommand } from '../../shared/control-command.ts';
+import type { Pool } from '../pool.ts';
+import type { RateLimiter } from '../rate-limiter.ts';
+import type { TimeLimitOverrides } from '../execute.ts';
+import type { Terminations } from './terminations.ts';
+import type { CommandHandler, CommandResult } from './mailbox.ts';
+
+/** What the commands may touch in a worker. */
+export type ControlledWorker = {
+  redis: Redis;
+  keys: Keys;
+  registry: TaskRegistry;
+  pool: Pool;
+  rateLimiter: RateLimiter;
+  timeLimits: TimeLimitOverrides;
+  terminations: Terminations;
+  concurrency: () => number;
+  setConcurrency: (concurrency: number) => void;
+  /** Graceful stop, as SIGTERM. */
+  close: () => Promise<void>;
+};
+
+type Resizable = Pool & { readonly size: number; resize(size: number): void };
+const resizable = (pool: Pool): pool is Resizable => 'resize' in pool;
+
+export function controlHandler(worker: ControlledWorker): CommandHandler {
+  let eventsEnabled = false;
+  const knownTask = (task: string) => {
+    if (worker.registry.get(task) === undefined) throw new Error(`no task named "${task}" is registered on this worker`);
+  };
+  const resize = (by: number): CommandResult => {
+    worker.setConcurrency(Math.max(1, worker.concurrency() + by));
+    const { pool } = worker;
+    if (resizable(pool)) pool.resize(Math.max(1, pool.size + by));
+    return { data: { concurrency: worker.concurrency(), ...(resizable(pool) ? { poolSize: pool.size } : {}) } };
+  };
+  const handlers: { [N in keyof ControlArgs]: (args: ControlArgs[N]) => Promise<CommandResult> | CommandResult } = {
+    ping: () => ({ data: { ok: 'pong' } }),
+    // The reply goes first; close() then drains in-flight work as SIGTERM does.
+    shutdown: () => ({ data: { ok: 'shutting down' }, after: () => void worker.close() }),
+    pool_grow: ({ n }) => resize(n),
+    pool_shrink: ({ n }) => resize(-n),
+    add_consumer: () => {
+      throw new Error('add_consumer is not implemented yet (issue 11, item 2): restart the worker with the queues it should consume');
+    },
+    cancel_consumer: () => {
+      throw new Error('cancel_consumer is not implemented yet (issue 11, item 2): restart the worker with the queues it should consume');
+    },
+    rate_limit: async ({ task, rate }) => {
+      knownTask(task);
+      const key = worker.keys.rateLimitOverrides();
+      if (rate === 'none') await worker.redis.hdel(key, task);
+      else await worker.redis.hset(key, task, rate);
+      await worker.rateLimiter.refreshOverrides();
+      const own = worker.registry.get(task)?.options.rateLimit;
+      return { data: { task, rate: rate === 'none' ? own ?? null : rate === '0' ? null : rate, override: rate !== 'none' } };
+    },
+    time_limit: ({ task, softMs, hardMs }) => {
+      knownTask(task);
+      const override: { softTimeLimitMs?: number; timeLimitMs?: number } = {};
+      if (softMs !== null) override.softTimeLimitMs = softMs;
+      if (hardMs !== null) override.timeLimitMs = hardMs;
+      if (softMs === null && hardMs === null) worker.timeLimits.delete(task);
+      else worker.timeLimits.set(task, override);
+      return { data: { task, softMs, hardMs } };
+    },
+    revoke: ({ id, terminate }) => {
+      const running = terminate ? worker.terminations.terminate(id) : 0;
+      return { data: { id, terminated: running > 0 } };
+    },
+    enable_events: () => {
+      eventsEnabled = true;
+      return { data: { events: eventsEnabled, note: 'events are not implemented yet (issue 11, item 5): the flag is stored, nothing is sent' } };
+    },
+    disable_events: () => {
+      eventsEnabled = false;
+      return { data: { events: eventsEnabled, note: 'events are not implemented yet (issue 11, item 5)' } };
+    },
+  };
+  return async (command: ControlCommand) => (handlers[command.command] as (args: unknown) => Promise<CommandResult> | CommandResult)(command.args);
+}
