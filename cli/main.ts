@@ -19,6 +19,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   queues: { summary: 'per queue: ready, scheduled, processing, dead, oldest waiting', load: () => import('./queues.ts') },
   purge: { summary: 'delete what waits on a queue (-Q q; asks unless --force)', load: () => import('./purge.ts') },
   dead: { summary: 'dead letters: list, show, requeue, drop', load: () => import('./dead.ts') },
+  acl: { summary: 'print (or --apply) a least-privilege Redis ACL user for a role', load: () => import('./acl.ts') },
   control: { summary: 'steer running workers: ping, shutdown, pool_grow, rate_limit, revoke, ...', load: () => import('./control.ts') },
 };
 

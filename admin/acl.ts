@@ -1,0 +1,112 @@
+/**
+ * Least-privilege Redis ACL users for hardq, one per role, for a key prefix and a set of
+ * queues: the `ACL SETUSER` arguments that `hardq acl` prints or applies. Every command a
+ * role needs is listed from the code (direct calls and the commands each Lua step runs,
+ * since ACL checks every redis.call); keys and channels are granted by pattern, and
+ * channels explicitly (Redis 7 denies them by default). docs/SECURITY.md explains each role.
+ * No @dangerous command: ioredis's ready check (INFO) is off, CLIENT UNBLOCK is left out
+ * (a stopping worker's pop ends at its block timeout instead), and nothing uses CLIENT LIST.
+ */
+import { createHash } from 'node:crypto';
+import { InvalidOptionError } from '../shared/errors.ts';
+import { checkQueueName } from '../shared/options.ts';
+import type { AppContext } from '../shared/app-config.ts';
+
+export const aclRoles = ['producer', 'worker', 'beat', 'monitor', 'admin'] as const;
+export type AclRole = (typeof aclRoles)[number];
+
+/** Every connection: the handshake (CLIENT SETNAME, SELECT for a /db URL), PING, QUIT, and CLIENT ID (the worker's blocking connection reads it). */
+const connection = ['ping', 'quit', 'select', 'client|setname', 'client|id'];
+/** The Lua steps go through EVALSHA, and EVAL after a SCRIPT FLUSH or a restart (ioredis defineCommand). */
+const scripts = ['evalsha', 'eval'];
+/** What admin/queues.ts, admin/inspect.ts and admin/dead-letters.ts read. */
+const reads = ['get', 'mget', 'exists', 'type', 'pttl', 'llen', 'lrange', 'lindex', 'zcard', 'zrange', 'zrangebyscore', 'zscore', 'hget', 'hgetall', 'time', 'multi', 'exec', 'discard'];
+
+/** The commands of each role; the comment says which code needs them. */
+const commandsOf: Record<AclRole, string[]> = {
+  // producer/send.ts (LPUSH ready, ZADD scheduled), AsyncResult (GET result), ResultWaiter (SUBSCRIBE).
+  producer: [...connection, 'lpush', 'zadd', 'get', 'subscribe', 'unsubscribe'],
+  // simple-fetch (BLMPOP, RPUSH back), reliable-fetch (BLMOVE, LRANGE), reaper, scheduler,
+  // completer, registry, rate limiter, control mailbox, and inside Lua: claim-batch,
+  // complete-batch (PUBLISH results), beat, quarantine, promote-due, requeue-*, unregister,
+  // rate-limit, reply (the control helper's).
+  worker: [...connection, ...scripts, ...reads, 'blmove', 'blmpop', 'lpush', 'rpush', 'rpop', 'lrem', 'ltrim', 'set', 'del', 'pexpire',
+    'zadd', 'zrem', 'zremrangebyscore', 'hset', 'hdel', 'incr', 'publish'],
+  // beat/: the lease (SET NX PX, renew-lease, release-lease), add-schedule, record-slot, enqueue-slot (SET NX + LPUSH).
+  beat: [...connection, ...scripts, 'get', 'set', 'del', 'pexpire', 'hget', 'hset', 'hdel', 'hgetall', 'incr', 'lpush', 'time', 'multi', 'exec', 'discard'],
+  // admin/queues.ts, admin/inspect.ts (reads only; pruning expired worker ids needs a write), dead-letter list and show.
+  monitor: [...connection, ...reads],
+  // purge (MULTI LLEN DEL), dead letters (requeue-dead.lua: LREM, DEL, LPUSH; drop: LREM, DEL),
+  // revoke (revoke-task.lua: SET, ZADD, ZREMRANGEBYSCORE, PEXPIRE, PUBLISH), inspect's pruning,
+  // remote control (LPUSH a command, SET PX the reply marker, LPOP replies, DEL), beat add|rm.
+  admin: [...connection, ...scripts, ...reads, 'lpush', 'rpush', 'lpop', 'lrem', 'set', 'del', 'pexpire', 'zadd', 'zrem', 'zremrangebyscore',
+    'hset', 'hdel', 'incr', 'publish', 'subscribe', 'unsubscribe'],
+};
+
+/** A queue name as a glob: `*` means every queue; glob characters in a name match only themselves. */
+function queueGlob(queue: string): string {
+  return queue === '*' ? '*' : queue.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+export type AclUserOptions = {
+  role: AclRole;
+  /** The queues the user works on; `['*']` for every queue. */
+  queues: string[];
+  /** The key prefix of the app. @default 'hardq' */
+  prefix?: string;
+  /** The user name. @default `hardq-<role>` */
+  user?: string;
+  /** The user's password; it goes to Redis as its SHA-256 (`#<hex>`), so the printed line does not hold it. */
+  password: string;
+};
+
+/** The key patterns (with %R/%W where a role may only read or only write) and channels of a role. */
+export function aclPatterns(role: AclRole, prefix: string, queues: string[]): { keys: string[]; channels: string[] } {
+  const q = queues.map((queue) => `${prefix}:{${queueGlob(queue)}}`);
+  const control = `${prefix}:{control}`;
+  const channels = q.map((tag) => `&${tag}:results`);
+  switch (role) {
+    case 'producer':
+      return { keys: q.flatMap((tag) => [`%W~${tag}:ready`, `%W~${tag}:scheduled`, `%R~${tag}:result:*`]), channels };
+    case 'worker':
+      return {
+        keys: [...q.map((tag) => `~${tag}:*`), `~${prefix}:rate:*`, `~${control}:worker:*`, `~${control}:workers`, `~${control}:commands:*`,
+          `%R~${control}:reply-wait:*`, `~${control}:reply:*`, `~${control}:rate-limits`],
+        channels,
+      };
+    case 'beat':
+      return { keys: [`~${control}:beat-*`, ...q.flatMap((tag) => [`%W~${tag}:ready`, `~${tag}:beat-slot:*`])], channels: [] };
+    case 'monitor':
+      return { keys: [...q.map((tag) => `%R~${tag}:*`), `%R~${control}:*`], channels: [] };
+    case 'admin':
+      return { keys: [...q.map((tag) => `~${tag}:*`), `~${control}:*`, `~${prefix}:rate:*`], channels };
+  }
+}
+
+/** The arguments after `ACL SETUSER`: the user, reset, on, its password hash, keys, channels, commands. */
+export function aclSetUserArgs(options: AclUserOptions): string[] {
+  const { role, queues, prefix = 'hardq', password } = options;
+  if (!aclRoles.includes(role)) throw new InvalidOptionError(`role must be one of ${aclRoles.join(', ')}, got ${JSON.stringify(role)}`);
+  if (queues.length === 0) throw new InvalidOptionError('give at least one queue (or * for every queue)');
+  for (const queue of queues) if (queue !== '*') checkQueueName(queue, 'queues');
+  if (!/^[\w.-]+$/.test(prefix)) throw new InvalidOptionError('prefix must be letters, digits, dots, dashes or underscores');
+  if (password.length === 0) throw new InvalidOptionError('give a password: an ACL user without one could not log in');
+  const user = options.user ?? `hardq-${role}`;
+  if (!/^[\w.-]+$/.test(user)) throw new InvalidOptionError('user must be letters, digits, dots, dashes or underscores');
+  const { keys, channels } = aclPatterns(role, prefix, queues);
+  const hash = createHash('sha256').update(password).digest('hex');
+  return [user, 'reset', 'on', `#${hash}`, ...keys, ...channels, '-@all', ...commandsOf[role].map((command) => `+${command}`)];
+}
+
+/** One `ACL SETUSER …` line, as redis-cli takes it. */
+export function aclSetUserLine(options: AclUserOptions): string {
+  return ['ACL', 'SETUSER', ...aclSetUserArgs(options)].join(' ');
+}
+
+/** Runs the role's ACL SETUSER on the app's Redis, whose URL must name a user allowed to (admin credentials). */
+export async function applyAclUser(app: AppContext, options: AclUserOptions): Promise<string> {
+  const redis = await app.connection();
+  const args = aclSetUserArgs(options);
+  await redis.call('ACL', 'SETUSER', ...args);
+  return args[0]!;
+}
