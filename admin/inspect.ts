@@ -37,8 +37,13 @@ export async function listWorkers(app: AppContext, options: { workerId?: string 
     const ageMs = Math.max(0, nowMs - record.writtenAt);
     views.push({ ...record, ageMs, online: ageMs <= 2 * record.intervalMs });
   }
-  // A worker that died leaves its id behind; its record's TTL has passed, so it goes.
-  if (gone.length > 0 && options.workerId === undefined) await redis.zrem(app.keys.workers(), ...gone);
+  // A worker that died leaves its id behind; its record's TTL has passed, so it goes. A
+  // read-only user (the monitor role) may not prune: the ids stay until someone who may does.
+  if (gone.length > 0 && options.workerId === undefined) {
+    await redis.zrem(app.keys.workers(), ...gone).catch((error: Error) => {
+      if (!/NOPERM/.test(error.message)) throw error;
+    });
+  }
   return views.sort((a, b) => a.id.localeCompare(b.id));
 }
 
