@@ -3,9 +3,10 @@
  * `intervalMs × (1 ± jitter)` after the previous one ended, so rounds never overlap, and
  * K consumers started together drift apart instead of hitting Redis in step. The timer is
  * unref'd: it never keeps a stopping process alive. A failed round is reported and the
- * next one tries again.
+ * next one tries again. `stop()` resolves once a round in flight has ended, so its owner can
+ * close the connection the round uses without the round failing on it.
  */
-export type JitteredTimer = { stop(): void };
+export type JitteredTimer = { stop(): Promise<void> };
 
 export function startJitteredTimer(
   round: () => Promise<unknown>,
@@ -13,20 +14,25 @@ export function startJitteredTimer(
 ): JitteredTimer {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let running: Promise<void> | undefined;
   const schedule = (delayMs: number) => {
     if (stopped) return;
     timer = setTimeout(() => {
-      round()
-        .catch(options.onError)
-        .finally(() => schedule(options.intervalMs * (1 - options.jitter + Math.random() * 2 * options.jitter)));
+      running = round()
+        .then(() => {}, options.onError)
+        .finally(() => {
+          running = undefined;
+          schedule(options.intervalMs * (1 - options.jitter + Math.random() * 2 * options.jitter));
+        });
     }, delayMs);
     timer.unref();
   };
   schedule(options.firstDelayMs ?? options.intervalMs * (1 - options.jitter + Math.random() * 2 * options.jitter));
   return {
-    stop() {
+    async stop() {
       stopped = true;
       clearTimeout(timer);
+      await running;
     },
   };
 }

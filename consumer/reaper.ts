@@ -62,8 +62,9 @@ export class Reaper {
     });
   }
 
-  stop(): void {
-    this.#timer?.stop();
+  /** Stops reaping; resolves once a round in flight has ended. */
+  async stop(): Promise<void> {
+    await this.#timer?.stop();
   }
 
   /** One round over every queue; returns how many messages went back. */

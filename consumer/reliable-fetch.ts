@@ -231,7 +231,7 @@ export class ReliableFetch implements FetchStrategy {
    * (messages the worker did not know it held) goes back to the queue in the same step.
    */
   async stop(): Promise<void> {
-    this.reaper.stop();
+    await this.reaper.stop();
     await this.heartbeat.stop();
     const { redis, keys, consumerId } = this.#o;
     for (const queue of this.#o.queues) {

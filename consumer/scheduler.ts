@@ -53,9 +53,10 @@ export class Scheduler {
     });
   }
 
-  stop(): void {
+  /** Stops ticking; resolves once a tick in flight has ended. */
+  async stop(): Promise<void> {
     this.#stopped = true;
-    this.#timer?.stop();
+    await this.#timer?.stop();
   }
 
   /** Now on Redis's clock, in epoch ms, as last measured. */

@@ -115,7 +115,7 @@ export class WorkerParts {
   async abandon(): Promise<void> {
     await this.mailbox.stop();
     await this.registry.stop();
-    this.scheduler.stop();
+    await this.scheduler.stop();
     await this.pool.close().catch(() => {});
     if (this.#fetchStarted) await this.fetch.stop().catch(() => {});
     this.redis.disconnect();
@@ -126,7 +126,7 @@ export class WorkerParts {
   async close(): Promise<void> {
     await this.mailbox.stop();
     await this.registry.stop();
-    this.scheduler.stop();
+    await this.scheduler.stop();
     await this.pool.close();
     await this.fetch.stop();
     await this.redis.quit().catch(() => this.redis.disconnect());

@@ -55,7 +55,7 @@ export class ControlMailbox {
 
   /** Stops polling and waits for the round in flight. */
   async stop(): Promise<void> {
-    this.#timer?.stop();
+    await this.#timer?.stop();
     await this.#round.catch(() => {});
   }
 

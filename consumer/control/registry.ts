@@ -54,7 +54,7 @@ export class WorkerRegistry {
 
   /** Stops the timer and removes the record, so inspect stops listing this worker at once. */
   async stop(): Promise<void> {
-    this.#timer?.stop();
+    await this.#timer?.stop();
     await this.#redis.multi().del(this.#keys.workerRecord(this.#id)).zrem(this.#keys.workers(), this.#id).exec().catch(() => {
       // Redis is away: the record expires by itself within registryTtlMs.
     });
