@@ -4,8 +4,9 @@
  * role needs is listed from the code (direct calls and the commands each Lua step runs,
  * since ACL checks every redis.call); keys and channels are granted by pattern, and
  * channels explicitly (Redis 7 denies them by default). docs/SECURITY.md explains each role.
- * No @dangerous command: ioredis's ready check (INFO) is off, CLIENT UNBLOCK is left out
- * (a stopping worker's pop ends at its block timeout instead), and nothing uses CLIENT LIST.
+ * One @dangerous command only, INFO, for ioredis's ready check (shared/connection.ts: it
+ * waits out LOADING after a restart). CLIENT UNBLOCK is left out (a stopping worker's pop
+ * ends at its block timeout instead), and nothing uses CLIENT LIST.
  */
 import { createHash } from 'node:crypto';
 import { InvalidOptionError } from '../shared/errors.ts';
@@ -15,8 +16,8 @@ import type { AppContext } from '../shared/app-config.ts';
 export const aclRoles = ['producer', 'worker', 'beat', 'monitor', 'admin'] as const;
 export type AclRole = (typeof aclRoles)[number];
 
-/** Every connection: the handshake (CLIENT SETNAME, SELECT for a /db URL), PING, QUIT, and CLIENT ID (the worker's blocking connection reads it). */
-const connection = ['ping', 'quit', 'select', 'client|setname', 'client|id'];
+/** Every connection: the handshake (CLIENT SETNAME, SELECT for a /db URL, INFO for the ready check), PING, QUIT, and CLIENT ID (the worker's blocking connection reads it). */
+const connection = ['ping', 'quit', 'select', 'info', 'client|setname', 'client|id'];
 /** The Lua steps go through EVALSHA, and EVAL after a SCRIPT FLUSH or a restart (ioredis defineCommand). */
 const scripts = ['evalsha', 'eval'];
 /** What admin/queues.ts, admin/inspect.ts and admin/dead-letters.ts read. */

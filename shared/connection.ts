@@ -10,8 +10,10 @@
  *    Threads (the heartbeat's) stay quiet: the main thread's connections see the same outage;
  * 4. TLS from a rediss:// URL or the `tls` option; a certificate the client cannot trust
  *    fails the first connection at once, with one line that says so (shared/tls.ts);
- * 5. no INFO: ioredis's ready check is off, so a least-privilege ACL user needs no @dangerous
- *    command; a LOADING reply (Redis reading its file after a restart) reconnects and resends.
+ * 5. ioredis's ready check stays on: after a Redis restart it waits until Redis has read its
+ *    file (LOADING) before sending anything. Turned off, a MULTI sent meanwhile is discarded
+ *    (EXECABORT), and a handler's own writes failed under the chaos run's restart. It sends
+ *    INFO, so every ACL role grants `info` (admin/acl.ts).
  */
 import { isMainThread } from 'node:worker_threads';
 import { Redis } from 'ioredis';
@@ -83,9 +85,10 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     lazyConnect: true,
     connectionName: name,
     ...(tls === undefined ? {} : { tls: { ...tls } }),
-    // The ready check sends INFO (@dangerous: a least-privilege ACL user may not run it, and
-    // ioredis then warns on every connect). It only waits out LOADING, which this does instead.
-    enableReadyCheck: false,
+    // The ready check (INFO) waits out LOADING after a restart, for every command at once,
+    // MULTIs included; the reconnect on a LOADING reply covers a server that starts loading
+    // while we are connected (a replica resyncing).
+    enableReadyCheck: true,
     reconnectOnError: (error) => (error.message.startsWith('LOADING') ? 2 : false),
     // Commands wait through a reconnect instead of failing: an ack must not be dropped
     // because Redis restarted (docs/RELIABILITY.md). Callers that need a bound set their own.
