@@ -23,7 +23,7 @@ import { execute, startFailed, type TaskEvent, type ExecuteContext, type Outcome
 import { resolveWorkerOptions, type WorkerOptions } from './worker-options.ts';
 import { WorkerParts } from './worker-parts.ts';
 import { describeWorker } from './control/describe.ts';
-import { preview, type TaskSummary } from '../shared/worker-record.ts';
+import type { TaskMessage } from '../shared/message.ts';
 
 export type { WorkerOptions, TaskEvent };
 
@@ -56,7 +56,7 @@ export class Worker extends EventEmitter {
   #counts: Counts = { SUCCESS: 0, FAILURE: 0, RETRY: 0, REVOKED: 0, DEAD: 0 };
   #context: ExecuteContext | undefined;
   /** Messages whose handler has started, for the registry's list of active tasks. */
-  #active = new Map<Claimed, TaskSummary>();
+  #active = new Map<Claimed, { message: TaskMessage; startedAt: number }>();
   readonly startedAt = Date.now();
 
   constructor(app: AppContext, options: WorkerOptions = {}) {
@@ -105,7 +105,7 @@ export class Worker extends EventEmitter {
       consumerId: this.consumerId, queues: this.queues, held: () => [...this.#held, ...this.#acking],
       describe: () => describeWorker({
         id: this.consumerId, startedAt: this.startedAt, queues: this.queues, options: o, config, registry: this.#app.registry,
-        counts: this.#counts, inFlight: this.#held.size + this.#acking.size, active: [...this.#active.values()],
+        counts: this.#counts, inFlight: this.#held.size + this.#acking.size, active: [...this.#active],
         reserved: [...this.#held].filter((claimed) => !this.#active.has(claimed)),
       }),
       // Remote control (control/commands.ts): shutdown, and pool_grow / pool_shrink.
@@ -126,10 +126,9 @@ export class Worker extends EventEmitter {
       isRevoked: (queue, id) => scheduler.isRevoked(queue, id), nowMs: () => scheduler.nowMs(), signal: this.#abort.signal,
       maxMessageBytes: config.maxMessageBytes,
       stopping: this.#stoppingController.signal, markStarted: this.#markStarted,
-      onStart: (claimed, message) => this.#active.set(claimed, {
-        id: message.id, task: message.task, queue: claimed.queue, startedAt: Date.now(),
-        args: preview([message.args, message.kwargs ?? {}]),
-      }),
+      // Only what is at hand: the record's summaries (argument previews) are built when it is
+      // written, once a second for at most 100 tasks, not once per job.
+      onStart: (claimed, message) => this.#active.set(claimed, { message, startedAt: Date.now() }),
     };
     try {
       await parts.start();

@@ -6,7 +6,7 @@
 import { hostname, loadavg } from 'node:os';
 import type { ResolvedConfig } from '../../shared/app-config.ts';
 import type { TaskRegistry } from '../../shared/task-registry.ts';
-import { decodeMessage } from '../../shared/message.ts';
+import { decodeMessage, type TaskMessage } from '../../shared/message.ts';
 import { hardqVersion, preview, type TaskSummary, type WorkerRecord } from '../../shared/worker-record.ts';
 import type { Claimed } from '../fetch.ts';
 import type { resolveWorkerOptions } from '../worker-options.ts';
@@ -15,14 +15,15 @@ const listed = 100;
 
 export function describeWorker(state: {
   id: string; startedAt: number; queues: string[]; options: ReturnType<typeof resolveWorkerOptions>; config: ResolvedConfig;
-  registry: TaskRegistry; counts: WorkerRecord['counts']; inFlight: number; active: TaskSummary[]; reserved: Claimed[];
+  registry: TaskRegistry; counts: WorkerRecord['counts']; inFlight: number;
+  active: [Claimed, { message: TaskMessage; startedAt: number }][]; reserved: Claimed[];
 }): Omit<WorkerRecord, 'writtenAt' | 'intervalMs'> {
   const o = state.options;
   return {
     id: state.id, host: hostname(), pid: process.pid, version: hardqVersion, startedAt: state.startedAt,
     queues: state.queues, mode: o.mode, pool: o.pool, concurrency: o.concurrency,
     counts: { ...state.counts }, inFlight: state.inFlight, load: loadavg(),
-    active: state.active.slice(0, listed),
+    active: state.active.slice(0, listed).map(([claimed, { message, startedAt }]) => ({ ...summarize(claimed.queue, message), startedAt })),
     reserved: state.reserved.slice(0, listed).map(summary),
     tasks: state.registry.names().sort().map((name) => ({ name, options: plainOptions(state.registry.get(name)?.options ?? {}) })),
     conf: {
@@ -36,9 +37,11 @@ export function describeWorker(state: {
 
 function summary(claimed: Claimed): TaskSummary {
   const decoded = decodeMessage(claimed.raw);
-  if (!decoded.ok) return { id: decoded.id, queue: claimed.queue };
-  const { id, task, args, kwargs } = decoded.message;
-  return { id, task, queue: claimed.queue, args: preview([args, kwargs ?? {}]) };
+  return decoded.ok ? summarize(claimed.queue, decoded.message) : { id: decoded.id, queue: claimed.queue };
+}
+
+function summarize(queue: string, { id, task, args, kwargs }: TaskMessage): TaskSummary {
+  return { id, task, queue, args: preview([args, kwargs ?? {}]) };
 }
 
 /** Task options as JSON can carry them: error classes in autoretryFor by name. */
