@@ -3,18 +3,11 @@
  * process group under load, 3 times per launcher (20 in tests/long/signals.test.ts). npm
  * forwards the signal too, so the worker sees two at once and must count them as one.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, type RedisServer } from './helpers/redis-server.ts';
-import { addDistLauncher, launchers, signalRun } from './helpers/signal-runs.ts';
+import { launchers, signalRun, signalWorld } from './helpers/signal-runs.ts';
 
-let server: RedisServer;
-let removeDist = () => {};
-before(async () => ([server, removeDist] = await Promise.all([startRedis(), addDistLauncher()])));
-after(async () => {
-  removeDist();
-  await server.stop();
-});
+const world = signalWorld();
 
 const modes = ['reliable', 'simple', 'reliable'] as const;
 
@@ -24,7 +17,7 @@ describe('one SIGINT to the process group', { concurrency: true }, () => {
     test(`${launcher}: ${modes.length} runs, each graceful, nothing lost or stranded`, async (t) => {
       if (!launchers[launcher]) return t.skip('no tsconfig.build.json to build dist/ from');
       for (const mode of modes) {
-        const run = await signalRun(server.url, launcher, mode);
+        const run = await signalRun(world.server.url, launcher, mode);
         const context = `${launcher} (${mode}):\n${run.stderr}`;
         assert.equal(run.quitAtOnce, false, `one Ctrl-C counted twice: ${context}`);
         assert.ok(run.summary, `the summary line: ${context}`);

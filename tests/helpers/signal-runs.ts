@@ -13,7 +13,9 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createApp } from 'hardq';
+import { before, after } from 'node:test';
 import { waitFor } from './wait-for.ts';
+import { startRedis, type RedisServer } from './redis-server.ts';
 import { addSignalTasks } from '../fixtures/signal-app.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -117,4 +119,16 @@ export async function signalRun(redisUrl: string, launcher: string, mode: 'relia
     }
     await producer.close();
   }
+}
+
+/** A signal test file's world: its private redis-server and the dist launcher, set up before its tests and removed after. */
+export function signalWorld(): { server: RedisServer } {
+  const world = {} as { server: RedisServer };
+  let removeDist = () => {};
+  before(async () => ([world.server, removeDist] = await Promise.all([startRedis(), addDistLauncher()])));
+  after(async () => {
+    removeDist();
+    await world.server.stop();
+  });
+  return world;
 }

@@ -3,19 +3,12 @@
  * alternating reliable and simple mode, each one SIGINT to the process group under load.
  * It prints one line of counts per launcher for the record.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
-import { addDistLauncher, launchers, signalRun } from '../helpers/signal-runs.ts';
+import { launchers, signalRun, signalWorld } from '../helpers/signal-runs.ts';
 
 const runsPerLauncher = Number(process.env.HARDQ_SIGNAL_RUNS ?? 20);
-let server: RedisServer;
-let removeDist = () => {};
-before(async () => ([server, removeDist] = await Promise.all([startRedis(), addDistLauncher()])));
-after(async () => {
-  removeDist();
-  await server.stop();
-});
+const world = signalWorld();
 
 describe(`one SIGINT to the process group, ${runsPerLauncher} times per launcher`, { concurrency: true }, () => {
   for (const launcher of ['npm run consumer', 'node --import tsx cli/main.ts', 'node dist/cli/main.js']) {
@@ -24,7 +17,7 @@ describe(`one SIGINT to the process group, ${runsPerLauncher} times per launcher
       const tally = { runs: 0, graceful: 0, quitAtOnce: 0, stranded: 0, lost: 0, sent: 0 };
       for (let i = 0; i < runsPerLauncher; i++) {
         const mode = i % 2 === 0 ? 'reliable' : 'simple';
-        const run = await signalRun(server.url, launcher, mode);
+        const run = await signalRun(world.server.url, launcher, mode);
         tally.runs++;
         tally.sent += run.sent;
         tally.stranded += run.stranded;
