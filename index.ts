@@ -47,6 +47,8 @@ export { addSchedule, removeSchedule, listSchedules, type ScheduleEntry, type Sc
 export type { ScheduleDefinition, ScheduleOptions, ScheduleSignature, ScheduleTiming, CatchUp } from './beat/schedule.ts';
 export type { WorkerRecord, TaskSummary } from './shared/worker-record.ts';
 export { listDeadLetters, requeueDeadLetters, dropDeadLetters, type DeadLetter, type DeadLetterFilter } from './admin/dead-letters.ts';
+export { taskInfo, type TaskInfo } from './admin/task-info.ts';
+export { startMonitor, type Monitor, type MonitorOptions } from './monitor/server.ts';
 
 /** A registered task: call it with `delay` or `applyAsync`. */
 export type Task<A extends unknown[], R> = {

@@ -21,6 +21,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   dead: { summary: 'dead letters: list, show, requeue, drop', load: () => import('./dead.ts') },
   acl: { summary: 'print (or --apply) a least-privilege Redis ACL user for a role', load: () => import('./acl.ts') },
   control: { summary: 'steer running workers: ping, shutdown, pool_grow, rate_limit, revoke, ...', load: () => import('./control.ts') },
+  monitor: { summary: 'the dashboard: live pages, a JSON API and /metrics (--port 5555)', load: () => import('./monitor.ts') },
 };
 
 const usage = `usage: hardq <command> [options]

@@ -21,6 +21,10 @@ fi
 if [ "$1" = test ] && ! /usr/bin/python3 -c 'import redis' >/dev/null 2>&1; then
   need_apt="$need_apt python3-redis"
 fi
+# The monitor's browser tests drive Debian's chromium (playwright-core never downloads one).
+if [ "$1" = test ] && ! command -v chromium >/dev/null 2>&1; then
+  need_apt="$need_apt chromium"
+fi
 if [ -n "$need_apt" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "bootstrap: installing$need_apt with apt-get" >&2

@@ -1,7 +1,8 @@
 /**
  * The house's import rule (house style §2): shared/ imports nothing from producer/ or
  * consumer/; producer/ and consumer/ never import each other; admin/ and beat/ import only
- * shared/ and producer/ (never consumer/); cli/, scripts/ and bench/
+ * shared/ and producer/ (never consumer/); monitor/ imports shared/, producer/, admin/ and
+ * beat/'s store (the Schedules page), never consumer/; cli/, scripts/ and bench/
  * import the library only through 'hardq' (index.ts) or from their own folder. scripts/
  * may use cli/'s flag parsing and exit codes (the demo and chaos are commands too), and
  * bench/ may use scripts/throwaway-redis.ts. Nothing imports back up to index.ts.
@@ -46,6 +47,10 @@ function violation(folder: string, target: { folder?: string; pkg?: string; path
       if (to !== undefined && to !== 'shared' && to !== 'producer' && to !== 'beat') return 'beat/ imports only shared/, producer/ and beat/';
       if (pkg === 'hardq') return 'beat/ must not import the entry';
       return undefined;
+    case 'monitor':
+      if (to !== undefined && !['shared', 'producer', 'admin', 'monitor'].includes(to) && target.path !== 'beat/store.ts') return 'monitor/ imports only shared/, producer/, admin/ and beat/store.ts';
+      if (pkg === 'hardq') return 'monitor/ must not import the entry';
+      return undefined;
     default:
       // cli/, scripts/ and bench/: the library only through 'hardq'. The exceptions are
       // development tools: cli/'s flags and exit codes for scripts/, and the throwaway
@@ -84,6 +89,10 @@ test('the rule rejects each forbidden direction', () => {
   assert.ok(violation('consumer', { folder: 'producer' }));
   assert.ok(violation('admin', { folder: 'consumer' }));
   assert.ok(violation('beat', { folder: 'consumer' }));
+  assert.ok(violation('monitor', { folder: 'consumer' }));
+  assert.ok(violation('monitor', { folder: 'beat', path: 'beat/runner.ts' }));
+  assert.equal(violation('monitor', { folder: 'admin' }), undefined);
+  assert.equal(violation('monitor', { folder: 'beat', path: 'beat/store.ts' }), undefined);
   assert.ok(violation('consumer', { folder: 'index.ts' }));
   assert.ok(violation('scripts', { folder: 'shared' }));
   assert.ok(violation('bench', { folder: 'consumer' }));
@@ -98,7 +107,7 @@ test('the rule rejects each forbidden direction', () => {
 test('no folder imports what the layering forbids', () => {
   const offenders: string[] = [];
   let checked = 0;
-  for (const folder of ['shared', 'producer', 'consumer', 'admin', 'beat', 'cli', 'scripts', 'bench']) {
+  for (const folder of ['shared', 'producer', 'consumer', 'admin', 'beat', 'monitor', 'cli', 'scripts', 'bench']) {
     for (const file of filesIn(folder)) {
       for (const specifier of specifiers(readFileSync(join(root, file), 'utf8'))) {
         checked++;

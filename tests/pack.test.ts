@@ -140,15 +140,16 @@ describe('the packed tarball, installed into a fresh project', { concurrency: tr
     const paths = packed.files.map((file) => file.path);
     t.diagnostic(`${packed.filename}: ${packed.size} bytes, ${packed.entryCount} files`);
     for (const path of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'clients/python/hardq_producer.py', 'dist/index.js', 'dist/index.d.ts',
-      'dist/consumer/pool-child.js', 'dist/consumer/heartbeat-thread.js', 'dist/shared/lua/claim-batch.lua', 'dist/shared/lua/complete-batch/acknowledge.lua']) {
+      'dist/consumer/pool-child.js', 'dist/consumer/heartbeat-thread.js', 'dist/shared/lua/claim-batch.lua', 'dist/shared/lua/complete-batch/acknowledge.lua',
+      'dist/monitor/server.js', 'dist/monitor/web/index.html', 'dist/monitor/web/app.js']) {
       assert.ok(paths.includes(path), `the tarball has ${path}`);
     }
     if (hasCli) assert.ok(paths.includes('dist/cli/main.js'), 'the tarball has the hardq command');
-    const stray = paths.filter((path) => !/^(dist\/.*\.(js|d\.ts|lua)|clients\/python\/[\w.]+\.py|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/.test(path));
+    const stray = paths.filter((path) => !/^(dist\/.*\.(js|d\.ts|lua)|dist\/monitor\/web\/[\w/-]+\.(html|css)|clients\/python\/[\w.]+\.py|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/.test(path));
     assert.deepEqual(stray, []);
     const manifest = JSON.parse(readFileSync(join(project, 'node_modules/hardq/package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    // ioredis, and croner for beat's cron schedules.
-    assert.deepEqual(Object.keys(manifest.dependencies).sort(), ['croner', 'ioredis'], 'two runtime dependencies');
+    // ioredis, croner for beat's cron schedules, and uPlot for the monitor's charts.
+    assert.deepEqual(Object.keys(manifest.dependencies).sort(), ['croner', 'ioredis', 'uplot'], 'three runtime dependencies');
   });
 
   test('a plain .mjs app runs a worker in the async, threads and process pools with node alone', async () => {

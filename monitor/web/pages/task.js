@@ -1,0 +1,47 @@
+// One task: its state and result (or traceback), where it runs, its dead letter, and the
+// actions: revoke (and terminate), and retry for a dead-lettered task (as `hardq dead requeue`).
+import { h, time, ago, waitingPanel } from '../dom.js';
+import { api, act, describeReplies } from '../app.js';
+
+function describe(info) {
+  const result = info.result;
+  const rows = [['state', h('span', { class: `chip ${info.state === 'SUCCESS' ? 'good' : info.state === 'FAILURE' || info.state === 'REVOKED' ? 'bad' : ''}`, id: 'task-state' }, info.state)],
+    ['queue', info.queue ?? 'not found in any shown queue'], ['revoked', info.revoked ? 'yes (workers skip it)' : 'no']];
+  if (info.worker) rows.push(['worker', `${info.worker.id} (${info.worker.as})`], ['args', h('code', {}, info.worker.summary.args ?? '')], ['started', time(info.worker.summary.startedAt)]);
+  if (result?.doneAt) rows.push(['finished', time(result.doneAt)]);
+  if (result?.state === 'RETRY') rows.push(['retries', String(result.retries)], ['next try', time(result.eta)]);
+  if (info.resultTtlMs > 0) rows.push(['result expires in', ago(info.resultTtlMs)]);
+  return h('dl', {}, rows.flatMap(([term, value]) => [h('dt', { class: 'muted' }, term), h('dd', {}, value)]));
+}
+
+export function task(root, [id, queue]) {
+  const body = h('div', {}, h('p', { class: 'muted' }, 'loading…'));
+  root.append(h('h1', {}, 'Task ', h('code', {}, id)), body);
+  async function load() {
+    const info = await api(`/api/task/info/${encodeURIComponent(id)}${queue ? `?queue=${encodeURIComponent(queue)}` : ''}`);
+    const q = info.queue ?? queue;
+    const terminate = h('input', { type: 'checkbox', name: 'terminate', id: 'terminate' });
+    const actions = h('div', { class: 'actions action' },
+      h('button', { type: 'button', class: 'danger', onclick: async () => {
+        await act('revoke', async () => {
+          const result = await api(`/api/task/revoke/${encodeURIComponent(id)}`, { queue: q, terminate: terminate.checked });
+          return `${result.revoked ? 'revoked' : 'already finished'}${result.terminate ? `; ${describeReplies(result.terminate)}` : ''}`;
+        });
+        load();
+      } }, 'revoke'),
+      h('label', { class: 'check', for: 'terminate' }, terminate, 'terminate if running'),
+      info.deadLetter ? h('button', { type: 'button', onclick: async () => {
+        await act('retry', async () => `${(await api(`/api/queue/${encodeURIComponent(q)}/dead/requeue`, { id })).requeued} requeued`);
+        load();
+      } }, 'retry (requeue the dead letter)') : null);
+    body.replaceChildren(
+      h('div', { class: 'grid' },
+        h('section', { class: 'panel' }, h('h2', {}, 'State'), describe(info), actions),
+        info.result?.state === 'SUCCESS' ? h('section', { class: 'panel' }, h('h2', {}, 'Result'), h('pre', {}, JSON.stringify(info.result.value, null, 2))) : null,
+        info.result?.error ? h('section', { class: 'panel' }, h('h2', {}, 'Error'), h('pre', {}, `${info.result.error.name}: ${info.result.error.message}\n${info.result.error.stack ?? ''}`)) : null,
+        info.deadLetter ? h('section', { class: 'panel' }, h('h2', {}, `Dead letter: ${info.deadLetter.reason}`), h('p', {}, info.deadLetter.error ?? ''), h('pre', {}, info.deadLetter.raw)) : null,
+        waitingPanel('Timeline (sent → received → started → finished)', 'the timeline is read from the task events stream (issue 11, item 5).')));
+  }
+  load().catch((error) => body.replaceChildren(h('p', { role: 'alert' }, `could not load the task: ${error.message}`)));
+  return {};
+}

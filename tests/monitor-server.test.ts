@@ -1,0 +1,209 @@
+/**
+ * The monitor's server without a browser (monitor/server.ts and its parts): who may call it
+ * (loopback, token, cookie, CSRF, read-only), the JSON API against a real worker, and
+ * /metrics read by a strict Prometheus text parser with counts equal to a run's known totals.
+ * The pages are tested in a real browser in monitor-browser.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { startMonitor, type Monitor, type MonitorOptions } from 'hardq';
+import { Ring } from '../monitor/history.ts';
+import { costBetween, costPerJob, parseInfo, totalsOf } from '../monitor/redis-cost.ts';
+import { formatFamilies } from '../monitor/prometheus-text.ts';
+import { privateRedis } from './helpers/private-redis.ts';
+import { parsePrometheusText, valueOf } from './helpers/prometheus-text.ts';
+import { waitFor } from './helpers/wait-for.ts';
+import { harness, type Harness } from './fixtures/harness.ts';
+
+const world = privateRedis();
+
+type Reply = { status: number; headers: Record<string, string | string[] | undefined>; text: string; json(): any };
+
+/** A raw HTTP call (fetch cannot set Host), with any headers. */
+function call(base: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<Reply> {
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers: options.headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text, json: () => JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function withMonitor(h: Harness, options: MonitorOptions, body: (monitor: Monitor) => Promise<void>): Promise<void> {
+  const monitor = await startMonitor(h.app, { port: 0, intervalMs: 200, ...options });
+  try {
+    await body(monitor);
+  } finally {
+    await monitor.close();
+  }
+}
+
+test('the ring keeps the newest samples only, oldest first', () => {
+  const ring = new Ring<number>(3);
+  for (let i = 1; i <= 5; i++) ring.push(i);
+  assert.deepEqual(ring.toArray(), [3, 4, 5]);
+  assert.equal(ring.size, 3);
+});
+
+test('Redis cost comes from INFO deltas; no job in the window gives no ratio', () => {
+  const before = totalsOf(parseInfo('# Stats\r\ntotal_commands_processed:100\r\ntotal_net_input_bytes:1000\r\ntotal_net_output_bytes:500\r\n# CPU\r\nused_cpu_sys:1.5\r\nused_cpu_user:0.5\r\n'));
+  const after = totalsOf(parseInfo('total_commands_processed:160\ntotal_net_input_bytes:1600\ntotal_net_output_bytes:1100\nused_cpu_sys:1.503\nused_cpu_user:0.501\nused_memory:42\n'));
+  const cost = costBetween(before, after);
+  assert.deepEqual(cost, { calls: 60, cpuUs: 4000, netBytes: 1200 });
+  assert.deepEqual(costPerJob(cost, 20), { calls: 3, cpuUs: 200, netBytes: 60 });
+  assert.equal(costPerJob(cost, 0), undefined);
+  assert.deepEqual(costBetween(after, before), { calls: 0, cpuUs: 0, netBytes: 0 }, 'a restarted Redis gives zeros, not negatives');
+});
+
+test('label values are escaped so that the parser reads them back', () => {
+  const text = formatFamilies([{ name: 'x_total', type: 'counter', help: 'a\\b\nc', samples: [{ labels: { queue: 'a"b\\c\nd' }, value: 2 }, { value: NaN }] }]);
+  const { series } = parsePrometheusText(text);
+  assert.equal(series[0]!.labels.queue, 'a"b\\c\nd');
+  assert.ok(Number.isNaN(series[1]!.value));
+  assert.throws(() => parsePrometheusText('x 1\n'), /outside its family/);
+});
+
+test('a non-loopback host without a token is refused with one line; a loopback one needs a loopback Host', async () => {
+  const h = harness(world.server.url);
+  try {
+    await assert.rejects(startMonitor(h.app, { port: 0, host: '0.0.0.0' }), (error: Error & { code?: string }) =>
+      error.code === 'INVALID_OPTION' && /without a token/.test(error.message) && !error.message.includes('\n'));
+    await withMonitor(h, {}, async ({ url }) => {
+      assert.equal((await call(url, '/api/config')).status, 200);
+      const rebound = await call(url, '/api/config', { headers: { host: 'evil.example:5555' } });
+      assert.equal(rebound.status, 403, 'a DNS-rebinding page sends its own Host');
+    });
+  } finally {
+    await h.close();
+  }
+});
+
+test('with a token: pages need the login cookie, the API a Bearer token, /metrics either unless public; POSTs pass the CSRF check', async () => {
+  const h = harness(world.server.url);
+  const token = randomUUID();
+  try {
+    await withMonitor(h, { token, metricsPublic: false }, async ({ url }) => {
+      assert.equal((await call(url, '/api/workers')).status, 401);
+      assert.equal((await call(url, '/')).status, 401);
+      assert.equal((await call(url, '/metrics')).status, 401);
+      assert.equal((await call(url, '/healthcheck')).status, 200);
+      assert.equal((await call(url, '/login?token=wrong')).status, 401);
+      const login = await call(url, `/login?token=${token}`);
+      assert.equal(login.status, 303);
+      const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+      assert.match(String(login.headers['set-cookie']), /HttpOnly; SameSite=Strict/);
+      assert.equal((await call(url, '/', { headers: { cookie } })).status, 200);
+      const bearer = { authorization: `Bearer ${token}` };
+      assert.equal((await call(url, '/api/workers', { headers: bearer })).status, 200);
+      assert.equal((await call(url, '/metrics', { headers: bearer })).status, 200);
+
+      const ping = { body: { timeoutMs: 50 } };
+      assert.equal((await call(url, '/api/control/ping', ping)).status, 401, 'a POST without the token fails');
+      assert.equal((await call(url, '/api/control/ping', { ...ping, headers: { ...bearer, origin: 'http://evil.example' } })).status, 403);
+      assert.equal((await call(url, '/api/control/ping', { ...ping, headers: { cookie, 'sec-fetch-site': 'cross-site' } })).status, 403);
+      const host = new URL(url).host;
+      assert.equal((await call(url, '/api/control/ping', { ...ping, headers: { cookie, 'sec-fetch-site': 'same-origin', origin: `http://${host}` } })).status, 200);
+      assert.equal((await call(url, '/api/control/ping', { ...ping, headers: bearer })).status, 200, 'curl with the token: no browser headers');
+    });
+    await withMonitor(h, { token, metricsPublic: true }, async ({ url }) => {
+      assert.equal((await call(url, '/metrics')).status, 200);
+      assert.equal((await call(url, '/api/workers')).status, 401);
+    });
+  } finally {
+    await h.close();
+  }
+});
+
+test('read-only refuses every action and says so in /api/config', async () => {
+  const h = harness(world.server.url);
+  try {
+    await h.raw.lpush(h.app.keys.ready(h.queue), '{"junk":1}');
+    await withMonitor(h, { readOnly: true }, async ({ url }) => {
+      assert.equal((await call(url, '/api/config')).json().readOnly, true);
+      for (const path of [`/api/queue/${h.queue}/purge`, '/api/task/async-apply/add', '/api/task/revoke/x', '/api/control/shutdown', `/api/queue/${h.queue}/dead/drop`]) {
+        const reply = await call(url, path, { body: { all: true } });
+        assert.equal(reply.status, 403, path);
+        assert.match(reply.json().error, /read-only/);
+      }
+      assert.equal(await h.raw.llen(h.app.keys.ready(h.queue)), 1, 'nothing was purged');
+    });
+  } finally {
+    await h.close();
+  }
+});
+
+test('the API sends, waits, finds, revokes and controls through a real worker', async () => {
+  const h = harness(world.server.url);
+  h.app.task('add', (a: number, b: number) => a + b);
+  try {
+    const worker = h.start({ consumerId: `w-${randomUUID()}` });
+    await withMonitor(h, {}, async ({ url }) => {
+      await waitFor(async () => (await call(url, '/api/workers')).json().length === 1, { what: 'the worker in the registry' });
+      const applied = (await call(url, '/api/task/apply/add', { body: { args: [2, 3] } })).json();
+      assert.equal(applied.state, 'SUCCESS');
+      assert.deepEqual(applied.result.value, 5);
+      const sent = (await call(url, '/api/task/async-apply/add', { body: { args: [1, 1] } })).json();
+      assert.match(sent['task-id'], /^[0-9a-f-]{36}$/);
+      await waitFor(async () => (await call(url, `/api/task/info/${sent['task-id']}`)).json().state === 'SUCCESS', { what: 'the sent task to finish' });
+      const info = (await call(url, `/api/task/info/${sent['task-id']}`)).json();
+      assert.equal(info.queue, h.queue);
+      assert.equal(info.result.value, 2);
+
+      const later = (await call(url, '/api/task/async-apply/add', { body: { args: [1, 2], countdownMs: 60_000 } })).json();
+      assert.equal((await call(url, '/api/tasks?state=SCHEDULED')).json().tasks[0].id, later['task-id']);
+      assert.equal((await call(url, `/api/task/revoke/${later['task-id']}`, { body: { queue: h.queue } })).json().revoked, true);
+      assert.equal(JSON.parse((await h.raw.get(h.app.keys.result(h.queue, later['task-id'])))!).state, 'REVOKED');
+
+      const ping = (await call(url, '/api/control/ping', { body: { timeoutMs: 3000 } })).json();
+      assert.deepEqual(ping.replies[worker.consumerId], { worker: worker.consumerId, ok: true, data: { ok: 'pong' } });
+      assert.equal((await call(url, '/api/control/explode', { body: {} })).status, 404);
+      assert.equal((await call(url, '/api/control/pool_grow', { body: { args: { n: 0 } } })).status, 400);
+      assert.equal((await call(url, '/api/task/async-apply/add', { body: { args: 'nope' } })).status, 400);
+      assert.equal((await call(url, '/api/task/async-apply/add', { body: '[1]' as unknown })).status, 400);
+    });
+  } finally {
+    await h.close();
+  }
+});
+
+test('/metrics parses as Prometheus text and its counts match the run exactly', async () => {
+  const h = harness(world.server.url);
+  const idle = `${h.queue}-idle`;
+  h.app.task('add', (a: number, b: number) => a + b);
+  h.app.task('boom', () => {
+    throw new Error('boom');
+  });
+  try {
+    const worker = h.start({ consumerId: `w-${randomUUID()}` });
+    const ok = await Promise.all(Array.from({ length: 25 }, (_, i) => h.app.sendTask('add', [i, 1])));
+    const bad = await Promise.all(Array.from({ length: 3 }, () => h.app.sendTask('boom', [])));
+    for (const result of ok) await result.get({ timeoutMs: 10_000 });
+    for (const result of bad) await assert.rejects(result.get({ timeoutMs: 10_000 }));
+    await h.app.sendMany('add', Array.from({ length: 7 }, () => [1, 2]), { queue: idle });
+    await withMonitor(h, { queues: [h.queue, idle] }, async ({ url }) => {
+      const scrape = async () => parsePrometheusText((await call(url, '/metrics')).text);
+      // The registry record is rewritten once a second: wait for the one after the last task.
+      const { types, series } = await waitFor(async () => {
+        const parsed = await scrape();
+        return valueOf(parsed.series, 'hardq_worker_tasks_total', { worker: worker.consumerId, state: 'FAILURE' }) === 3
+          && valueOf(parsed.series, 'hardq_worker_tasks_total', { worker: worker.consumerId, state: 'SUCCESS' }) === 25 ? parsed : undefined;
+      }, { what: 'the registry counts of the run' });
+      assert.equal(types.get('hardq_worker_tasks_total'), 'counter');
+      assert.equal(valueOf(series, 'hardq_queue_messages', { queue: idle, state: 'ready' }), 7);
+      assert.equal(valueOf(series, 'hardq_queue_messages', { queue: h.queue, state: 'ready' }), 0);
+      assert.equal(valueOf(series, 'hardq_workers_online'), 1);
+      assert.ok(valueOf(series, 'hardq_queue_oldest_age_seconds', { queue: idle })! >= 0);
+      for (const s of series) assert.ok(!Object.values(s.labels).some((value) => ok.some((r) => r.id === value)), 'no task id as a label');
+      assert.deepEqual([...new Set(series.flatMap((s) => Object.keys(s.labels)))].sort(), ['queue', 'state', 'worker']);
+    });
+  } finally {
+    await h.close();
+  }
+});
