@@ -13,7 +13,7 @@ function row(worker) {
     h('td', { class: 'num', 'data-field': 'concurrency' }, number(worker.concurrency)),
     h('td', { class: 'num' }, number(worker.inFlight)),
     h('td', { class: 'num' }, worker.load.map((load) => load.toFixed(2)).join(' ')),
-    h('td', { class: 'num' }, `${number(counts.SUCCESS)} ✓ · ${number(counts.FAILURE)} ✗ · ${number(counts.RETRY)} ↻ · ${number(counts.REVOKED)} ⊘ · ${number(counts.DEAD)} ☠`),
+    h('td', { class: 'num', 'aria-label': `${counts.SUCCESS} succeeded, ${counts.FAILURE} failed, ${counts.RETRY} retried, ${counts.REVOKED} revoked, ${counts.DEAD} dead` }, `${number(counts.SUCCESS)} ✓ · ${number(counts.FAILURE)} ✗ · ${number(counts.RETRY)} ↻ · ${number(counts.REVOKED)} ⊘ · ${number(counts.DEAD)} ☠`),
     h('td', {}, worker.queues.join(', ')),
     h('td', { class: 'action' }, h('div', { class: 'actions' },
       h('button', { type: 'button', 'aria-label': `grow the pool of ${worker.id} by 1`, onclick: () => control('pool_grow', worker.id, { n: 1 }) }, 'pool +1'),
