@@ -14,6 +14,8 @@ export type RedisTotals = {
   netBytes: number;
   /** used_memory. */
   memoryBytes: number;
+  /** When Redis read them (INFO server's uptime clock is too coarse): epoch ms from TIME, when asked. */
+  atMs?: number;
 };
 
 export type RedisCost = { calls: number; cpuUs: number; netBytes: number };
@@ -38,9 +40,10 @@ export function totalsOf(fields: Map<string, string>): RedisTotals {
   };
 }
 
-/** One round trip: the stats, cpu and memory sections. */
+/** The stats, cpu and memory sections, and Redis's clock. */
 export async function readRedisTotals(redis: Redis): Promise<RedisTotals> {
-  return totalsOf(parseInfo(await redis.info('stats', 'cpu', 'memory')));
+  const [info, [seconds, micros]] = await Promise.all([redis.info('stats', 'cpu', 'memory'), redis.time()]);
+  return { ...totalsOf(parseInfo(info)), atMs: Number(seconds) * 1000 + Number(micros) / 1000 };
 }
 
 /** What happened between two readings; a restarted Redis (counters went back) gives zeros. */

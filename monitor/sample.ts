@@ -1,8 +1,8 @@
 /**
  * One tick of the live feed: what Redis holds now (queue depths, workers online) and what
- * happened since the last tick (tasks finished by the workers' registry counts, and what
- * that cost Redis by INFO). The deltas need the previous tick's readings, kept per worker
- * id for the workers seen last tick only, so the state is as big as the fleet.
+ * happened lately (tasks ended, by the workers' registry counts, and what that cost Redis,
+ * by INFO). The deltas need earlier readings: per worker id for the workers seen last tick
+ * only, and a window of 10 ticks for the cost, so the state is as big as the fleet.
  */
 import type { AppContext } from '../shared/app-config.ts';
 import type { WorkerRecord } from '../shared/worker-record.ts';
@@ -15,14 +15,14 @@ export type QueueDepth = Pick<QueueStats, 'ready' | 'scheduled' | 'processing' |
 export type Sample = {
   atMs: number;
   workersOnline: number;
-  /** Tasks that ended (any outcome) per second since the last tick, by the workers' counts. */
+  /** Tasks that ended (any outcome) per second, from each worker's last two registry records. */
   tasksPerSecond: number;
-  /** FAILURE and DEAD per second since the last tick. */
+  /** FAILURE and DEAD per second, likewise. */
   failuresPerSecond: number;
   queues: Record<string, QueueDepth>;
   /** Redis's work per second since the last tick (the monitor's own reads included). */
   redis: RedisCost & { memoryBytes: number };
-  /** That work divided by the tasks that ended in the tick; absent when none did. */
+  /** Redis's work over the last 10 ticks divided by the tasks that ended in them; absent when none did. */
   perJob?: RedisCost;
 };
 
@@ -32,12 +32,18 @@ type Counts = WorkerRecord['counts'];
 const ended = (counts: Counts) => counts.SUCCESS + counts.FAILURE + counts.RETRY + counts.REVOKED + counts.DEAD;
 const failed = (counts: Counts) => counts.FAILURE + counts.DEAD;
 
+/** A worker's last record as the sampler saw it, and its rates between its last two writes. */
+type Seen = { counts: Counts; writtenAt: number; endedPerSecond: number; failedPerSecond: number };
+
+/** How many ticks the cost per job is averaged over: a tick's few jobs would make a noisy ratio. */
+const costWindowTicks = 10;
+
 export class Sampler {
   #app: AppContext;
   #fixedQueues: string[] | undefined;
-  #lastCounts = new Map<string, Counts>();
+  #seen = new Map<string, Seen>();
   #lastTotals: RedisTotals | undefined;
-  #lastAtMs: number | undefined;
+  #window: { cost: RedisCost; ended: number }[] = [];
 
   /** `queues` fixes the queues shown; without it, the default queue and every queue a worker consumes. */
   constructor(app: AppContext, queues?: string[]) {
@@ -49,36 +55,60 @@ export class Sampler {
     return this.#fixedQueues ?? [...new Set([this.#app.config.defaultQueue, ...workers.flatMap((worker) => worker.queues)])].sort();
   }
 
+  /**
+   * Rates per worker come from two of its own records (counts over writtenAt), so ticks
+   * faster than the registry's interval do not alternate between zero and double.
+   */
+  #rates(workers: WorkerView[]): { endedNow: number; endedPerSecond: number; failedPerSecond: number } {
+    const seen = new Map<string, Seen>();
+    let endedNow = 0;
+    for (const worker of workers) {
+      const before = this.#seen.get(worker.id);
+      // A worker first seen sets its baseline: its earlier work is not this tick's.
+      let next: Seen = { counts: worker.counts, writtenAt: worker.writtenAt, endedPerSecond: 0, failedPerSecond: 0 };
+      if (before !== undefined) {
+        endedNow += Math.max(0, ended(worker.counts) - ended(before.counts));
+        const seconds = (worker.writtenAt - before.writtenAt) / 1000;
+        next = seconds <= 0 ? before : {
+          ...next,
+          endedPerSecond: Math.max(0, ended(worker.counts) - ended(before.counts)) / seconds,
+          failedPerSecond: Math.max(0, failed(worker.counts) - failed(before.counts)) / seconds,
+        };
+      }
+      // An offline worker ends nothing, whatever its last two records said.
+      seen.set(worker.id, worker.online ? next : { ...next, endedPerSecond: 0, failedPerSecond: 0 });
+    }
+    this.#seen = seen;
+    const sum = (pick: (s: Seen) => number) => [...seen.values()].reduce((total, s) => total + pick(s), 0);
+    return { endedNow, endedPerSecond: sum((s) => s.endedPerSecond), failedPerSecond: sum((s) => s.failedPerSecond) };
+  }
+
+  /** Redis's work per job over the last few ticks. */
+  #perJob(cost: RedisCost, endedNow: number): RedisCost | undefined {
+    this.#window.push({ cost, ended: endedNow });
+    if (this.#window.length > costWindowTicks) this.#window.shift();
+    const total = (pick: (entry: { cost: RedisCost; ended: number }) => number) => this.#window.reduce((sum, entry) => sum + pick(entry), 0);
+    return costPerJob({ calls: total((e) => e.cost.calls), cpuUs: total((e) => e.cost.cpuUs), netBytes: total((e) => e.cost.netBytes) }, total((e) => e.ended));
+  }
+
   async take(): Promise<Snapshot> {
     const redis = await this.#app.connection();
     const [workers, totals] = await Promise.all([listWorkers(this.#app), readRedisTotals(redis)]);
     const queues = await Promise.all(this.queuesOf(workers).map((queue) => queueStats(this.#app, queue)));
     const atMs = Date.now();
-    const seconds = this.#lastAtMs === undefined ? 0 : Math.max(0.001, (atMs - this.#lastAtMs) / 1000);
-    let endedNow = 0;
-    let failedNow = 0;
-    const counts = new Map<string, Counts>();
-    for (const worker of workers) {
-      counts.set(worker.id, worker.counts);
-      // A worker first seen this tick sets its baseline: its earlier work is not this tick's.
-      const before = this.#lastCounts.get(worker.id);
-      if (before === undefined) continue;
-      endedNow += Math.max(0, ended(worker.counts) - ended(before));
-      failedNow += Math.max(0, failed(worker.counts) - failed(before));
-    }
+    const seconds = totals.atMs === undefined || this.#lastTotals?.atMs === undefined ? 0 : Math.max(0.001, (totals.atMs - this.#lastTotals.atMs) / 1000);
     const cost = this.#lastTotals === undefined ? { calls: 0, cpuUs: 0, netBytes: 0 } : costBetween(this.#lastTotals, totals);
-    this.#lastCounts = counts;
     this.#lastTotals = totals;
-    this.#lastAtMs = atMs;
+    const rates = this.#rates(workers);
     const perSecond = (n: number) => (seconds === 0 ? 0 : n / seconds);
     const sample: Sample = {
       atMs,
       workersOnline: workers.filter((worker) => worker.online).length,
-      tasksPerSecond: perSecond(endedNow),
-      failuresPerSecond: perSecond(failedNow),
+      tasksPerSecond: rates.endedPerSecond,
+      failuresPerSecond: rates.failedPerSecond,
       queues: Object.fromEntries(queues.map((q) => [q.queue, { ready: q.ready, scheduled: q.scheduled, processing: q.processing + q.quarantine, dead: q.dead, oldestAgeMs: q.oldestAgeMs }])),
       redis: { calls: perSecond(cost.calls), cpuUs: perSecond(cost.cpuUs), netBytes: perSecond(cost.netBytes), memoryBytes: totals.memoryBytes },
-      perJob: costPerJob(cost, endedNow),
+      perJob: this.#perJob(cost, rates.endedNow),
     };
     return { sample, workers, queues };
   }

@@ -17,7 +17,7 @@ export function overview(root) {
       h('section', { class: 'panel' }, h('h2', {}, 'Throughput, live'), rateBox, h('p', { class: 'muted' }, 'Tasks ended per second, from the workers\' registry counts since this page\'s server started.')),
       h('section', { class: 'panel' }, h('h2', {}, 'Queue depths'), depthBox),
       h('section', { class: 'panel', 'aria-labelledby': 'cost-title' }, h('h2', { id: 'cost-title' }, 'Redis cost'), perJob, costBox,
-        h('p', { class: 'muted' }, 'From INFO deltas (commands, CPU, network) divided by the tasks that ended in the same second; includes the monitor\'s own reads.')),
+        h('p', { class: 'muted' }, 'Per job: INFO deltas (commands, CPU, network) over the last 10 ticks divided by the tasks that ended in them (– while none end); includes the monitor\'s own reads.')),
       waitingPanel('Throughput and failures per minute', 'the per-minute counters (issue 11, item 5) are not in this build yet; the live rate above comes from the registry.'),
       waitingPanel('Runtime p50 and p95', 'runtimes come from the per-minute counters (issue 11, item 5); nothing is estimated until they land.'),
     ));
@@ -41,7 +41,7 @@ export function overview(root) {
       set('ov-ready', number(totals.reduce((sum, q) => sum + q.ready, 0)));
       set('ov-dead', number(totals.reduce((sum, q) => sum + q.dead, 0)));
       set('ov-memory', `${number(sample.redis.memoryBytes / 1048576, 1)} MiB`);
-      const lastPerJob = [...samples].reverse().find((s) => s.perJob)?.perJob;
+      const lastPerJob = sample.perJob;
       set('ov-calls-job', number(lastPerJob?.calls, 2));
       set('ov-cpu-job', number(lastPerJob?.cpuUs, 1));
       set('ov-bytes-job', number(lastPerJob?.netBytes, 0));

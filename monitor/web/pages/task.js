@@ -38,7 +38,7 @@ export function task(root, [id, queue]) {
       h('div', { class: 'grid' },
         h('section', { class: 'panel' }, h('h2', {}, 'State'), describe(info), actions),
         info.result?.state === 'SUCCESS' ? h('section', { class: 'panel' }, h('h2', {}, 'Result'), h('pre', {}, JSON.stringify(info.result.value, null, 2))) : null,
-        info.result?.error ? h('section', { class: 'panel' }, h('h2', {}, 'Error'), h('pre', {}, `${info.result.error.name}: ${info.result.error.message}\n${info.result.error.stack ?? ''}`)) : null,
+        info.result?.error ? h('section', { class: 'panel' }, h('h2', {}, 'Error'), h('pre', {}, info.result.error.stack ?? `${info.result.error.name}: ${info.result.error.message}`)) : null,
         info.deadLetter ? h('section', { class: 'panel' }, h('h2', {}, `Dead letter: ${info.deadLetter.reason}`), h('p', {}, info.deadLetter.error ?? ''), h('pre', {}, info.deadLetter.raw)) : null,
         waitingPanel('Timeline (sent → received → started → finished)', 'the timeline is read from the task events stream (issue 11, item 5).')));
   }
