@@ -48,9 +48,17 @@ export async function readJsonBody(request: IncomingMessage): Promise<Record<str
   return parsed as Record<string, unknown>;
 }
 
+export function isNoPermission(error: unknown): boolean {
+  const { message, previousErrors } = error as { message?: string; previousErrors?: { message?: string }[] };
+  return [message, ...(previousErrors ?? []).map((e) => e.message)].some((text) => /\bNOPERM\b/.test(text ?? ''));
+}
+
 /** Status for an error thrown by a route: the library's "fix the call" errors are the caller's. */
 export function statusOf(error: unknown): number {
   if (error instanceof HttpError) return error.status;
+  // The monitor's Redis user may not write (the monitor ACL role): the caller needs other
+  // rights, not a retry. In a MULTI, Redis answers EXECABORT and ioredis keeps the NOPERM in previousErrors.
+  if (isNoPermission(error)) return 403;
   const code = (error as { code?: unknown }).code;
   if (code === 'INVALID_OPTION' || code === 'UNKNOWN_TASK' || code === 'SERIALIZATION' || code === 'MESSAGE_TOO_LARGE') return 400;
   if (code === 'RESULT_TIMEOUT') return 504;

@@ -11,7 +11,7 @@ import type { AppContext } from '../shared/app-config.ts';
 import { InvalidOptionError } from '../shared/errors.ts';
 import { ResultWaiter } from '../producer/result-waiter.ts';
 import { authorized, cookieName, csrfProblem, hostName, isLoopback, tokenMatches } from './auth.ts';
-import { HttpError, sendJson, sendText, statusOf } from './http-util.ts';
+import { HttpError, isNoPermission, sendJson, sendText, statusOf } from './http-util.ts';
 import { LiveFeed } from './live-feed.ts';
 import { metricsText } from './metrics.ts';
 import { prometheusContentType } from './prometheus-text.ts';
@@ -95,7 +95,7 @@ export async function startMonitor(app: AppContext, options: MonitorOptions = {}
       const status = statusOf(error);
       if (status === 500) app.config.log(`[hardq monitor] ${request.method} ${request.url} failed: ${(error as Error).stack ?? String(error)}`);
       if (response.headersSent) return void response.end();
-      const message = (error as Error).message ?? String(error);
+      const message = isNoPermission(error) ? `the monitor's Redis user may not do this (NOPERM): run it with a user of the admin role, or --read-only` : (error as Error).message ?? String(error);
       if ((request.headers.accept ?? '').includes('text/html') && !(request.url ?? '').startsWith('/api/')) sendText(response, status, message);
       else sendJson(response, status, { error: message });
     });

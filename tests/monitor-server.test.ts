@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { startMonitor, type Monitor, type MonitorOptions } from 'hardq';
+import { aclSetUserArgs, createApp, startMonitor, type Monitor, type MonitorOptions } from 'hardq';
 import { Ring } from '../monitor/history.ts';
 import { costBetween, costPerJob, parseInfo, totalsOf } from '../monitor/redis-cost.ts';
 import { formatFamilies } from '../monitor/prometheus-text.ts';
@@ -204,6 +204,35 @@ test('/metrics parses as Prometheus text and its counts match the run exactly', 
       assert.deepEqual([...new Set(series.flatMap((s) => Object.keys(s.labels)))].sort(), ['queue', 'state', 'worker']);
     });
   } finally {
+    await h.close();
+  }
+});
+
+test('under the monitor ACL user, pages, the API and /metrics read; every action answers 403 with NOPERM', async () => {
+  const h = harness(world.server.url);
+  const password = `pw-${randomUUID()}`;
+  const user = `hardq-monitor-${randomUUID()}`;
+  await h.raw.call('ACL', 'SETUSER', ...aclSetUserArgs({ role: 'monitor', queues: [h.queue], password, user }));
+  const app = createApp({ redis: world.server.url.replace('redis://', `redis://${user}:${password}@`), defaultQueue: h.queue, log: () => {} });
+  try {
+    h.start({ consumerId: `w-${randomUUID()}` });
+    await h.app.sendTask('add', [1, 2], { countdownMs: 60_000 });
+    const monitor = await startMonitor(app, { port: 0, intervalMs: 200 });
+    try {
+      await waitFor(async () => (await call(monitor.url, '/api/workers')).json().length === 1, { what: 'the worker, read as the monitor user' });
+      for (const path of ['/api/queues', '/api/tasks', '/api/schedules', `/api/queue/${h.queue}/dead`, '/api/history', '/metrics']) {
+        assert.equal((await call(monitor.url, path)).status, 200, path);
+      }
+      const purge = await call(monitor.url, `/api/queue/${h.queue}/purge`, { body: {} });
+      assert.equal(purge.status, 403, purge.text);
+      assert.match(purge.json().error, /NOPERM/);
+      assert.equal(await h.raw.zcard(h.app.keys.scheduled(h.queue)), 1);
+    } finally {
+      await monitor.close();
+    }
+  } finally {
+    await app.close();
+    await h.raw.call('ACL', 'DELUSER', user);
     await h.close();
   }
 });
