@@ -8,6 +8,7 @@ import type { AppContext } from '../shared/app-config.ts';
 import { decodeMessage } from '../shared/message.ts';
 import { requeueDead } from '../shared/scripts.ts';
 import { InvalidOptionError } from '../shared/errors.ts';
+import { sign, verify, type ResolvedSigning } from '../shared/signing.ts';
 
 export type DeadLetter = {
   /** The entry exactly as it sits on the list: what requeue and drop match on. */
@@ -51,17 +52,25 @@ export async function listDeadLetters(app: AppContext, queue: string, filter: De
   return matching.slice(0, filter.limit ?? matching.length);
 }
 
-/** The message to queue again: the same id and arguments, its delivery and retry counts started over. */
-function freshMessage(letter: DeadLetter): string | undefined {
+/**
+ * The message to queue again: the same id and arguments, its delivery and retry counts
+ * started over. With signing keys it is signed again, but only when its own signature holds
+ * (at any age): an unsigned or forged entry is never given a signature by a requeue.
+ */
+function freshMessage(letter: DeadLetter, queue: string, signing: ResolvedSigning | undefined): string | undefined {
   const decoded = decodeMessage(letter.raw);
   if (!decoded.ok) return undefined;
   const { deliveries: _deliveries, retries: _retries, ...message } = decoded.message;
-  return JSON.stringify(message);
+  if (signing === undefined) return JSON.stringify(message);
+  const verdict = verify(decoded.message, { ...signing, require: true, maxAgeMs: undefined }, 'message', Date.now());
+  if (!verdict.ok || decoded.message.queue !== queue) return undefined;
+  return JSON.stringify(sign(message, signing, 'message'));
 }
 
 /**
  * Requeues the matching entries (all of them only with a filter or `all: true`). A message
- * that cannot run as it is (malformed, invalid, truncated as too-large) is skipped and stays.
+ * that cannot run as it is (malformed, invalid, truncated as too-large) is skipped and stays;
+ * with signing keys, so is one whose signature does not hold.
  */
 export async function requeueDeadLetters(app: AppContext, queue: string, filter: DeadLetterFilter & { all?: boolean }): Promise<{ requeued: number; skipped: DeadLetter[] }> {
   if (filter.all !== true && filter.reason === undefined && filter.id === undefined) throw new InvalidOptionError('requeue needs an id, a reason, or all: true to requeue every entry');
@@ -70,7 +79,7 @@ export async function requeueDeadLetters(app: AppContext, queue: string, filter:
   let requeued = 0;
   const skipped: DeadLetter[] = [];
   for (const letter of await listDeadLetters(app, queue, filter)) {
-    const message = freshMessage(letter);
+    const message = freshMessage(letter, queue, app.config.signing);
     if (message === undefined) {
       skipped.push(letter);
       continue;

@@ -8,7 +8,9 @@
  */
 import type { TaskDefinition, TaskRegistry } from '../shared/task-registry.ts';
 import { isError } from './pool-messages.ts';
-import { decodeMessage, encodeMessage, type TaskMessage } from '../shared/message.ts';
+import { decodeMessage, type TaskMessage } from '../shared/message.ts';
+import type { ResolvedSigning } from '../shared/signing.ts';
+import { checkMessage, encodeRewritten, idIsTrusted } from './signed-message.ts';
 import { assertJson } from '../shared/json-value.ts';
 import { encodeDeadLetter, type DeadLetterReason } from '../shared/dead-letter.ts';
 import { encodeResult, encodeSuccess, toRemoteError } from '../shared/result-record.ts';
@@ -58,6 +60,8 @@ export type ExecuteContext = {
   /** Running tasks that `revoke --terminate` may stop. */
   terminations: Terminations;
   timeLimits: TimeLimitOverrides;
+  /** The app's signing keys: messages are verified before they run, and rewritten ones signed again. */
+  signing?: ResolvedSigning;
 };
 
 /** The definition with this worker's time-limit overrides, if any, in place of its own. */
@@ -66,20 +70,21 @@ function withTimeLimits(definition: TaskDefinition, overrides: TimeLimitOverride
   return override === undefined ? definition : { ...definition, options: { ...definition.options, ...override } };
 }
 
-function deadLetter(claimed: Claimed, reason: DeadLetterReason, error: string, started: number, id?: string, task?: string): Outcome {
+function deadLetter(claimed: Claimed, reason: DeadLetterReason, error: string, started: number, id?: string, task?: string, trusted = true): Outcome {
   const now = Date.now();
   const dead = encodeDeadLetter({ reason, error, raw: claimed.raw, queue: claimed.queue, deadAt: now });
-  // A readable id gets a FAILURE result too, so that get() ends instead of waiting.
-  const result = id === undefined ? undefined : encodeResult({ state: 'FAILURE', error: { name: 'DeadLettered', message: `${reason}: ${error}` }, doneAt: now, reason });
+  // A readable id gets a FAILURE result too, so that get() ends instead of waiting; not an
+  // id the signature does not vouch for (signed-message.ts, idIsTrusted).
+  const result = id === undefined || !trusted ? undefined : encodeResult({ state: 'FAILURE', error: { name: 'DeadLettered', message: `${reason}: ${error}` }, doneAt: now, reason });
   return [{ claimed, id, dead, result }, { id, task, queue: claimed.queue, state: 'DEAD', ms: now - started, error: `${reason}: ${error}` }];
 }
 
-/** The same message, due again at `atMs`; the delivery count starts over. */
-function rescheduled(message: TaskMessage, atMs: number, retries = message.retries): { atMs: number; raw: string } {
+/** The same message, due again at `atMs` (signed again when the worker has keys); the delivery count starts over. */
+function rescheduled(claimed: Claimed, signing: ResolvedSigning | undefined, message: TaskMessage, atMs: number, retries = message.retries): { atMs: number; raw: string } {
   const next: TaskMessage = { ...message, eta: atMs };
   if (retries !== undefined) next.retries = retries;
   delete next.deliveries;
-  return { atMs, raw: encodeMessage(next) };
+  return { atMs, raw: encodeRewritten(next, claimed.queue, signing) };
 }
 
 /** What a message that could not be started after `attempts` tries leaves behind (worker.ts). */
@@ -95,9 +100,15 @@ const terminatedMark = Symbol('terminated');
 export async function execute(claimed: Claimed, context: ExecuteContext): Promise<Outcome> {
   const started = context.nowMs();
   const decoded = decodeMessage(claimed.raw, context.maxMessageBytes);
-  if (!decoded.ok) return deadLetter(claimed, decoded.reason, decoded.error, started, decoded.id);
+  const { signing } = context;
+  if (!decoded.ok) return deadLetter(claimed, decoded.reason, decoded.error, started, decoded.id, undefined, idIsTrusted(claimed.raw, claimed.queue, signing, started));
   const message = decoded.message;
   const { id, task } = message;
+  if (signing !== undefined) {
+    // Before anything else reads it: a forged message must not run, nor mark any result.
+    const verdict = checkMessage(message, claimed.queue, signing, started);
+    if (!verdict.ok) return deadLetter(claimed, verdict.reason, verdict.error, started, id, task, false);
+  }
   const registered = context.registry.get(task);
   if (registered === undefined) {
     return deadLetter(claimed, 'unknown-task', `no task named "${task}" is registered on this consumer`, started, id, task);
@@ -114,12 +125,12 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
   // revoke() already wrote REVOKED; claim-batch.lua drops what was revoked in the last seconds.
   if (context.isRevoked(claimed.queue, id)) return [{ claimed, id }, event('REVOKED', 'revoked')];
   // A message that arrived before its time (a foreign producer, a skewed clock) waits in the scheduled set.
-  if (message.eta !== undefined && message.eta > started + 5) return [{ claimed, id, schedule: rescheduled(message, message.eta) }, event('RETRY', 'early')];
+  if (message.eta !== undefined && message.eta > started + 5) return [{ claimed, id, schedule: rescheduled(claimed, signing, message, message.eta) }, event('RETRY', 'early')];
   if ((await context.fetch.beforeRun(claimed, message)) === 'gone') return null;
   const rate = context.rateLimiter.rateFor(task, options.rateLimit);
   if (rate !== undefined) {
     const askAgainAtMs = await context.rateLimiter.acquire(task, rate, context.stopping);
-    if (askAgainAtMs !== undefined) return [{ claimed, id, schedule: rescheduled(message, askAgainAtMs) }, event('RETRY', 'rate limited')];
+    if (askAgainAtMs !== undefined) return [{ claimed, id, schedule: rescheduled(claimed, signing, message, askAgainAtMs) }, event('RETRY', 'rate limited')];
   }
   if (context.stopping.aborted) return 'unstarted';
   if (keep && options.trackStarted === true) await context.markStarted(claimed.queue, id);
@@ -155,7 +166,7 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
       return [{ claimed, id, result: keep ? encodeSuccess(value, Date.now()) : undefined }, event('SUCCESS')];
     } catch (error) {
       if (job.signal.reason instanceof TaskTerminated) return revokedByTerminate();
-      return failed(claimed, message, options, keep, error, event);
+      return failed(claimed, message, options, keep, error, event, signing);
     } finally {
       untrack();
       context.signal.removeEventListener('abort', forward);
@@ -170,7 +181,7 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
 /** A handler that threw: a retry, or FAILURE (and a dead letter when retries ran out or it threw a non-Error). */
 function failed(
   claimed: Claimed, message: TaskMessage, options: TaskDefinition['options'], keep: boolean, error: unknown,
-  event: (state: TaskEvent['state'], error?: string) => TaskEvent,
+  event: (state: TaskEvent['state'], error?: string) => TaskEvent, signing: ResolvedSigning | undefined,
 ): Outcome {
   const { id } = message;
   const now = Date.now();
@@ -182,7 +193,7 @@ function failed(
       const remote = toRemoteError(underlyingError(error));
       const result = keep ? encodeResult({ state: 'RETRY', error: remote, retries: retries + 1, eta: atMs }) : undefined;
       // If we crash here: nothing is written yet; the message is still held and runs again.
-      return [{ claimed, id, result, announce: false, schedule: rescheduled(message, atMs, retries + 1) }, event('RETRY', `${remote.name}: ${remote.message}`)];
+      return [{ claimed, id, result, announce: false, schedule: rescheduled(claimed, signing, message, atMs, retries + 1) }, event('RETRY', `${remote.name}: ${remote.message}`)];
     }
     const remote = toRemoteError(underlyingError(error));
     const result = keep ? encodeResult({ state: 'FAILURE', error: remote, doneAt: now }) : undefined;

@@ -124,7 +124,7 @@ export class Worker extends EventEmitter {
     this.#context = {
       registry: this.#app.registry, fetch, pool: parts.pool, rateLimiter: parts.rateLimiter, terminations: parts.terminations, timeLimits: parts.timeLimits,
       isRevoked: (queue, id) => scheduler.isRevoked(queue, id), nowMs: () => scheduler.nowMs(), signal: this.#abort.signal,
-      maxMessageBytes: config.maxMessageBytes,
+      maxMessageBytes: config.maxMessageBytes, signing: config.signing,
       stopping: this.#stoppingController.signal, markStarted: this.#markStarted,
       // Only what is at hand: the record's summaries (argument previews) are built when it is
       // written, once a second for at most 100 tasks, not once per job.

@@ -9,6 +9,7 @@ import { assertJson, type JsonValue } from '../shared/json-value.ts';
 import { encodeMessage, isOverBytes, type TaskMessage } from '../shared/message.ts';
 import { resolveCallOptions, type CallOptions } from '../shared/options.ts';
 import { InvalidOptionError, MessageTooLargeError } from '../shared/errors.ts';
+import { sign } from '../shared/signing.ts';
 import { routeTask } from './route.ts';
 import { withPendingSends } from './pending-sends.ts';
 
@@ -34,10 +35,12 @@ export function buildMessage(app: AppContext, taskName: string, args: unknown[],
   });
   const id = options.taskId ?? randomUUID();
   // Dates inside args become ISO strings here, through their toJSON.
-  const message: TaskMessage = { v: 1, id, task: taskName, args: args as JsonValue[], createdAt: now };
+  let message: TaskMessage = { v: 1, id, task: taskName, args: args as JsonValue[], createdAt: now };
   if (options.kwargs !== undefined) message.kwargs = options.kwargs as { [key: string]: JsonValue };
   if (eta !== undefined) message.eta = eta;
   if (expires !== undefined) message.expires = expires;
+  // A signed message names its queue, so that it cannot be moved to another queue's list.
+  if (app.config.signing !== undefined) message = sign({ ...message, queue }, app.config.signing, 'message', now);
   const raw = encodeMessage(message);
   // Consumers dead-letter a bigger message unread: better to fail the call that made it.
   if (isOverBytes(raw, app.config.maxMessageBytes)) {

@@ -8,6 +8,7 @@ import type { Keys } from './keys.ts';
 import { checkQueueName } from './options.ts';
 import type { TaskRegistry } from './task-registry.ts';
 import { resolveTls, type ResolvedTls, type TlsConfig } from './tls.ts';
+import { resolveSigning, type ResolvedSigning, type SigningConfig } from './signing.ts';
 
 /** Maps a task name to a queue: exact names, globs such as `'email.*'`, or a function. */
 export type TaskRoutes =
@@ -55,9 +56,18 @@ export type AppConfig = {
    * @default 10000
    */
   maxPendingSends?: number;
+  /**
+   * Sign what this app sends (task messages, control commands, beat schedules) with an
+   * HMAC-SHA256, and verify what its workers and beats read (docs/SECURITY.md). Every
+   * process that signs or verifies holds the keys: producers, workers (they re-sign
+   * retries), beats and admins. The secrets never go to Redis.
+   * @default undefined (nothing signed, nothing verified)
+   * @example { keys: { k2: process.env.HARDQ_KEY_2!, k1: process.env.HARDQ_KEY_1! }, current: 'k2', maxAgeMs: 86_400_000 }
+   */
+  signing?: SigningConfig;
 };
 
-export type ResolvedConfig = Required<Omit<AppConfig, 'taskRoutes' | 'tls'>> & { taskRoutes?: TaskRoutes; tls?: ResolvedTls };
+export type ResolvedConfig = Required<Omit<AppConfig, 'taskRoutes' | 'tls' | 'signing'>> & { signing?: ResolvedSigning; taskRoutes?: TaskRoutes; tls?: ResolvedTls };
 
 export function resolveConfig(config: AppConfig): ResolvedConfig {
   const resolved: ResolvedConfig = {
@@ -71,6 +81,7 @@ export function resolveConfig(config: AppConfig): ResolvedConfig {
     log: config.log ?? ((line: string) => console.error(line)),
     maxMessageBytes: config.maxMessageBytes ?? 1_048_576,
     maxPendingSends: config.maxPendingSends ?? 10_000,
+    signing: resolveSigning(config.signing),
   };
   checkQueueName(resolved.defaultQueue, 'defaultQueue');
   if (!(Number.isInteger(resolved.resultTtlMs) && resolved.resultTtlMs > 0)) {

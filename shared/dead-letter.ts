@@ -5,7 +5,9 @@
  */
 
 /** The documented reason codes (docs/PROTOCOL.md). */
-export type DeadLetterReason = 'malformed' | 'invalid' | 'too-large' | 'unknown-task' | 'non-error-thrown' | 'start-failed' | 'redelivered' | 'max-retries';
+export type DeadLetterReason =
+  | 'malformed' | 'invalid' | 'too-large' | 'unknown-task' | 'non-error-thrown' | 'start-failed' | 'redelivered' | 'max-retries'
+  | 'unsigned' | 'bad-signature' | 'unknown-key' | 'signature-expired';
 
 export type DeadLetterEntry = {
   reason: DeadLetterReason;

@@ -34,6 +34,10 @@ export type TaskMessage = {
    * had not started, so that delivery is not counted (requeue-dead-consumer.lua).
    */
   deliveries?: number;
+  /** Signing (shared/signing.ts): the key id, the signing time in epoch ms, and the base64url HMAC-SHA256. */
+  kid?: string;
+  signedAt?: number;
+  sig?: string;
 };
 
 export type DecodeRejection = {

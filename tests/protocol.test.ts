@@ -58,7 +58,7 @@ after(async () => server.stop());
 test('the schema requires v, id, task, args and lists exactly the optional fields', () => {
   assert.deepEqual(schema.required, ['v', 'id', 'task', 'args']);
   assert.deepEqual(Object.keys(schema.properties!).sort(),
-    ['args', 'createdAt', 'deliveries', 'eta', 'expires', 'id', 'kwargs', 'queue', 'retries', 'task', 'v']);
+    ['args', 'createdAt', 'deliveries', 'eta', 'expires', 'id', 'kid', 'kwargs', 'queue', 'retries', 'sig', 'signedAt', 'task', 'v']);
 });
 
 test('the schema and the decoder accept and reject the same messages', () => {

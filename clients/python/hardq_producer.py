@@ -3,10 +3,11 @@
     python3 hardq_producer.py add '[2, 3]'    # prints the task id, then the result record
 
 REDIS_URL (default redis://127.0.0.1:6379), HARDQ_QUEUE (default "default") and
-HARDQ_PREFIX (default "hardq") choose where it goes. Exit codes: 0 SUCCESS, 1 FAILURE or
+HARDQ_PREFIX (default "hardq") choose where it goes. With HARDQ_SIGNING_KEY_ID and
+HARDQ_SIGNING_KEY (the secret) set, the message is signed as docs/PROTOCOL.md says. Exit codes: 0 SUCCESS, 1 FAILURE or
 REVOKED, 2 bad usage, no redis-py, or no result within 30 s.
 """
-import json, os, sys, time, uuid
+import base64, hashlib, hmac, json, math, os, sys, time, uuid
 
 
 def fail(line):
@@ -23,10 +24,69 @@ except ImportError:
 FINAL_STATES = ("SUCCESS", "FAILURE", "REVOKED")
 
 
-def send(r, task, args, queue="default", prefix="hardq"):
+def canonical_number(x):
+    """A number as JavaScript's Number::toString writes it (RFC 8785 section 3.2.2.3)."""
+    x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"{x} has no JSON form")
+    if x == 0:
+        return "0"
+    mantissa, _, exponent = repr(abs(x)).partition("e")  # repr: the shortest round-trip digits
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction).lstrip("0")
+    # The value is 0.<digits> times 10 ** point.
+    point = int(exponent or 0) + len(whole) - len(whole + fraction) + len(digits)
+    digits = digits.rstrip("0")
+    k = len(digits)
+    sign = "-" if x < 0 else ""
+    if k <= point <= 21:
+        return sign + digits + "0" * (point - k)
+    if 0 < point <= 21:
+        return sign + digits[:point] + "." + digits[point:]
+    if -6 < point <= 0:
+        return sign + "0." + "0" * -point + digits
+    e = point - 1
+    e = f"e{'+' if e >= 0 else '-'}{abs(e)}"
+    return sign + digits[0] + ("." + digits[1:] if k > 1 else "") + e
+
+
+def canonical(value):
+    """The RFC 8785 (JCS) text of a JSON value: members sorted by UTF-16 code units."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return canonical_number(value)
+    if isinstance(value, str):
+        value.encode("utf-8")  # raises on a lone surrogate, which JCS rejects
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(canonical(item) for item in value) + "]"
+    if isinstance(value, dict):
+        names = sorted(value, key=lambda name: name.encode("utf-16-be"))
+        return "{" + ",".join(canonical(name) + ":" + canonical(value[name]) for name in names) + "}"
+    raise TypeError(f"{type(value).__name__} has no JSON form")
+
+
+def sign(message, kid, secret):
+    """Adds kid, signedAt and sig: an HMAC-SHA256 over the label and the canonical message."""
+    message = {**message, "kid": kid, "signedAt": int(time.time() * 1000)}
+    covered = {name: value for name, value in message.items() if name not in ("sig", "deliveries", "parentResults", "failure")}
+    text = "hardq.message.v1\n" + canonical(covered)
+    digest = hmac.new(secret.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).digest()
+    message["sig"] = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return message
+
+
+def send(r, task, args, queue="default", prefix="hardq", kwargs=None):
     """LPUSHes one message onto the queue's ready list; returns its id (a UUID: no commas)."""
     task_id = str(uuid.uuid4())
     message = {"v": 1, "id": task_id, "task": task, "args": args, "createdAt": int(time.time() * 1000)}
+    if kwargs is not None:
+        message["kwargs"] = kwargs
+    kid, secret = os.environ.get("HARDQ_SIGNING_KEY_ID"), os.environ.get("HARDQ_SIGNING_KEY")
+    if kid and secret:
+        # A signed message names its queue: the worker refuses it on any other queue's list.
+        message = sign({**message, "queue": queue}, kid, secret)
     r.lpush(f"{prefix}:{{{queue}}}:ready", json.dumps(message))
     return task_id
 
