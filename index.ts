@@ -36,7 +36,7 @@ export { keyCatalog } from './shared/keys.ts';
 export { queueStats, purgeQueue, type QueueStats } from './admin/queues.ts';
 export {
   listWorkers, inspectActive, inspectReserved, inspectRegistered, inspectActiveQueues, inspectConf, inspectStats, inspectScheduled,
-  inspectRevoked, knownQueues, type WorkerView,
+  inspectRevoked, inspectGroups, knownQueues, type WorkerView,
 } from './admin/inspect.ts';
 export {
   controlWorkers, controlRevoke, controlCommandNames, commandListTtlMs, type ControlOptions, type ControlResult, type ControlReply, type ControlArgs,

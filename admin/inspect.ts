@@ -66,7 +66,18 @@ export const inspectConf = (app: AppContext, workerId?: string): Promise<PerWork
 export const inspectStats = (app: AppContext, workerId?: string) => perWorker(app, (w) => ({
   host: w.host, pid: w.pid, version: w.version, startedAt: w.startedAt, online: w.online, ageMs: w.ageMs,
   mode: w.mode, pool: w.pool, concurrency: w.concurrency, inFlight: w.inFlight, counts: w.counts, load: w.load,
+  ...(w.autoscale === undefined ? {} : { autoscale: w.autoscale }), ...(w.group === undefined ? {} : { group: w.group }),
 }), workerId);
+
+/**
+ * The worker groups (`hardq worker --processes N`): each group id with the ids of its
+ * workers, sorted. Workers started alone belong to no group and are left out.
+ */
+export async function inspectGroups(app: AppContext): Promise<Record<string, string[]>> {
+  const groups: Record<string, string[]> = {};
+  for (const worker of await listWorkers(app)) if (worker.group !== undefined) (groups[worker.group] ??= []).push(worker.id);
+  return groups;
+}
 
 /** Countdown, ETA and retry messages waiting in each queue's scheduled set, soonest first (`inspect scheduled`). */
 export async function inspectScheduled(app: AppContext, queues: string[], limit = 100): Promise<Record<string, (TaskSummary & { etaMs: number })[]>> {

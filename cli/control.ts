@@ -19,7 +19,10 @@ export const usage = `usage: hardq control <command> [args] [options]
   time_limit TASK SOFT HARD     this worker's limits in ms; none keeps the task's own (in memory)
   revoke ID [--terminate]       revoke; --terminate also stops it where it runs (-Q its queue)
   enable_events | disable_events   stored; events themselves are not built yet
-  add_consumer Q | cancel_consumer Q   not built yet (the worker answers with an error)
+  autoscale MAX MIN             grow and shrink between MIN and MAX handlers with the backlog (turns it on)
+  add_consumer Q                start consuming queue Q (lowest priority)
+  cancel_consumer Q             stop fetching from Q; what the worker holds from Q finishes and is acked,
+                                then it unregisters from Q
 options:
   -A, --app <module>        app module (for its prefix and default queue)
   --redis <url>             redis:// or rediss:// URL; wins over the app's own setting
@@ -89,6 +92,9 @@ function parseArgs(command: ControlCommandName, words: string[], terminate: bool
     case 'pool_shrink':
       if (words.length > 1) throw new UsageError(`${command} takes at most one number`);
       return { n: words[0] === undefined ? 1 : parseIntFlag(words[0], 'N', 1, 1) };
+    case 'autoscale':
+      want(2, 'MAX MIN');
+      return { max: parseIntFlag(words[0], 'MAX', 1, 1), min: parseIntFlag(words[1], 'MIN', 1, 1) };
     case 'add_consumer':
     case 'cancel_consumer':
       want(1, 'a queue name');

@@ -4,7 +4,7 @@
  * Celery's names: active, reserved, registered, active_queues, conf, stats, scheduled, revoked.
  */
 import {
-  inspectActive, inspectActiveQueues, inspectConf, inspectRegistered, inspectReserved, inspectRevoked, inspectScheduled, inspectStats,
+  inspectActive, inspectActiveQueues, inspectConf, inspectGroups, inspectRegistered, inspectReserved, inspectRevoked, inspectScheduled, inspectStats,
   knownQueues, type App, type TaskSummary,
 } from 'hardq';
 import { UsageError } from './exit.ts';
@@ -26,7 +26,8 @@ ${tlsUsage(28)}
   --json                    one JSON object instead of tables
   -h, --help                this text
 Workers write their record every second; one silent for two seconds shows as offline, and
-leaves the list five seconds after its last record.`;
+leaves the list five seconds after its last record. The processes of one worker group
+(hardq worker --processes N) are listed together under the group's id.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags('hardq inspect', {
@@ -48,7 +49,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   return withApp(values, async (app) => {
     const data = await read(app, view, values.destination, values.queues);
-    console.log(values.json ? JSON.stringify(data, null, 2) : render(view, data));
+    const perWorker = view !== 'scheduled' && view !== 'revoked';
+    console.log(values.json ? JSON.stringify(data, null, 2) : render(view, data, perWorker ? await inspectGroups(app) : {}));
     return 0;
   });
 }
@@ -69,26 +71,43 @@ async function read(app: App, view: View, worker: string | undefined, queuesFlag
 
 const taskRows = (tasks: TaskSummary[], now: number) => tasks.map((t) => [t.id, t.task, t.queue, t.startedAt === undefined ? undefined : ago(now - t.startedAt), t.args]);
 
-function render(view: View, data: unknown): string {
+/** Each worker of a group with the group's header before the first of them; workers alone first. */
+function byGroup(entries: [string, unknown][], groups: Record<string, string[]>): [string, unknown, string | undefined][] {
+  const groupOf = new Map(Object.entries(groups).flatMap(([group, ids]) => ids.map((id) => [id, group] as const)));
+  const sorted = entries.map(([key, value]) => [key, value, groupOf.get(key)] as [string, unknown, string | undefined])
+    .sort((a, b) => (a[2] ?? '').localeCompare(b[2] ?? '') || a[0].localeCompare(b[0]));
+  return sorted.map(([key, value, group], i) => {
+    const first = group !== undefined && sorted[i - 1]?.[2] !== group;
+    return [key, value, first ? `group ${group}: ${groups[group]!.length} worker process(es)` : undefined];
+  });
+}
+
+function render(view: View, data: unknown, groups: Record<string, string[]>): string {
   const entries = Object.entries(data as Record<string, unknown>);
   if (entries.length === 0) return view === 'scheduled' || view === 'revoked' ? 'no queues (give -Q)' : 'no workers';
   const now = Date.now();
-  return entries.map(([key, value]) => {
-    switch (view) {
-      case 'active':
-      case 'reserved':
-        return `${key}: ${(value as TaskSummary[]).length} task(s)\n${table(['id', 'task', 'queue', 'running for', 'args'], taskRows(value as TaskSummary[], now))}`;
-      case 'scheduled':
-        return `${key}:\n${table(['id', 'task', 'due in', 'args'], (value as (TaskSummary & { etaMs: number })[]).map((t) => [t.id, t.task, ago(Math.max(0, t.etaMs - now)), t.args]))}`;
-      case 'registered':
-        return `${key}:\n${table(['task', 'options'], (value as { name: string; options: object }[]).map((t) => [t.name, JSON.stringify(t.options)]))}`;
-      case 'stats': {
-        const s = value as { host: string; pid: number; online: boolean; ageMs: number; mode: string; pool: string; concurrency: number; inFlight: number; counts: Record<string, number> };
-        return `${key}: ${s.online ? 'online' : `OFFLINE (silent for ${ago(s.ageMs)})`}, ${s.host} pid ${s.pid}, ${s.mode} mode, ${s.pool} pool, ` +
-          `concurrency ${s.concurrency}, holding ${s.inFlight}\n  ${Object.entries(s.counts).map(([state, n]) => `${state} ${n}`).join('  ')}`;
-      }
-      default:
-        return `${key}: ${Array.isArray(value) ? value.join(', ') : JSON.stringify(value)}`;
+  return byGroup(entries, groups).map(([key, value, header]) => (header === undefined ? '' : `${header}\n`) + renderOne(view, key, value, now)).join('\n\n');
+}
+
+function renderOne(view: View, key: string, value: unknown, now: number): string {
+  switch (view) {
+    case 'active':
+    case 'reserved':
+      return `${key}: ${(value as TaskSummary[]).length} task(s)\n${table(['id', 'task', 'queue', 'running for', 'args'], taskRows(value as TaskSummary[], now))}`;
+    case 'scheduled':
+      return `${key}:\n${table(['id', 'task', 'due in', 'args'], (value as (TaskSummary & { etaMs: number })[]).map((t) => [t.id, t.task, ago(Math.max(0, t.etaMs - now)), t.args]))}`;
+    case 'registered':
+      return `${key}:\n${table(['task', 'options'], (value as { name: string; options: object }[]).map((t) => [t.name, JSON.stringify(t.options)]))}`;
+    case 'stats': {
+      const s = value as {
+        host: string; pid: number; online: boolean; ageMs: number; mode: string; pool: string; concurrency: number; inFlight: number;
+        counts: Record<string, number>; autoscale?: { max: number; min: number };
+      };
+      const autoscale = s.autoscale === undefined ? '' : ` (autoscale ${s.autoscale.max},${s.autoscale.min})`;
+      return `${key}: ${s.online ? 'online' : `OFFLINE (silent for ${ago(s.ageMs)})`}, ${s.host} pid ${s.pid}, ${s.mode} mode, ${s.pool} pool, ` +
+        `concurrency ${s.concurrency}${autoscale}, holding ${s.inFlight}\n  ${Object.entries(s.counts).map(([state, n]) => `${state} ${n}`).join('  ')}`;
     }
-  }).join('\n\n');
+    default:
+      return `${key}: ${Array.isArray(value) ? value.join(', ') : JSON.stringify(value)}`;
+  }
 }

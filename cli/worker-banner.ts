@@ -7,6 +7,7 @@ import { redactUrl } from './redis-url.ts';
 
 export function workerBanner(options: {
   app: App; worker: Worker; module: string; mode: string; pool: string; concurrency: number; queueOrder: string; version: string;
+  autoscale?: { max: number; min: number }; group?: string;
 }): string {
   const { app, worker, mode } = options;
   const tasks = app.registry.names().sort().map((name) => {
@@ -23,7 +24,8 @@ export function workerBanner(options: {
     `  redis:        ${redactUrl(app.config.redis)}`,
     `  queues:       ${worker.queues.join(', ')}${worker.queues.length > 1 ? ` (${options.queueOrder})` : ''}`,
     `  mode:         ${mode} (${crash})`,
-    `  pool:         ${options.pool}, concurrency ${options.concurrency}`,
+    `  pool:         ${options.pool}, concurrency ${options.concurrency}${options.autoscale ? ` (autoscale ${options.autoscale.max},${options.autoscale.min})` : ''}`,
+    ...(options.group === undefined ? [] : [`  group:        ${options.group} (hardq worker --processes)`]),
     `  pid:          ${process.pid}  (kill -9 ${process.pid} crashes this worker)`,
     `[tasks]`,
     ...(tasks.length ? tasks : ['  (none: the app registers no task, so every message is dead-lettered)']),

@@ -9,6 +9,7 @@ import { connectPatiently, connectTimeoutMs } from './connect.ts';
 import { handleStopSignals } from './stop-signals.ts';
 import { workerBanner } from './worker-banner.ts';
 import { version } from './version.ts';
+import { parseProcesses, runWorkerGroup } from './worker-group.ts';
 
 export const usage = `usage: hardq worker -A <module> [options]
   -A, --app <module>          app module whose default export is the app (.js, .mjs; .ts with tsx)
@@ -17,7 +18,12 @@ export const usage = `usage: hardq worker -A <module> [options]
 ${tlsUsage(30)}
   -Q, --queues <a,b>          queues in priority order (default: the app's default queue)
   --queue-order <order>       strict: always the first non-empty queue; round-robin: rotate (default strict)
-  -c, --concurrency <n>       handlers in flight (default 50)
+  -c, --concurrency <n>       handlers in flight (default 50; with --autoscale, MIN)
+  --autoscale <max,min>       grow and shrink concurrency (and the pool) between MIN and MAX with
+                              the backlog; grows at once, shrinks after 30 s without a change
+  --processes <n|auto>        run N worker processes (auto: one per core) under this one, as one
+                              worker group; a child that dies is restarted, signals are passed on
+  --group <id>                the worker group this worker reports (--processes sets it)
   --mode <reliable|simple>    reliable loses nothing on a crash; simple loses in-flight work (default reliable)
   --pool <async|threads|process>
                               where handlers run; threads and process stop a task at its hard
@@ -39,6 +45,9 @@ export async function run(argv: string[]): Promise<number> {
       queues: { type: 'string', short: 'Q' },
       'queue-order': { type: 'string' },
       concurrency: { type: 'string', short: 'c' },
+      autoscale: { type: 'string' },
+      processes: { type: 'string' },
+      group: { type: 'string' },
       mode: { type: 'string' },
       pool: { type: 'string' },
       'shutdown-timeout-ms': { type: 'string' },
@@ -57,15 +66,26 @@ export async function run(argv: string[]): Promise<number> {
   if (pool !== 'async' && pool !== 'threads' && pool !== 'process') throw new UsageError(`--pool must be async, threads or process, got ${pool}`);
   const queueOrder = values['queue-order'] ?? 'strict';
   if (queueOrder !== 'strict' && queueOrder !== 'round-robin') throw new UsageError(`--queue-order must be strict or round-robin, got ${queueOrder}`);
-  const concurrency = parseIntFlag(values.concurrency, 'concurrency', 50, 1);
+  const autoscale = values.autoscale === undefined ? undefined : parseAutoscale(values.autoscale);
+  const concurrency = parseIntFlag(values.concurrency, 'concurrency', autoscale?.min ?? 50, 1);
   const shutdownTimeoutMs = parseIntFlag(values['shutdown-timeout-ms'], 'shutdown-timeout-ms', 10_000);
   const waitMs = connectTimeoutMs(values['connect-timeout-ms']);
   if (values.app === undefined) throw new UsageError('give the app module with -A <module> (see hardq worker --help)');
+  if (values.processes !== undefined) {
+    if (values.group !== undefined) throw new UsageError('--group is set by --processes for its children; give one of the two');
+    return runWorkerGroup({ count: parseProcesses(values.processes), argv, log: (line) => console.error(line) });
+  }
+  // A child of --processes: it stops gracefully when its parent is gone (even by kill -9),
+  // and the IPC channel alone does not keep it running.
+  if (values.group !== undefined && process.channel !== undefined) {
+    process.channel.unref();
+    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  }
 
   const { app, module, modulePath } = await loadApp(values.app, values.redis, values);
   const log = (line: string) => console.error(line);
   const worker = app.worker({
-    queues: values.queues?.split(',').filter(Boolean), queueOrder, concurrency, shutdownTimeoutMs, mode, pool,
+    queues: values.queues?.split(',').filter(Boolean), queueOrder, concurrency, shutdownTimeoutMs, mode, pool, autoscale, group: values.group,
     // The threads and process pools import the app module again in each thread or child.
     appModule: modulePath,
   });
@@ -82,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
   const startedAt = Date.now();
   started = true;
   const running = worker.run();
-  log(workerBanner({ app, worker, module: module!, mode, pool, concurrency, queueOrder, version: version() }));
+  log(workerBanner({ app, worker, module: module!, mode, pool, concurrency, queueOrder, version: version(), autoscale, group: values.group }));
   await running;
   const { SUCCESS, FAILURE, RETRY, REVOKED, DEAD } = worker.counts;
   const after = signals.firstAt === undefined ? '' : `, ${((Date.now() - signals.firstAt) / 1000).toFixed(1)} s after the signal`;
@@ -91,4 +111,12 @@ export async function run(argv: string[]): Promise<number> {
     + 'each finished or put back (see above)');
   await app.close();
   return 0;
+}
+
+/** `--autoscale MAX,MIN`, Celery's order. */
+function parseAutoscale(value: string): { max: number; min: number } {
+  const match = /^(\d+),(\d+)$/.exec(value.trim());
+  const [max, min] = match === null ? [NaN, NaN] : [Number(match[1]), Number(match[2])];
+  if (!(min >= 1 && max >= min && max <= 10_000)) throw new UsageError(`--autoscale takes MAX,MIN with 1 <= MIN <= MAX <= 10000 (as Celery's --autoscale 10,3), got ${value}`);
+  return { max, min };
 }

@@ -27,6 +27,10 @@ export interface FetchStrategy {
   readonly mode: 'simple' | 'reliable';
   /** Registers the consumer (reliable: heartbeat, reaper, consumer set). */
   start(): Promise<void>;
+  /** Registers on a queue before the queue set lets fetch take from it (add_consumer). */
+  joinQueue(queue: string): Promise<void>;
+  /** Unregisters from a queue that fetch no longer takes from and the worker holds nothing of (cancel_consumer). */
+  leaveQueue(queue: string): Promise<void>;
   /** Takes up to `max` messages; blocks at most the block timeout; [] on timeout or interrupt. */
   fetch(max: number): Promise<Claimed[]>;
   /** Called before a decoded message runs; 'gone' means it is no longer ours to run. */

@@ -29,9 +29,14 @@ export type HeartbeatThreadData = {
 };
 
 /** Thread → worker. */
-export type HeartbeatThreadMessage = { type: 'ready' } | { type: 'failed'; error: WireError } | { type: 'log'; line: string };
-/** Worker → thread: `beat` after the first beat is written, `stop` to quit. */
-export type HeartbeatControlMessage = { type: 'beat' } | { type: 'stop' };
+export type HeartbeatThreadMessage =
+  | { type: 'ready' } | { type: 'failed'; error: WireError } | { type: 'log'; line: string } | { type: 'targets-set'; seq: number };
+/**
+ * Worker → thread: `beat` after the first beat is written, `stop` to quit, `targets` for a
+ * changed queue list (add_consumer, cancel_consumer), confirmed once no older beat is in flight.
+ */
+export type HeartbeatControlMessage =
+  | { type: 'beat' } | { type: 'stop' } | { type: 'targets'; seq: number; targets: HeartbeatThreadData['targets'] };
 
 const data = workerData as HeartbeatThreadData;
 const port = parentPort!;
@@ -46,6 +51,10 @@ let pendingSince: number | undefined;
 let failingSince: number | undefined;
 let stalled = false;
 let stopping = false;
+/** The queues beaten on now; replaced whole by a `targets` message. */
+let targets = data.targets;
+/** The beat in flight, if any: a `targets` change is confirmed only after it. */
+let inFlight: Promise<void> = Promise.resolve();
 
 function tick(redis: Redis): void {
   const now = Date.now();
@@ -63,7 +72,7 @@ function tick(redis: Redis): void {
     return;
   }
   pendingSince = now;
-  void beatAll(redis).finally(() => (pendingSince = undefined));
+  inFlight = beatAll(redis).finally(() => (pendingSince = undefined));
 }
 
 function failing(sinceMs: number, why: string): void {
@@ -74,7 +83,9 @@ function failing(sinceMs: number, why: string): void {
 async function beatAll(redis: Redis): Promise<void> {
   const value = heartbeatValue(data.token, data.startedAt, liveness);
   const { consumerId, token, ttlMs, keepMs } = data;
-  const replies = await Promise.allSettled(data.targets.map((target) => beat(redis, target, { consumerId, token, value, ttlMs, keepMs, first: false })));
+  // This beat's own list: a `targets` change while it is in flight must not shift the indexes below.
+  const beaten = targets;
+  const replies = await Promise.allSettled(beaten.map((target) => beat(redis, target, { consumerId, token, value, ttlMs, keepMs, first: false })));
   if (stopping) return;
   const failed = replies.find((reply) => reply.status === 'rejected');
   if (failed !== undefined) {
@@ -84,7 +95,7 @@ async function beatAll(redis: Redis): Promise<void> {
   if (failingSince !== undefined) log(`[hardq] ${who}: heartbeats are written again after ${Date.now() - failingSince} ms`);
   failingSince = undefined;
   replies.forEach((reply, i) => {
-    const queue = data.targets[i]!.queue;
+    const queue = beaten[i]!.queue;
     const result = (reply as PromiseFulfilledResult<0 | 1 | 2>).value;
     if (result === 2) log(`[hardq] ${who}: the heartbeat on queue "${queue}" had expired; a reaper may have requeued this consumer's messages, which may then run twice`);
     if (result === 0 && timer !== undefined) {
@@ -115,6 +126,11 @@ async function main(): Promise<void> {
   port.on('message', (message: HeartbeatControlMessage) => {
     if (message.type === 'beat' && timer === undefined && !stopping) timer = setInterval(() => tick(redis), Math.max(10, Math.floor(data.ttlMs / 3)));
     if (message.type === 'stop') void stop(redis);
+    if (message.type === 'targets') {
+      targets = message.targets;
+      // Leaving a queue unregisters it next; a beat still in flight there would register it again.
+      void inFlight.then(() => send({ type: 'targets-set', seq: message.seq }));
+    }
   });
   send({ type: 'ready' });
 }

@@ -18,7 +18,7 @@ import type { Keys } from '../shared/keys.ts';
 import type { ResolvedTls } from '../shared/tls.ts';
 import { beat, defineScripts } from '../shared/scripts.ts';
 import { fromWireError } from './pool-messages.ts';
-import type { HeartbeatThreadData, HeartbeatThreadMessage } from './heartbeat-thread.ts';
+import type { HeartbeatControlMessage, HeartbeatThreadData, HeartbeatThreadMessage } from './heartbeat-thread.ts';
 
 export type HeartbeatOptions = {
   /** The worker's command connection: the first beat goes through it. */
@@ -88,9 +88,15 @@ export class Heartbeat {
   #stopped = false;
   /** True once the thread beats: an exit after that is news, an exit while starting is start()'s error. */
   #beating = false;
+  /** The queues beaten on now (start's, then add_consumer's and cancel_consumer's changes). */
+  #queues: string[];
+  /** Target changes the thread has not confirmed yet, by sequence number. */
+  #targetsSet = new Map<number, () => void>();
+  #targetsSeq = 0;
 
   constructor(options: HeartbeatOptions) {
     this.#o = options;
+    this.#queues = [...options.queues];
     this.lastFetchAt = Date.now();
   }
 
@@ -114,7 +120,7 @@ export class Heartbeat {
    * rejection no thread is left running.
    */
   async start(): Promise<void> {
-    const { redis, keys, queues, consumerId, ttlMs, keepMs } = this.#o;
+    const { redis, keys, queues, consumerId, ttlMs } = this.#o;
     this.#markProgress();
     this.#progressTimer = setInterval(() => this.#markProgress(), progressIntervalMs).unref();
     try {
@@ -122,11 +128,7 @@ export class Heartbeat {
       // (loading tsx, connecting) could outlast a short TTL before its first renewal.
       await this.#startThread();
       defineScripts(redis);
-      const value = heartbeatValue(this.#token, this.#startedAt, this.#liveness);
-      const replies = await Promise.all(queues.map((queue) => beat(
-        redis, { heartbeat: keys.heartbeat(queue, consumerId), consumers: keys.consumers(queue) },
-        { consumerId, token: this.#token, value, ttlMs, first: true, keepMs },
-      )));
+      const replies = await Promise.all(queues.map((queue) => this.#firstBeat(queue)));
       const refused = replies.indexOf(0);
       // The other queues' keys are left to expire: deleting them needs the token check.
       if (refused >= 0) throw new ConsumerIdInUseError(consumerId, queues[refused]!, ttlMs);
@@ -136,6 +138,38 @@ export class Heartbeat {
       await this.stop();
       throw error;
     }
+  }
+
+  /** The beat that registers the consumer on a queue, from this thread: 0 when another live process holds the id there. */
+  #firstBeat(queue: string): Promise<0 | 1 | 2> {
+    const { redis, keys, consumerId, ttlMs, keepMs } = this.#o;
+    const value = heartbeatValue(this.#token, this.#startedAt, this.#liveness);
+    return beat(redis, { heartbeat: keys.heartbeat(queue, consumerId), consumers: keys.consumers(queue) }, { consumerId, token: this.#token, value, ttlMs, first: true, keepMs });
+  }
+
+  /** Registers on one more queue (add_consumer): the first beat here, then the thread renews it. */
+  async addQueue(queue: string): Promise<void> {
+    if (this.#queues.includes(queue)) return;
+    if ((await this.#firstBeat(queue)) === 0) throw new ConsumerIdInUseError(this.#o.consumerId, queue, this.#o.ttlMs);
+    this.#queues = [...this.#queues, queue];
+    await this.#sendTargets();
+  }
+
+  /** Stops beating on a queue (cancel_consumer); resolves once no beat there can land any more. */
+  async removeQueue(queue: string): Promise<void> {
+    this.#queues = this.#queues.filter((other) => other !== queue);
+    await this.#sendTargets();
+  }
+
+  /** Hands the thread its new queue list and waits until it confirms, after any beat in flight. */
+  #sendTargets(): Promise<void> {
+    const thread = this.#thread;
+    if (thread === undefined) return Promise.resolve();
+    const { keys, consumerId } = this.#o;
+    const seq = ++this.#targetsSeq;
+    const confirmed = new Promise<void>((resolve) => this.#targetsSet.set(seq, resolve));
+    thread.postMessage({ type: 'targets', seq, targets: targetsOf(keys, this.#queues, consumerId) } satisfies HeartbeatControlMessage);
+    return confirmed;
   }
 
   /**
@@ -162,11 +196,11 @@ export class Heartbeat {
 
   /** Starts the thread and resolves once its connection is ready. */
   #startThread(): Promise<void> {
-    const { keys, queues, consumerId, ttlMs, keepMs, stallTimeoutMs, redisUrl, tls, connectTimeoutMs, log } = this.#o;
+    const { keys, consumerId, ttlMs, keepMs, stallTimeoutMs, redisUrl, tls, connectTimeoutMs, log } = this.#o;
     const workerData: HeartbeatThreadData = {
       redisUrl, tls, connectTimeoutMs, consumerId, token: this.#token, ttlMs, keepMs, stallTimeoutMs,
       startedAt: this.#startedAt, liveness: this.#liveness.buffer as SharedArrayBuffer,
-      targets: queues.map((queue) => ({ queue, heartbeat: keys.heartbeat(queue, consumerId), consumers: keys.consumers(queue) })),
+      targets: targetsOf(keys, this.#queues, consumerId),
     };
     const thread = new Worker(code, { eval: true, workerData });
     this.#thread = thread;
@@ -177,15 +211,27 @@ export class Heartbeat {
       thread.on('message', (message: HeartbeatThreadMessage) => {
         if (message.type === 'log') log(message.line);
         else if (message.type === 'ready') resolve();
+        else if (message.type === 'targets-set') this.#confirmTargets(message.seq);
         else if (message.type === 'failed') reject(fromWireError(message.error));
       });
       thread.once('exit', (exitCode) => {
         const why = `exit code ${exitCode}${uncaught ? `: ${uncaught.name}: ${uncaught.message}` : ''}`;
         reject(uncaught ?? new WorkerLostError(`the heartbeat thread exited while starting (${why})`));
+        // A thread that is gone beats nowhere: a queue change waiting on it is done.
+        for (const seq of [...this.#targetsSet.keys()]) this.#confirmTargets(seq);
         if (!this.#beating || this.#stopped) return;
         this.#thread = undefined;
         log(`[hardq] the heartbeat thread of consumer ${consumerId} exited (${why}); this consumer no longer beats, so reapers will take its messages back`);
       });
     });
   }
+
+  #confirmTargets(seq: number): void {
+    this.#targetsSet.get(seq)?.();
+    this.#targetsSet.delete(seq);
+  }
+}
+
+function targetsOf(keys: Keys, queues: string[], consumerId: string): HeartbeatThreadData['targets'] {
+  return queues.map((queue) => ({ queue, heartbeat: keys.heartbeat(queue, consumerId), consumers: keys.consumers(queue) }));
 }

@@ -17,6 +17,7 @@ import { startJitteredTimer, type JitteredTimer } from './jittered-timer.ts';
 import { deadLetterLimit, deadLetterTtlMs } from '../shared/dead-letter.ts';
 import { decodeMessage } from '../shared/message.ts';
 import { encodeResult } from '../shared/result-record.ts';
+import { queuesNow, type Queues } from './queue-set.ts';
 
 /** Messages moved per script call, and calls per consumer per round: bounded work. */
 const chunk = 1000;
@@ -36,7 +37,8 @@ export function runsAloneFrom(maxDeliveries: number): number {
 export type ReaperOptions = {
   redis: Redis;
   keys: Keys;
-  queues: string[];
+  /** Read each round: a queue added or cancelled at run time is reaped from the next round. */
+  queues: Queues;
   consumerId: string;
   intervalMs: number;
   maxDeliveries: number;
@@ -71,7 +73,7 @@ export class Reaper {
   async reapOnce(): Promise<number> {
     const { redis, keys, consumerId, intervalMs } = this.#options;
     let requeued = 0;
-    for (const queue of this.#options.queues) {
+    for (const queue of queuesNow(this.#options.queues)) {
       const lock = await redis.set(keys.reaperLock(queue), consumerId, 'PX', intervalMs, 'NX');
       if (lock === null) continue;
       const others = (await redis.zrange(keys.consumers(queue), '0', '-1')).filter((other) => other !== consumerId);

@@ -26,12 +26,14 @@ import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
 import type { BlockingConnection } from './blocking-connection.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { Reaper, runsAloneFrom } from './reaper.ts';
+import type { QueueSet } from './queue-set.ts';
 
 export type ReliableFetchOptions = {
   redis: Redis;
   blocking: BlockingConnection;
   keys: Keys;
-  queues: string[];
+  /** Where to fetch from, changeable at run time (queue-set.ts). */
+  queues: QueueSet;
   consumerId: string;
   blockTimeoutMs: number;
   resultTtlMs: number;
@@ -58,6 +60,8 @@ export class ReliableFetch implements FetchStrategy {
   readonly reaper: Reaper;
   #o: ReliableFetchOptions;
   #lists = new Map<string, ReturnType<typeof queueLists>>();
+  /** The queues this consumer has a heartbeat on: a superset of `queues.list` while one is being left. */
+  #registered: Set<string>;
   /**
    * Each queue's quarantine slot: the message that holds it (from the moment it asks for
    * the list until its ack is written or it is given back), and who waits for it.
@@ -71,9 +75,9 @@ export class ReliableFetch implements FetchStrategy {
   constructor(options: ReliableFetchOptions) {
     this.#o = options;
     const { keys, consumerId } = options;
-    for (const queue of options.queues) this.#lists.set(queue, queueLists(keys, queue, consumerId));
+    this.#registered = new Set(options.queues.list);
     this.heartbeat = new Heartbeat({
-      redis: options.redis, keys, queues: options.queues, consumerId, ttlMs: options.heartbeatTtlMs,
+      redis: options.redis, keys, queues: [...options.queues.list], consumerId, ttlMs: options.heartbeatTtlMs,
       // A blocking claim starts right after a claim-batch that saw the heartbeat, and ends
       // within the block timeout: the reaper keeps the id at least that long past a beat.
       keepMs: options.blockTimeoutMs + options.heartbeatTtlMs + 1000,
@@ -99,7 +103,30 @@ export class ReliableFetch implements FetchStrategy {
   }
 
   #list(queue: string) {
-    return this.#lists.get(queue)!;
+    let lists = this.#lists.get(queue);
+    if (lists === undefined) this.#lists.set(queue, (lists = queueLists(this.#o.keys, queue, this.#o.consumerId)));
+    return lists;
+  }
+
+  /** Registers on a queue (its first heartbeat) before the queue set lets fetch claim there: claim-batch.lua refuses without one. */
+  async joinQueue(queue: string): Promise<void> {
+    if (this.#registered.has(queue)) return;
+    await this.heartbeat.addQueue(queue);
+    this.#registered.add(queue);
+  }
+
+  /**
+   * Leaves a queue the worker no longer fetches from and holds nothing of: the heartbeat
+   * thread stops beating there first, so no late beat registers us again after unregister.lua.
+   */
+  async leaveQueue(queue: string): Promise<void> {
+    if (!this.#registered.has(queue)) return;
+    await this.heartbeat.removeQueue(queue);
+    // If we crash here: the queue's heartbeat is no longer renewed; it expires and a reaper
+    // gives back whatever our lists there still hold.
+    await this.#unregister(queue);
+    this.#registered.delete(queue);
+    this.#lists.delete(queue);
   }
 
   async fetch(max: number): Promise<Claimed[]> {
@@ -107,7 +134,7 @@ export class ReliableFetch implements FetchStrategy {
     // A failed reconcile throws before it is marked done, so the next fetch tries again.
     if (this.#reconcileAsked > this.#reconciledUpTo) await this.#reconcileHeld();
     const { redis, blocking } = this.#o;
-    let queues = this.#o.queues;
+    let queues = this.#o.queues.list;
     if (this.#o.queueOrder === 'round-robin' && queues.length > 1) {
       const start = this.#turn++ % queues.length;
       queues = [...queues.slice(start), ...queues.slice(0, start)];
@@ -197,7 +224,7 @@ export class ReliableFetch implements FetchStrategy {
     const asked = this.#reconcileAsked;
     const counts = new Map<string, number>();
     for (const { raw, queue } of this.#o.held()) counts.set(`${queue}\n${raw}`, (counts.get(`${queue}\n${raw}`) ?? 0) + 1);
-    for (const queue of this.#o.queues) {
+    for (const queue of this.#registered) {
       const lists = this.#list(queue);
       // One MULTI, so a quarantine move between two reads cannot show a message twice.
       const replies = await this.#o.redis.multi().lrange(lists.processing, 0, -1).lrange(lists.quarantine, 0, -1).exec();
@@ -233,14 +260,15 @@ export class ReliableFetch implements FetchStrategy {
   async stop(): Promise<void> {
     await this.reaper.stop();
     await this.heartbeat.stop();
+    // If we crash in this loop: the rest of the queues keep this consumer registered until
+    // its heartbeat expires, and a reaper gives their lists back.
+    for (const queue of this.#registered) await this.#unregister(queue);
+  }
+
+  async #unregister(queue: string): Promise<void> {
     const { redis, keys, consumerId } = this.#o;
-    for (const queue of this.#o.queues) {
-      const lists = this.#list(queue);
-      const moved = await unregister(redis, { ...lists, consumers: keys.consumers(queue) }, { consumerId, token: this.heartbeat.token });
-      // If we crash here: the rest of the queues keep this consumer registered until its
-      // heartbeat expires, and a reaper gives their lists back.
-      if (moved > 0) this.#o.log(`[hardq] stopping: ${moved} message(s) left in this consumer's lists on "${queue}" went back to the queue`);
-    }
+    const moved = await unregister(redis, { ...this.#list(queue), consumers: keys.consumers(queue) }, { consumerId, token: this.heartbeat.token });
+    if (moved > 0) this.#o.log(`[hardq] leaving "${queue}": ${moved} message(s) left in this consumer's lists there went back to the queue`);
   }
 }
 

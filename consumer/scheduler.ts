@@ -17,6 +17,7 @@ import type { Keys } from '../shared/keys.ts';
 import { promoteDue } from '../shared/scripts.ts';
 import { revokedRecentMs } from '../shared/revoked.ts';
 import { startJitteredTimer, type JitteredTimer } from './jittered-timer.ts';
+import { queuesNow, type Queues } from './queue-set.ts';
 
 const batch = 100;
 /** A full read of the long revoked set at least this often, which also forgets old ids. */
@@ -27,7 +28,8 @@ type RevokedCopy = { ids: Set<string>; fullAt: number; readAt: number; recentSee
 export class Scheduler {
   #redis: Redis;
   #keys: Keys;
-  #queues: string[];
+  /** Read each tick: a queue added at run time is promoted from the next tick. */
+  #queues: Queues;
   #intervalMs: number;
   #log: (line: string) => void;
   #timer: JitteredTimer | undefined;
@@ -36,7 +38,7 @@ export class Scheduler {
   /** Redis's clock minus this machine's, in ms. */
   #offsetMs = 0;
 
-  constructor(options: { redis: Redis; keys: Keys; queues: string[]; intervalMs: number; log: (line: string) => void }) {
+  constructor(options: { redis: Redis; keys: Keys; queues: Queues; intervalMs: number; log: (line: string) => void }) {
     this.#redis = options.redis;
     this.#keys = options.keys;
     this.#queues = options.queues;
@@ -74,13 +76,18 @@ export class Scheduler {
     const [seconds, micros] = await this.#redis.time();
     const receivedAt = Date.now();
     this.#offsetMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - Math.round((sentAt + receivedAt) / 2);
-    for (const queue of this.#queues) {
+    for (const queue of queuesNow(this.#queues)) {
       const keys = { scheduled: this.#keys.scheduled(queue), ready: this.#keys.ready(queue), revoked: this.#keys.revoked(queue) };
       while ((await promoteDue(this.#redis, keys, batch)) === batch) {
         // A full batch: more may be due; bounded batches keep each script call short.
       }
       await this.#refreshRevoked(queue);
     }
+  }
+
+  /** Reads a queue's revoked ids before the worker first fetches from it (add_consumer). */
+  async prepare(queue: string): Promise<void> {
+    await this.#refreshRevoked(queue);
   }
 
   async #refreshRevoked(queue: string): Promise<void> {

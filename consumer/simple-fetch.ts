@@ -12,14 +12,14 @@ import { deadLetterLimit, deadLetterTtlMs } from '../shared/dead-letter.ts';
 import { completeBatch } from '../shared/scripts.ts';
 import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
 import type { BlockingConnection } from './blocking-connection.ts';
+import type { QueueSet } from './queue-set.ts';
 
 export class SimpleFetch implements FetchStrategy {
   readonly mode = 'simple' as const;
   #redis: Redis;
   #blocking: BlockingConnection;
   #keys: Keys;
-  #readyKeys: string[];
-  #queueOfKey: Map<string, string>;
+  #queues: QueueSet;
   #blockTimeoutMs: number;
   #resultTtlMs: number;
 
@@ -27,33 +27,37 @@ export class SimpleFetch implements FetchStrategy {
   #turn = 0;
 
   constructor(options: {
-    redis: Redis; blocking: BlockingConnection; keys: Keys; queues: string[]; queueOrder: 'strict' | 'round-robin';
+    redis: Redis; blocking: BlockingConnection; keys: Keys; queues: QueueSet; queueOrder: 'strict' | 'round-robin';
     blockTimeoutMs: number; resultTtlMs: number;
   }) {
     this.#roundRobin = options.queueOrder === 'round-robin';
     this.#redis = options.redis;
     this.#blocking = options.blocking;
     this.#keys = options.keys;
-    this.#readyKeys = options.queues.map((queue) => options.keys.ready(queue));
-    this.#queueOfKey = new Map(options.queues.map((queue) => [options.keys.ready(queue), queue]));
+    this.#queues = options.queues;
     this.#blockTimeoutMs = options.blockTimeoutMs;
     this.#resultTtlMs = options.resultTtlMs;
   }
 
   async start(): Promise<void> {}
 
+  /** Simple mode registers nowhere: a queue is joined and left by the queue set alone. */
+  async joinQueue(): Promise<void> {}
+  async leaveQueue(): Promise<void> {}
+
   async fetch(max: number): Promise<Claimed[]> {
-    let keys = this.#readyKeys;
-    if (this.#roundRobin && keys.length > 1) {
-      const start = this.#turn++ % keys.length;
-      keys = [...keys.slice(start), ...keys.slice(0, start)];
+    let queues = this.#queues.list;
+    if (this.#roundRobin && queues.length > 1) {
+      const start = this.#turn++ % queues.length;
+      queues = [...queues.slice(start), ...queues.slice(0, start)];
     }
+    const keys = queues.map((queue) => this.#keys.ready(queue));
     // One command: pops up to `max` from the first non-empty list, in the order given.
     const reply = (await this.#blocking.redis.blmpop(this.#blockTimeoutMs / 1000, keys.length, ...keys, 'RIGHT', 'COUNT', max)) as
       [string, string[]] | null;
     // If we crash here: the popped messages are lost (simple mode's documented loss).
     if (reply === null) return [];
-    const queue = this.#queueOfKey.get(reply[0])!;
+    const queue = queues[keys.indexOf(reply[0])]!;
     return reply[1].map((raw) => ({ raw, queue }));
   }
 

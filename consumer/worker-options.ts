@@ -52,12 +52,23 @@ export type WorkerOptions = {
    * @default min(concurrency, os.availableParallelism())
    */
   poolSize?: number;
+  /**
+   * Grow and shrink concurrency (and the threads or process pool) between `min` and `max`
+   * with the backlog of the queues consumed (consumer/control/autoscaler.ts), as Celery's
+   * `--autoscale MAX,MIN`. The worker starts at `min` unless `concurrency` says otherwise.
+   * It grows at once; it shrinks after `cooldownMs` (default 30000) without a change.
+   * @default undefined (a fixed concurrency)
+   * @example { max: 20, min: 2 }
+   */
+  autoscale?: { max: number; min: number; cooldownMs?: number };
+  /** The worker group this worker belongs to (`hardq worker --processes N` sets it); shown by inspect. */
+  group?: string;
 };
 
 export function resolveWorkerOptions(options: WorkerOptions, defaultQueue: string) {
   const resolved = {
     queues: options.queues ?? [defaultQueue],
-    concurrency: options.concurrency ?? 50,
+    concurrency: options.concurrency ?? options.autoscale?.min ?? 50,
     mode: options.mode ?? 'reliable',
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
     blockTimeoutMs: options.blockTimeoutMs ?? 2000,
@@ -72,7 +83,21 @@ export function resolveWorkerOptions(options: WorkerOptions, defaultQueue: strin
     pool: options.pool ?? 'async',
     appModule: options.appModule,
     poolSize: options.poolSize,
+    autoscale: options.autoscale === undefined ? undefined : { cooldownMs: 30_000, ...options.autoscale },
+    group: options.group,
   };
+  const { autoscale } = resolved;
+  if (autoscale !== undefined) {
+    const { max, min, cooldownMs } = autoscale;
+    if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 1 && max >= min && max <= 10_000)) {
+      throw new InvalidOptionError(`autoscale needs whole numbers 1 <= min <= max <= 10000, got max ${max}, min ${min}`);
+    }
+    if (!(Number.isFinite(cooldownMs) && cooldownMs >= 0)) throw new InvalidOptionError('autoscale.cooldownMs must be >= 0 ms');
+    resolved.concurrency = Math.min(max, Math.max(min, resolved.concurrency));
+  }
+  if (resolved.group !== undefined && (typeof resolved.group !== 'string' || resolved.group.length === 0 || resolved.group.length > 200)) {
+    throw new InvalidOptionError('group must be a non-empty name of at most 200 characters');
+  }
   if (resolved.queueOrder !== 'strict' && resolved.queueOrder !== 'round-robin') throw new InvalidOptionError(`queueOrder must be 'strict' or 'round-robin'`);
   if (!['async', 'threads', 'process'].includes(resolved.pool)) throw new InvalidOptionError(`pool must be 'async', 'threads' or 'process', got ${JSON.stringify(resolved.pool)}`);
   if (resolved.poolSize !== undefined && !(Number.isInteger(resolved.poolSize) && resolved.poolSize >= 1)) throw new InvalidOptionError('poolSize must be an integer >= 1');

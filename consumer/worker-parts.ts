@@ -27,6 +27,9 @@ import type { TimeLimitOverrides } from './execute.ts';
 import { Terminations } from './control/terminations.ts';
 import { ControlMailbox } from './control/mailbox.ts';
 import { controlHandler, type ControlledWorker } from './control/commands.ts';
+import { QueueConsumers } from './control/queue-consumers.ts';
+import { Autoscaler } from './control/autoscaler.ts';
+import type { QueueSet } from './queue-set.ts';
 
 type Options = ReturnType<typeof resolveWorkerOptions>;
 
@@ -41,13 +44,18 @@ export class WorkerParts {
   readonly terminations: Terminations;
   readonly timeLimits: TimeLimitOverrides;
   readonly mailbox: ControlMailbox;
+  readonly consumers: QueueConsumers;
+  readonly autoscaler: Autoscaler;
   #log: (line: string) => void;
   #fetchStarted = false;
 
   private constructor(parts: {
     redis: Redis; blocking: BlockingConnection; fetch: FetchStrategy; pool: Pool; scheduler: Scheduler; registry: WorkerRegistry;
     rateLimiter: RateLimiter; terminations: Terminations; timeLimits: TimeLimitOverrides; mailbox: ControlMailbox; log: (line: string) => void;
+    consumers: QueueConsumers; autoscaler: Autoscaler;
   }) {
+    this.consumers = parts.consumers;
+    this.autoscaler = parts.autoscaler;
     this.rateLimiter = parts.rateLimiter;
     this.terminations = parts.terminations;
     this.timeLimits = parts.timeLimits;
@@ -63,7 +71,7 @@ export class WorkerParts {
 
   /** Connects and builds every part; nothing runs yet. On failure, closes what it opened. */
   static async assemble(app: AppContext, o: Options, self: {
-    consumerId: string; queues: string[]; held: () => Iterable<Claimed>; describe: () => Omit<WorkerRecord, 'writtenAt' | 'intervalMs'>;
+    consumerId: string; queues: QueueSet; held: () => Iterable<Claimed>; fetchSettled: () => Promise<unknown>; describe: () => Omit<WorkerRecord, 'writtenAt' | 'intervalMs'>;
     control: Pick<ControlledWorker, 'concurrency' | 'setConcurrency' | 'close'>;
   }): Promise<WorkerParts> {
     const { config, keys } = app;
@@ -91,9 +99,14 @@ export class WorkerParts {
       const registry = new WorkerRegistry({ redis, keys, id: self.consumerId, log: config.log, describe: self.describe });
       const rateLimiter = new RateLimiter(redis, keys, undefined, config.log);
       const [terminations, timeLimits] = [new Terminations(), new Map() as TimeLimitOverrides];
-      const handle = controlHandler({ redis, keys, registry: app.registry, pool, rateLimiter, timeLimits, terminations, ...self.control });
+      const consumers = new QueueConsumers({ queues: self.queues, fetch, scheduler, held: self.held, fetchSettled: self.fetchSettled, log: config.log });
+      const autoscaler = new Autoscaler({
+        redis, keys, queues: self.queues, worker: { pool, ...self.control }, bounds: o.autoscale, cooldownMs: o.autoscale?.cooldownMs ?? 30_000,
+        busy: () => [...self.held()].length, nowMs: () => scheduler.nowMs(), log: config.log,
+      });
+      const handle = controlHandler({ redis, keys, registry: app.registry, pool, rateLimiter, timeLimits, terminations, consumers, autoscaler, ...self.control });
       const mailbox = new ControlMailbox({ redis, keys, workerId: self.consumerId, nowMs: () => scheduler.nowMs(), handle, log: config.log });
-      return new WorkerParts({ redis, blocking, fetch, pool, scheduler, registry, rateLimiter, terminations, timeLimits, mailbox, log: config.log });
+      return new WorkerParts({ redis, blocking, fetch, pool, scheduler, registry, rateLimiter, terminations, timeLimits, mailbox, consumers, autoscaler, log: config.log });
     } catch (error) {
       for (const redis of opened) redis.disconnect();
       throw error;
@@ -108,12 +121,14 @@ export class WorkerParts {
     this.#fetchStarted = true;
     await this.scheduler.start();
     await this.registry.start();
+    this.autoscaler.start();
     this.mailbox.start();
   }
 
   /** Undoes a start that failed part-way. */
   async abandon(): Promise<void> {
     await this.mailbox.stop();
+    await this.autoscaler.stop();
     await this.registry.stop();
     await this.scheduler.stop();
     await this.pool.close().catch(() => {});
@@ -125,6 +140,8 @@ export class WorkerParts {
   /** After the loop and the last acks: leaves the registry, stops timers and the pool, unregisters, disconnects. */
   async close(): Promise<void> {
     await this.mailbox.stop();
+    await this.consumers.stop();
+    await this.autoscaler.stop();
     await this.registry.stop();
     await this.scheduler.stop();
     await this.pool.close();

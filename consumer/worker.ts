@@ -13,7 +13,6 @@ import { EventEmitter, setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../shared/app-config.ts';
-import { checkQueueName } from '../shared/options.ts';
 import { InvalidOptionError } from '../shared/errors.ts';
 import { encodeResult } from '../shared/result-record.ts';
 import type { Claimed, FetchStrategy } from './fetch.ts';
@@ -23,6 +22,7 @@ import { execute, startFailed, type TaskEvent, type ExecuteContext, type Outcome
 import { resolveWorkerOptions, type WorkerOptions } from './worker-options.ts';
 import { WorkerParts } from './worker-parts.ts';
 import { describeWorker } from './control/describe.ts';
+import { QueueSet } from './queue-set.ts';
 import type { TaskMessage } from '../shared/message.ts';
 
 export type { WorkerOptions, TaskEvent };
@@ -36,7 +36,8 @@ const startBackoffMs = (attempt: number) => Math.min(200 * 2 ** (attempt - 1), 5
 /** Emits 'task' with a TaskEvent for every message it finishes. */
 export class Worker extends EventEmitter {
   readonly consumerId: string;
-  readonly queues: string[];
+  /** The queues consumed now: add_consumer and cancel_consumer change them (queue-set.ts). */
+  #queues: QueueSet;
   #app: AppContext;
   #options: ReturnType<typeof resolveWorkerOptions>;
   #parts: WorkerParts | undefined;
@@ -47,6 +48,8 @@ export class Worker extends EventEmitter {
   #acking = new Set<Claimed>();
   #inFlight = 0;
   #slotFreed: (() => void) | undefined;
+  /** The fetch in flight, settled or not: cancel_consumer waits for it before counting what is held. */
+  #fetching: Promise<unknown> = Promise.resolve();
   /** Messages waiting to try again after Redis failed before their handler started. */
   #backoffs = new Map<Claimed, NodeJS.Timeout>();
   #stopping = false;
@@ -66,14 +69,18 @@ export class Worker extends EventEmitter {
     setMaxListeners(0, this.#abort.signal, this.#stoppingController.signal);
     this.#app = app;
     this.#options = resolveWorkerOptions(options, app.config.defaultQueue);
-    this.queues = this.#options.queues;
-    for (const queue of this.queues) checkQueueName(queue, 'worker');
+    this.#queues = new QueueSet(this.#options.queues);
     this.consumerId = this.#options.consumerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     if (this.consumerId.includes('}')) throw new InvalidOptionError('consumerId must not contain braces');
   }
 
   override on(event: 'task', listener: (event: TaskEvent) => void): this {
     return super.on(event, listener);
+  }
+
+  /** The queues consumed now, highest priority first. */
+  get queues(): string[] {
+    return [...this.#queues.list];
   }
 
   /** Counts of what this worker finished, by outcome. */
@@ -102,13 +109,13 @@ export class Worker extends EventEmitter {
     const { config } = this.#app;
     const o = this.#options;
     const parts = await WorkerParts.assemble(this.#app, o, {
-      consumerId: this.consumerId, queues: this.queues, held: () => [...this.#held, ...this.#acking],
+      consumerId: this.consumerId, queues: this.#queues, held: () => [...this.#held, ...this.#acking], fetchSettled: () => this.#fetching,
       describe: () => describeWorker({
         id: this.consumerId, startedAt: this.startedAt, queues: this.queues, options: o, config, registry: this.#app.registry,
-        counts: this.#counts, inFlight: this.#held.size + this.#acking.size, active: [...this.#active],
+        counts: this.#counts, inFlight: this.#held.size + this.#acking.size, active: [...this.#active], autoscale: this.#parts?.autoscaler.bounds,
         reserved: [...this.#held].filter((claimed) => !this.#active.has(claimed)),
       }),
-      // Remote control (control/commands.ts): shutdown, and pool_grow / pool_shrink.
+      // Remote control (control/commands.ts): shutdown, and the size (pool_grow, pool_shrink, autoscale).
       control: { close: () => this.close(), concurrency: () => o.concurrency, setConcurrency: (n) => ((o.concurrency = n), this.#wake()) },
     });
     this.#parts = parts;
@@ -155,7 +162,9 @@ export class Worker extends EventEmitter {
       }
       let claimed: Claimed[];
       try {
-        claimed = await fetch.fetch(Math.min(free, this.#options.claimBatchMax));
+        const fetching = fetch.fetch(Math.min(free, this.#options.claimBatchMax));
+        this.#fetching = fetching.catch(() => {});
+        claimed = await fetching;
         backoffMs = 100;
       } catch (error) {
         if (this.#stopping) break;

@@ -13,6 +13,8 @@ export type ControlArgs = {
   /** Handlers (and threads or child processes) to add or remove; at least 1. */
   pool_grow: { n: number };
   pool_shrink: { n: number };
+  /** Autoscale between min and max handlers (turns it on when it was off); 1 <= min <= max <= 10000. */
+  autoscale: { max: number; min: number };
   add_consumer: { queue: string };
   cancel_consumer: { queue: string };
   /** A rate such as '10/s', '0' for no limit, or 'none' to go back to the task's own option. */
@@ -25,7 +27,7 @@ export type ControlArgs = {
 };
 export type ControlCommandName = keyof ControlArgs;
 export const controlCommandNames = [
-  'ping', 'shutdown', 'pool_grow', 'pool_shrink', 'add_consumer', 'cancel_consumer', 'rate_limit', 'time_limit', 'revoke', 'enable_events', 'disable_events',
+  'ping', 'shutdown', 'pool_grow', 'pool_shrink', 'autoscale', 'add_consumer', 'cancel_consumer', 'rate_limit', 'time_limit', 'revoke', 'enable_events', 'disable_events',
 ] as const satisfies readonly ControlCommandName[];
 
 /** What goes on the wire. `deadline` is epoch ms on Redis's clock: a command found later is dropped unanswered. */
@@ -42,7 +44,7 @@ export function checkControlArgs(command: ControlCommandName, args: Record<strin
   const extra = (allowed: string[]) => Object.keys(args).find((key) => !allowed.includes(key));
   const unknown = {
     ping: extra([]), shutdown: extra([]), enable_events: extra([]), disable_events: extra([]),
-    pool_grow: extra(['n']), pool_shrink: extra(['n']), add_consumer: extra(['queue']), cancel_consumer: extra(['queue']),
+    pool_grow: extra(['n']), pool_shrink: extra(['n']), autoscale: extra(['max', 'min']), add_consumer: extra(['queue']), cancel_consumer: extra(['queue']),
     rate_limit: extra(['task', 'rate']), time_limit: extra(['task', 'softMs', 'hardMs']), revoke: extra(['id', 'terminate']),
   }[command];
   if (unknown !== undefined) return `${command} takes no argument "${unknown}"`;
@@ -50,6 +52,9 @@ export function checkControlArgs(command: ControlCommandName, args: Record<strin
     case 'pool_grow':
     case 'pool_shrink':
       return isCount(args.n) ? undefined : `${command} needs n, a whole number from 1 to 10000`;
+    case 'autoscale':
+      return isCount(args.max) && isCount(args.min) && (args.min as number) <= (args.max as number)
+        ? undefined : 'autoscale needs max and min, whole numbers with 1 <= min <= max <= 10000';
     case 'add_consumer':
     case 'cancel_consumer':
       return isText(args.queue) && !/[{}]/.test(args.queue) ? undefined : `${command} needs queue, a queue name`;

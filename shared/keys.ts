@@ -41,7 +41,7 @@ export class Keys {
     return `${this.#q(queue)}:heartbeat:${consumerId}`;
   }
 
-  /** sorted set of consumer ids (score: keep-until, epoch ms on Redis's clock) · beat.lua ZADDs the id on every beat, keep-until = now + block timeout + heartbeat TTL + 1 s · the reaper, which ZREMs a dead consumer once its lists are empty and its keep-until has passed; unregister.lua on shutdown · while any consumer may hold work */
+  /** sorted set of consumer ids (score: keep-until, epoch ms on Redis's clock) · beat.lua ZADDs the id on every beat, keep-until = now + block timeout + heartbeat TTL + 1 s · the reaper, which ZREMs a dead consumer once its lists are empty and its keep-until has passed; unregister.lua on shutdown, and after `cancel_consumer` once what the worker held from the queue is acked · while any consumer may hold work */
   consumers(queue: string): string {
     return `${this.#q(queue)}:consumers`;
   }

@@ -30,7 +30,12 @@ export type WorkerRecord = {
   queues: string[];
   mode: 'simple' | 'reliable';
   pool: 'async' | 'threads' | 'process';
+  /** Handlers in flight now: pool_grow, pool_shrink and autoscale change it. */
   concurrency: number;
+  /** Autoscale's bounds, when it is on. */
+  autoscale?: { max: number; min: number };
+  /** The worker group (`hardq worker --processes N`): its processes share this id. */
+  group?: string;
   /** Tasks finished since start, by outcome. */
   counts: Record<'SUCCESS' | 'FAILURE' | 'RETRY' | 'REVOKED' | 'DEAD', number>;
   /** Messages held: running, waiting to start, or finished with the ack not yet written. */

@@ -9,39 +9,20 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { controlRevoke, controlWorkers, createApp, listWorkers, type App } from 'hardq';
-import { spawnConsumer, killAllConsumers, type ConsumerProcess } from '../scripts/chaos-processes.ts';
-import { privateRedis } from './helpers/private-redis.ts';
+import { controlRevoke, controlWorkers, listWorkers, type App } from 'hardq';
 import { waitFor } from './helpers/wait-for.ts';
+import { workerProcesses, type WorkerProcess } from './helpers/worker-process.ts';
 import { killCliChildren, runCli } from './fixtures/cli.ts';
 
-const world = privateRedis();
 const appModule = fileURLToPath(new URL('./fixtures/pool-app.ts', import.meta.url));
+const { world, useApp, start } = workerProcesses(appModule);
 let app: App;
-
-/** The test's app, made on first use (the private server starts in a hook of its own). */
-function useApp(): App {
-  // pool-app.ts's tasks that count runs read REDIS_URL, in the worker and in its pool members.
-  process.env.REDIS_URL = world.server.url;
-  return (app ??= createApp({ redis: world.server.url }));
-}
-after(async () => {
-  await killCliChildren();
-  await killAllConsumers();
-  await app?.close();
-});
+after(killCliChildren);
 
 /** A worker process on a fresh queue, registered and online. */
-async function startWorker(options: Record<string, unknown>): Promise<{ child: ConsumerProcess; id: string; queue: string }> {
-  useApp();
-  const queue = randomUUID();
-  const id = `w-${randomUUID()}`;
-  const child = spawnConsumer({
-    entry: 'worker', app: appModule, redis: world.server.url, timeLimitMs: 60_000,
-    args: ['--worker', JSON.stringify({ queues: [queue], consumerId: id, appModule, ...options })],
-  });
-  await waitFor(async () => (await listWorkers(app, { workerId: id })).length === 1, { timeoutMs: 20_000, what: `worker ${id} to register` });
-  return { child, id, queue };
+function startWorker(options: Record<string, unknown>): Promise<WorkerProcess> {
+  app = useApp();
+  return start({ appModule, ...options });
 }
 
 for (const pool of ['threads', 'process'] as const) {

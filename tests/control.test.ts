@@ -94,11 +94,12 @@ test('a malformed command gets an error reply (or is dropped without an id), and
     const unknown = await ask({ command: 'reboot', args: {} });
     const badArgs = await ask({ command: 'pool_grow', args: { n: -3 } });
     const extra = await ask({ command: 'ping', args: { loud: true } });
-    const notYet = await ask({ command: 'add_consumer', args: { queue: 'q2' } });
+    // Well-shaped, refused by the handler: a queue name with a space.
+    const refused = await ask({ command: 'add_consumer', args: { queue: 'q 2' } });
     assert.match((await answer(unknown)).error!, /unknown command "reboot"/);
     assert.match((await answer(badArgs)).error!, /pool_grow needs n/);
     assert.match((await answer(extra)).error!, /ping takes no argument "loud"/);
-    assert.match((await answer(notYet)).error!, /not implemented yet/);
+    assert.match((await answer(refused)).error!, /queue must be a non-empty name without braces or spaces/);
     assert.ok(h.logs.some((line) => line.includes('dropped a command with no readable id')));
     const ping = await controlWorkers(h.app, 'ping', {}, { timeoutMs: 3000 });
     assert.equal(ping.replies[worker.consumerId]?.ok, true, 'the worker still answers');

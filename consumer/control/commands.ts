@@ -5,7 +5,11 @@
  *   restart sees it until `rate_limit TASK none`; time_limit is this worker's, in memory;
  * - pool_grow / pool_shrink change the handlers in flight, and the threads or process pool's
  *   size by the same number;
- * - add_consumer / cancel_consumer and events are not built yet: they answer with an error.
+ * - add_consumer / cancel_consumer change the queues at run time (queue-consumers.ts): a
+ *   cancel answers at once, and unregisters once what the worker held from the queue is acked;
+ * - autoscale MAX MIN turns autoscale on or moves its bounds (autoscaler.ts); pool_grow and
+ *   pool_shrink then hold for one cooldown before the autoscaler may undo them;
+ * - events are not built yet: the flag is stored.
  */
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
@@ -16,6 +20,9 @@ import type { RateLimiter } from '../rate-limiter.ts';
 import type { TimeLimitOverrides } from '../execute.ts';
 import type { Terminations } from './terminations.ts';
 import type { CommandHandler, CommandResult } from './mailbox.ts';
+import type { QueueConsumers } from './queue-consumers.ts';
+import type { Autoscaler } from './autoscaler.ts';
+import { setWorkerSize } from './worker-size.ts';
 
 /** What the commands may touch in a worker. */
 export type ControlledWorker = {
@@ -26,14 +33,13 @@ export type ControlledWorker = {
   rateLimiter: RateLimiter;
   timeLimits: TimeLimitOverrides;
   terminations: Terminations;
+  consumers: QueueConsumers;
+  autoscaler: Autoscaler;
   concurrency: () => number;
   setConcurrency: (concurrency: number) => void;
   /** Graceful stop, as SIGTERM. */
   close: () => Promise<void>;
 };
-
-type Resizable = Pool & { readonly size: number; resize(size: number): void };
-const resizable = (pool: Pool): pool is Resizable => 'resize' in pool;
 
 export function controlHandler(worker: ControlledWorker): CommandHandler {
   let eventsEnabled = false;
@@ -41,10 +47,8 @@ export function controlHandler(worker: ControlledWorker): CommandHandler {
     if (worker.registry.get(task) === undefined) throw new Error(`no task named "${task}" is registered on this worker`);
   };
   const resize = (by: number): CommandResult => {
-    worker.setConcurrency(Math.max(1, worker.concurrency() + by));
-    const { pool } = worker;
-    if (resizable(pool)) pool.resize(Math.max(1, pool.size + by));
-    return { data: { concurrency: worker.concurrency(), ...(resizable(pool) ? { poolSize: pool.size } : {}) } };
+    worker.autoscaler.noteManualChange();
+    return { data: setWorkerSize(worker, worker.concurrency() + by) };
   };
   const handlers: { [N in keyof ControlArgs]: (args: ControlArgs[N]) => Promise<CommandResult> | CommandResult } = {
     ping: () => ({ data: { ok: 'pong' } }),
@@ -52,12 +56,9 @@ export function controlHandler(worker: ControlledWorker): CommandHandler {
     shutdown: () => ({ data: { ok: 'shutting down' }, after: () => void worker.close() }),
     pool_grow: ({ n }) => resize(n),
     pool_shrink: ({ n }) => resize(-n),
-    add_consumer: () => {
-      throw new Error('add_consumer is not implemented yet (issue 11, item 2): restart the worker with the queues it should consume');
-    },
-    cancel_consumer: () => {
-      throw new Error('cancel_consumer is not implemented yet (issue 11, item 2): restart the worker with the queues it should consume');
-    },
+    autoscale: ({ max, min }) => ({ data: worker.autoscaler.setBounds({ max, min }) }),
+    add_consumer: async ({ queue }) => ({ data: await worker.consumers.add(queue) }),
+    cancel_consumer: async ({ queue }) => ({ data: await worker.consumers.cancel(queue) }),
     rate_limit: async ({ task, rate }) => {
       knownTask(task);
       const key = worker.keys.rateLimitOverrides();

@@ -15,13 +15,14 @@ const listed = 100;
 
 export function describeWorker(state: {
   id: string; startedAt: number; queues: string[]; options: ReturnType<typeof resolveWorkerOptions>; config: ResolvedConfig;
-  registry: TaskRegistry; counts: WorkerRecord['counts']; inFlight: number;
+  registry: TaskRegistry; counts: WorkerRecord['counts']; inFlight: number; autoscale: WorkerRecord['autoscale'];
   active: [Claimed, { message: TaskMessage; startedAt: number }][]; reserved: Claimed[];
 }): Omit<WorkerRecord, 'writtenAt' | 'intervalMs'> {
   const o = state.options;
   return {
     id: state.id, host: hostname(), pid: process.pid, version: hardqVersion, startedAt: state.startedAt,
     queues: state.queues, mode: o.mode, pool: o.pool, concurrency: o.concurrency,
+    ...(state.autoscale === undefined ? {} : { autoscale: state.autoscale }), ...(o.group === undefined ? {} : { group: o.group }),
     counts: { ...state.counts }, inFlight: state.inFlight, load: loadavg(),
     active: state.active.slice(0, listed).map(([claimed, { message, startedAt }]) => ({ ...summarize(claimed.queue, message), startedAt })),
     reserved: state.reserved.slice(0, listed).map(summary),
