@@ -29,18 +29,20 @@ export type TaskInfo = {
 
 export async function taskInfo(app: AppContext, id: string, queues: string[]): Promise<TaskInfo> {
   const redis = await app.connection();
-  const pipeline = redis.pipeline();
-  for (const queue of queues) pipeline.get(app.keys.result(queue, id)).pttl(app.keys.result(queue, id)).zscore(app.keys.revoked(queue), id);
-  const replies = ((await pipeline.exec()) ?? []).map(([error, value]) => {
+  // One pipeline per queue, sent together: each touches its own queue's slot only (a Cluster
+  // refuses a pipeline across slots).
+  const perQueue = await Promise.all(queues.map(async (queue) => ((await redis.pipeline()
+    .get(app.keys.result(queue, id)).pttl(app.keys.result(queue, id)).zscore(app.keys.revoked(queue), id).exec()) ?? []).map(([error, value]) => {
     if (error) throw error;
     return value;
-  });
+  })));
   const info: TaskInfo = { id, state: 'PENDING', revoked: false };
   for (const [i, queue] of queues.entries()) {
-    const record = decodeResult(replies[i * 3] as string | null);
-    if (replies[i * 3 + 2] !== null) Object.assign(info, { revoked: true, queue: info.queue ?? queue });
+    const [raw, ttlMs, revokedScore] = perQueue[i]!;
+    const record = decodeResult(raw as string | null);
+    if (revokedScore !== null) Object.assign(info, { revoked: true, queue: info.queue ?? queue });
     if (record === null) continue;
-    Object.assign(info, { queue, state: record.state, result: record, resultTtlMs: Number(replies[i * 3 + 1]) });
+    Object.assign(info, { queue, state: record.state, result: record, resultTtlMs: Number(ttlMs) });
     break;
   }
   for (const worker of await listWorkers(app)) {
