@@ -9,7 +9,9 @@
  * 3. a child that dies (kill -9, out of memory) is restarted after a backoff that doubles
  *    with each quick death (1 s up to 30 s), so a child that cannot start is not respawned
  *    in a hot loop; its held messages come back through the reaper (reliable mode);
- * 4. a child that exits 2 (a usage error) stops the group: every child would fail alike;
+ * 4. a child that stops cleanly (exit 0: `hardq control shutdown`, a SIGTERM of its own) is
+ *    not restarted, and the parent exits 0 once none is left; a child that exits 2 (a usage
+ *    error) stops the group: every child would fail alike;
  * 5. each child has an IPC channel to the parent, and stops gracefully when it closes, so
  *    a parent killed with -9 leaves no orphan worker behind.
  */
@@ -69,6 +71,11 @@ export function runWorkerGroup(options: { count: number; argv: string[]; log: (l
     if (stoppingAt !== undefined) {
       if (code !== 0 && exitCode === 0) exitCode = code ?? 1;
       if (slots.every((other) => other.child === undefined)) done(exitCode);
+      return;
+    }
+    if (code === 0) {
+      log(`[hardq] worker group ${group}: process ${slot.index + 1} (pid ${pid}) stopped cleanly; not restarting it`);
+      if (slots.every((other) => other.child === undefined && other.restart === undefined)) done(exitCode);
       return;
     }
     if (code === 2) {

@@ -2,7 +2,7 @@
  * `hardq worker --processes 2` as real processes: both children register under one group
  * id and `hardq inspect stats` lists them together; a child killed with kill -9 is replaced,
  * and its held messages are recovered by the reaper (every message succeeds, none is lost);
- * SIGTERM to the parent stops every child gracefully, and the parent exits 0.
+ * a child told to shut down is not restarted; SIGTERM to the parent stops every child gracefully, and the parent exits 0.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,6 +61,14 @@ test('--processes 2: one group in inspect, a child killed with -9 is replaced an
   for (const nap of naps) await nap.get({ timeoutMs: 60_000 });
   assert.ok(Number(await world.redis.get(runs)) >= 24, 'every nap ran (those the dead child held, again)');
   assert.match(parent.output(), new RegExp(`pid ${victim.pid}\\) died \\(signal SIGKILL\\)`));
+
+  // A child stopped on purpose (exit 0) is not restarted.
+  const [stopped, kept] = await members();
+  const shutdown = await runCli('hardq', ['control', 'shutdown', '-d', stopped!.id, '--redis', world.server.url, '--timeout-ms', '5000']);
+  assert.equal(shutdown.code, 0, shutdown.stderr);
+  await waitFor(() => parent.output().includes(`pid ${stopped!.pid}) stopped cleanly; not restarting it`), { what: 'the parent to see the clean stop' });
+  assert.equal(alive(stopped!.pid), false);
+  assert.deepEqual((await members()).map((w) => w.pid), [kept!.pid]);
 
   const children = (await members()).map((w) => w.pid);
   assert.deepEqual(await parent.terminate(), { code: 0, signal: null });
