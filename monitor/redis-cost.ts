@@ -40,10 +40,16 @@ export function totalsOf(fields: Map<string, string>): RedisTotals {
   };
 }
 
-/** The stats, cpu and memory sections, and Redis's clock. */
+/** The stats, cpu and memory sections (summed over a Cluster's masters), and Redis's clock. */
 export async function readRedisTotals(redis: Redis): Promise<RedisTotals> {
-  const [info, [seconds, micros]] = await Promise.all([redis.info('stats', 'cpu', 'memory'), redis.time()]);
-  return { ...totalsOf(parseInfo(info)), atMs: Number(seconds) * 1000 + Number(micros) / 1000 };
+  // A Cluster client has nodes(): its cost is every master's; a plain client is its own only node.
+  const clusterNodes = (redis as unknown as { nodes?: (role: string) => Redis[] }).nodes;
+  const nodes = typeof clusterNodes === 'function' ? clusterNodes.call(redis, 'master') : [redis];
+  const [infos, [seconds, micros]] = await Promise.all([Promise.all(nodes.map((node) => node.info('stats', 'cpu', 'memory'))), redis.time()]);
+  const sum = infos.map((info) => totalsOf(parseInfo(info))).reduce((a, b) => ({
+    calls: a.calls + b.calls, cpuUs: a.cpuUs + b.cpuUs, netBytes: a.netBytes + b.netBytes, memoryBytes: a.memoryBytes + b.memoryBytes,
+  }));
+  return { ...sum, atMs: Number(seconds) * 1000 + Number(micros) / 1000 };
 }
 
 /** What happened between two readings; a restarted Redis (counters went back) gives zeros. */
