@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { controlWorkers, listWorkers, type App } from 'hardq';
 import { waitFor } from './helpers/wait-for.ts';
 import { workerProcesses } from './helpers/worker-process.ts';
+import { runCli } from './fixtures/cli.ts';
 
 const { world, useApp, start } = workerProcesses(fileURLToPath(new URL('./fixtures/pool-app.ts', import.meta.url)));
 let app: App;
@@ -57,7 +58,15 @@ test('the autoscale command turns autoscale on and brings the size within the bo
       return now?.concurrency === 6 && now.autoscale?.max === 6 && now.autoscale.min === 3;
     }, { what: 'the record to show the bounds and the size' });
     await assert.rejects(controlWorkers(app, 'autoscale', { max: 2, min: 5 }, { workerId: id, timeoutMs: 5000 }), /1 <= min <= max/);
+    const stats = await runCli('hardq', ['inspect', 'stats', '-d', id, '--redis', world.server.url]);
+    assert.match(stats.stdout, /concurrency 6 \(autoscale 6,3\)/, stats.stderr);
   } finally {
     assert.deepEqual(await child.terminate(), { code: 0, signal: null });
   }
+});
+
+test('autoscale bounds are checked: MIN above MAX or below 1 is refused at once', () => {
+  const app = useApp();
+  assert.throws(() => app.worker({ autoscale: { max: 2, min: 3 } }), /1 <= min <= max <= 10000/);
+  assert.throws(() => app.worker({ autoscale: { max: 2, min: 0 } }), /1 <= min <= max <= 10000/);
 });
