@@ -19,17 +19,19 @@ export function checkRedisUrl(url: string, from = '--redis'): string {
     : !/^(\/\d*)?$/.test(parsed.pathname) ? `has "${parsed.pathname}" where the db number goes`
     : parsed.search !== '' || parsed.hash !== '' ? 'has a query or fragment, which hardq does not read'
     : undefined;
-  if (problem) throw new UsageError(`${from} ${JSON.stringify(url)} ${problem}; give one such as ${example}`);
+  // The URL as given may hold a password: the message shows it redacted.
+  if (problem) throw new UsageError(`${from} ${JSON.stringify(redactUrl(url))} ${problem}; give one such as ${example}`);
   return url;
 }
 
-/** The URL with its password replaced by ***, for printing. */
+/**
+ * The URL with its password replaced by ***, for printing. Done on the text, not through a
+ * URL parser: a malformed URL (`redis:/:pw@host`, a cluster list) must be hidden as well.
+ * Everything after the first ':' of the user part, up to its last '@', is the password.
+ */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.href.replace(/\/$/, '');
-  } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
-  }
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/{0,2})(.*)@/i, (_, scheme: string, userinfo: string) => {
+    const colon = userinfo.indexOf(':');
+    return `${scheme}${colon === -1 ? userinfo : `${userinfo.slice(0, colon)}:***`}@`;
+  });
 }

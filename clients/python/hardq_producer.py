@@ -7,7 +7,7 @@ HARDQ_PREFIX (default "hardq") choose where it goes. With HARDQ_SIGNING_KEY_ID a
 HARDQ_SIGNING_KEY (the secret) set, the message is signed as docs/PROTOCOL.md says. Exit codes: 0 SUCCESS, 1 FAILURE or
 REVOKED, 2 bad usage, no redis-py, or no result within 30 s.
 """
-import base64, hashlib, hmac, json, math, os, sys, time, uuid
+import base64, hashlib, hmac, json, math, os, re, sys, time, uuid
 
 
 def fail(line):
@@ -22,6 +22,11 @@ except ImportError:
     fail("hardq_producer.py needs redis-py: pip install redis (or: sudo apt-get install python3-redis)")
 
 FINAL_STATES = ("SUCCESS", "FAILURE", "REVOKED")
+
+
+def redacted(url):
+    """The URL with its password shown as ***: passwords are never printed."""
+    return re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", url)
 
 
 def canonical_number(x):
@@ -109,7 +114,7 @@ def main(argv):
     try:
         return send_and_wait(r, task, args, queue, prefix)
     except redis.exceptions.ConnectionError as error:
-        fail(f"cannot reach Redis at {url} ({error})")
+        fail(f"cannot reach Redis at {redacted(url)} ({error})")
 
 
 def send_and_wait(r, task, args, queue, prefix):
