@@ -51,6 +51,7 @@ const flowerWorkerActions: Record<string, (body: Record<string, unknown>) => [Co
   'shutdown': () => ['shutdown', {}],
   'pool/grow': (body) => ['pool_grow', { n: Number(body.n ?? 1) }],
   'pool/shrink': (body) => ['pool_shrink', { n: Number(body.n ?? 1) }],
+  'pool/autoscale': (body) => ['autoscale', { max: Number(body.max), min: Number(body.min) }],
   'queue/add-consumer': (body) => ['add_consumer', { queue: body.queue }],
   'queue/cancel-consumer': (body) => ['cancel_consumer', { queue: body.queue }],
 };
@@ -73,7 +74,7 @@ export const actionRoutes: Route[] = [
   })),
   post(/^\/api\/task\/rate-limit\/([^/]+)$/, async (c, body) => control(c, 'rate_limit', { task: c.params[0], rate: String(body.rate ?? '') }, body)),
   post(/^\/api\/task\/timeout\/([^/]+)$/, async (c, body) => control(c, 'time_limit', { task: c.params[0], softMs: body.softMs ?? null, hardMs: body.hardMs ?? null }, body)),
-  post(/^\/api\/worker\/(shutdown|pool\/grow|pool\/shrink|queue\/add-consumer|queue\/cancel-consumer)\/([^/]+)$/, async (c, body) => {
+  post(/^\/api\/worker\/(shutdown|pool\/grow|pool\/shrink|pool\/autoscale|queue\/add-consumer|queue\/cancel-consumer)\/([^/]+)$/, async (c, body) => {
     const [command, args] = flowerWorkerActions[c.params[0]!]!(body);
     return control(c, command, args, body);
   }),

@@ -24,19 +24,20 @@ function row(worker) {
 function controlForm(workers) {
   const field = (label, name, attributes = {}) => h('label', {}, label, h('input', { name, ...attributes }));
   const worker = h('select', { name: 'worker', 'aria-label': 'worker' }, h('option', { value: '' }, 'all online workers'), workers.map((w) => h('option', { value: w.id }, w.id)));
-  const command = h('select', { name: 'command', 'aria-label': 'command' }, ['rate_limit', 'time_limit', 'add_consumer', 'cancel_consumer', 'enable_events', 'disable_events', 'ping'].map((name) => h('option', {}, name)));
+  const command = h('select', { name: 'command', 'aria-label': 'command' }, ['rate_limit', 'time_limit', 'autoscale', 'add_consumer', 'cancel_consumer', 'enable_events', 'disable_events', 'ping'].map((name) => h('option', {}, name)));
   const form = h('form', { class: 'inline action', 'aria-label': 'send a control command' },
     h('label', {}, 'worker', worker), h('label', {}, 'command', command),
     field('task', 'task', { placeholder: 'task name' }), field('rate', 'rate', { placeholder: '10/s, 0 or none' }),
     field('soft limit ms', 'softMs', { inputmode: 'numeric' }), field('hard limit ms', 'hardMs', { inputmode: 'numeric' }),
-    field('queue', 'queue', { placeholder: 'queue name' }), h('button', { type: 'submit' }, 'send'));
+    field('queue', 'queue', { placeholder: 'queue name' }), field('autoscale max', 'max', { inputmode: 'numeric' }),
+    field('autoscale min', 'min', { inputmode: 'numeric' }), h('button', { type: 'submit' }, 'send'));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const data = Object.fromEntries(new FormData(form));
     const limit = (text) => (text === '' ? null : Number(text));
     const args = {
       rate_limit: { task: data.task, rate: data.rate }, time_limit: { task: data.task, softMs: limit(data.softMs), hardMs: limit(data.hardMs) },
-      add_consumer: { queue: data.queue }, cancel_consumer: { queue: data.queue },
+      add_consumer: { queue: data.queue }, cancel_consumer: { queue: data.queue }, autoscale: { max: Number(data.max), min: Number(data.min) },
     }[data.command] ?? {};
     control(data.command, data.worker || undefined, args);
   });
