@@ -15,6 +15,7 @@ import { InvalidOptionError } from '../shared/errors.ts';
 import {
   checkControlArgs, controlCommandNames, decodeControlReply, type ControlArgs, type ControlCommand, type ControlCommandName, type ControlReply,
 } from '../shared/control-command.ts';
+import { sign } from '../shared/signing.ts';
 import { revoke } from '../producer/revoke.ts';
 import { listWorkers } from './inspect.ts';
 
@@ -57,7 +58,9 @@ export async function controlWorkers<N extends ControlCommandName>(
   const { keys } = app;
   const id = randomUUID();
   const [seconds, micros] = await redis.time();
-  const message: ControlCommand<N> = { v: 1, id, command, args, deadline: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + timeoutMs };
+  const unsigned: ControlCommand<N> = { v: 1, id, command, args, deadline: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + timeoutMs };
+  // Workers with `require` refuse an unsigned command (consumer/control/mailbox.ts).
+  const message = app.config.signing === undefined ? unsigned : sign(unsigned, app.config.signing, 'control');
   const wait = keys.controlReplyWait(id);
   const replyKey = keys.controlReply(id);
   const multi = redis.multi().set(wait, '1', 'PX', timeoutMs);

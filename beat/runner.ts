@@ -134,8 +134,8 @@ export class Beat {
       this.#log(`[hardq] beat ${this.lease.token}: leading since ${new Date(nowMs).toISOString()}`);
     }
     if (lead === 'lost' || lead === 'follower') return;
-    const schedules = await loadSchedules(redis, this.#app, (name) => {
-      if (!this.#unreadable.has(name)) this.#log(`[hardq] beat: schedule ${name} in Redis is unreadable; skipping it`);
+    const schedules = await loadSchedules(redis, this.#app, (name, why) => {
+      if (!this.#unreadable.has(name)) this.#log(`[hardq] beat: schedule ${name} in Redis is ${why ?? 'unreadable'}; skipping it`);
       this.#unreadable.add(name);
     });
     for (const schedule of schedules) {

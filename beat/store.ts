@@ -6,6 +6,8 @@
 import type { Redis } from 'ioredis';
 import type { AppContext } from '../shared/app-config.ts';
 import { addScheduleEntry, defineScripts } from '../shared/scripts.ts';
+import { canonicalJson } from '../shared/canonical-json.ts';
+import { sign, verify, type ResolvedSigning } from '../shared/signing.ts';
 import { defineSchedule, describeTiming, parseDefinition, type ScheduleDefinition, type ScheduleOptions, type ScheduleSignature, type ScheduleTiming } from './schedule.ts';
 import { nextSlotAfter } from './slots.ts';
 
@@ -31,11 +33,37 @@ async function connect(app: AppContext): Promise<Redis> {
   return redis;
 }
 
-/** Stores one definition: new names get a fresh version, known ones keep theirs. */
+/** A stored definition's signature checked; schedules are long-lived, so maxAgeMs does not apply. */
+function verifySchedule(stored: Record<string, unknown>, signing: ResolvedSigning) {
+  return verify(stored, { ...signing, maxAgeMs: undefined }, 'schedule', Date.now());
+}
+
+/**
+ * The text to store: signed when the app has keys. The stored text is kept when it already
+ * holds this definition under the current key, so a beat's start reads as unchanged
+ * rather than changed by a new signing time.
+ */
+async function storedForm(redis: Redis, app: AppContext, definition: ScheduleDefinition): Promise<string> {
+  const { signing } = app.config;
+  if (signing === undefined) return JSON.stringify(definition);
+  const stored = await redis.hget(app.keys.beatSchedules(), definition.name);
+  try {
+    const parsed = stored === null ? undefined : (JSON.parse(stored) as Record<string, unknown>);
+    if (parsed !== undefined && parsed.kid === signing.current && verifySchedule(parsed, signing).ok) {
+      const { kid: _kid, signedAt: _signedAt, sig: _sig, ...content } = parsed;
+      if (canonicalJson(content) === canonicalJson(definition)) return stored!;
+    }
+  } catch {
+    // Unreadable or not canonical: replaced by the new text below.
+  }
+  return JSON.stringify(sign(definition, signing, 'schedule'));
+}
+
+/** Stores one definition (signed when the app has keys): new names get a fresh version, known ones keep theirs. */
 export async function storeSchedule(app: AppContext, definition: ScheduleDefinition): Promise<{ version: number; outcome: 'added' | 'changed' | 'unchanged' }> {
   const redis = await connect(app);
   const { keys } = app;
-  return addScheduleEntry(redis, { schedules: keys.beatSchedules(), state: keys.beatState(), version: keys.beatVersion() }, definition.name, JSON.stringify(definition));
+  return addScheduleEntry(redis, { schedules: keys.beatSchedules(), state: keys.beatState(), version: keys.beatVersion() }, definition.name, await storedForm(redis, app, definition));
 }
 
 /** Adds a schedule at run time, or changes the one of that name; running beats pick it up at their next tick. */
@@ -54,13 +82,29 @@ export async function removeSchedule(app: AppContext, name: string): Promise<boo
   return replies?.[0]?.[1] === 1;
 }
 
-/** Every stored schedule with its state; unreadable entries are reported to `onBad`, not thrown. */
-export async function loadSchedules(redis: Redis, app: Pick<AppContext, 'keys'>, onBad: (name: string) => void): Promise<StoredSchedule[]> {
+/**
+ * Every stored schedule with its state; unreadable entries, and with signing keys those whose
+ * signature does not hold (or, with `require`, unsigned ones), go to `onBad`, not thrown.
+ */
+export async function loadSchedules(redis: Redis, app: Pick<AppContext, 'keys' | 'config'>, onBad: (name: string, why?: string) => void): Promise<StoredSchedule[]> {
   const [[definitionsError, definitions], [stateError, states]] = (await redis.multi()
     .hgetall(app.keys.beatSchedules()).hgetall(app.keys.beatState()).exec()) as [[Error | null, Record<string, string>], [Error | null, Record<string, string>]];
   if (definitionsError || stateError) throw definitionsError ?? stateError;
   const stored: StoredSchedule[] = [];
+  const { signing } = app.config;
   for (const [name, raw] of Object.entries(definitions)) {
+    if (signing !== undefined) {
+      let verdict;
+      try {
+        verdict = verifySchedule(JSON.parse(raw) as Record<string, unknown>, signing);
+      } catch {
+        verdict = undefined; // not JSON: reported as unreadable below
+      }
+      if (verdict !== undefined && !verdict.ok) {
+        onBad(name, `refused (${verdict.reason}: ${verdict.error})`);
+        continue;
+      }
+    }
     const definition = parseDefinition(raw);
     let state: ScheduleState | undefined;
     try {

@@ -105,7 +105,7 @@ export class WorkerParts {
         busy: () => [...self.held()].length, nowMs: () => scheduler.nowMs(), log: config.log,
       });
       const handle = controlHandler({ redis, keys, registry: app.registry, pool, rateLimiter, timeLimits, terminations, consumers, autoscaler, ...self.control });
-      const mailbox = new ControlMailbox({ redis, keys, workerId: self.consumerId, nowMs: () => scheduler.nowMs(), handle, log: config.log });
+      const mailbox = new ControlMailbox({ redis, keys, workerId: self.consumerId, nowMs: () => scheduler.nowMs(), handle, log: config.log, signing: config.signing });
       return new WorkerParts({ redis, blocking, fetch, pool, scheduler, registry, rateLimiter, terminations, timeLimits, mailbox, consumers, autoscaler, log: config.log });
     } catch (error) {
       for (const redis of opened) redis.disconnect();

@@ -6,12 +6,15 @@
  * 2. a command past its deadline (Redis's clock) is dropped unanswered: its caller gave up;
  * 3. a malformed one gets an error reply, and a handler's error becomes one: never a crash;
  * 4. every reply goes through reply.lua, which writes only while the caller's reply-wait
- *    marker exists, and with its TTL: a late reply leaves no key behind.
+ *    marker exists, and with its TTL: a late reply leaves no key behind;
+ * 5. with signing keys, a command whose signature does not hold (or, with `require`, an
+ *    unsigned one) is refused with an error reply and never reaches a handler.
  */
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
 import { writeReply } from '../../shared/scripts.ts';
 import { decodeControlCommand, type ControlCommand, type ControlReply } from '../../shared/control-command.ts';
+import { verify, type ResolvedSigning } from '../../shared/signing.ts';
 import { startJitteredTimer, type JitteredTimer } from '../jittered-timer.ts';
 
 /** How often a worker looks for commands, in ms: a command waits about this long for a worker. */
@@ -32,8 +35,10 @@ export class ControlMailbox {
   #timer: JitteredTimer | undefined;
   #round: Promise<void> = Promise.resolve();
   #failing = false;
+  #signing: ResolvedSigning | undefined;
 
-  constructor(options: { redis: Redis; keys: Keys; workerId: string; nowMs: () => number; handle: CommandHandler; log: (line: string) => void }) {
+  constructor(options: { redis: Redis; keys: Keys; workerId: string; nowMs: () => number; handle: CommandHandler; log: (line: string) => void; signing?: ResolvedSigning }) {
+    this.#signing = options.signing;
     this.#redis = options.redis;
     this.#keys = options.keys;
     this.#workerId = options.workerId;
@@ -76,6 +81,14 @@ export class ControlMailbox {
     const { command } = decoded;
     // Its caller stopped waiting: acting now would surprise whoever retried since.
     if (command.deadline < this.#nowMs()) return this.#log(`[hardq] control mailbox: dropped ${command.command} ${command.id}, past its deadline`);
+    if (this.#signing !== undefined) {
+      // The raw object, not the decoded command, which keeps only the fields it knows.
+      const verdict = verify(JSON.parse(raw) as Record<string, unknown>, this.#signing, 'control', this.#nowMs());
+      if (!verdict.ok) {
+        this.#log(`[hardq] control mailbox: refused ${command.command} ${command.id} (${verdict.reason}: ${verdict.error})`);
+        return this.#reply(command.id, { worker: this.#workerId, ok: false, error: `refused (${verdict.reason}): ${verdict.error}` });
+      }
+    }
     let reply: ControlReply;
     let after: (() => void) | undefined;
     try {
