@@ -16,6 +16,12 @@ import { ResultWaiter } from './producer/result-waiter.ts';
 import { revoke } from './producer/revoke.ts';
 import { Worker, type WorkerOptions } from './consumer/worker.ts';
 import { defineScripts } from './shared/scripts.ts';
+import { Signature, registerResultMaker } from './producer/canvas.ts';
+import { chunks, type Chunks } from './producer/canvas-api.ts';
+import { GroupResult, restoreGroup } from './producer/group-result.ts';
+import { chordProgress, type ChordProgress } from './producer/chord-progress.ts';
+import { registerCanvasBuiltins, mapTaskName, starmapTaskName } from './shared/canvas-builtins.ts';
+import { routeTask } from './producer/route.ts';
 import { InvalidOptionError } from './shared/errors.ts';
 import { defineSchedule, type ScheduleDefinition, type ScheduleOptions, type ScheduleSignature, type ScheduleTiming } from './beat/schedule.ts';
 
@@ -32,6 +38,11 @@ export type { JsonValue, Jsonified, Sendable } from './shared/json-value.ts';
 export type { SendOptions } from './producer/send.ts';
 export type { WorkerOptions, TaskEvent } from './consumer/worker.ts';
 export { AsyncResult, Worker, Keys };
+export { Signature, Chain, Group, Chord, maxCanvasDepth, type SignatureOptions, type CanvasNode } from './producer/canvas.ts';
+export { chain, group, chord, chunks, type Chunks } from './producer/canvas-api.ts';
+export { GroupResult } from './producer/group-result.ts';
+export type { ChordProgress } from './producer/chord-progress.ts';
+export type { TaskSignatureJson, StepJson, ChordJson, GroupJson, MemberJson, FailureJson } from './shared/signature.ts';
 export { keyCatalog } from './shared/keys.ts';
 export { queueStats, purgeQueue, type QueueStats } from './admin/queues.ts';
 export {
@@ -60,6 +71,16 @@ export type Task<A extends unknown[], R> = {
   applyAsync(args: Sendable<A>, options?: SendOptions): Promise<AsyncResult<Jsonified<Awaited<R>>>>;
   /** Sends many in one round trip (one LPUSH of many values per queue). */
   applyMany(argsList: Sendable<A>[], options?: SendOptions): Promise<AsyncResult<Jsonified<Awaited<R>>>[]>;
+  /** A signature (Celery's `add.s(2, 2)`): in a chain, the previous result is prepended to these args. */
+  s(...args: unknown[]): Signature;
+  /** An immutable signature (`add.si(2, 2)`): it takes no parent result. */
+  si(...args: unknown[]): Signature;
+  /** One task that runs this one over each item in order (Celery's map); its result is the list. */
+  map(items: unknown[]): Signature;
+  /** Like map, each item an argument list. */
+  starmap(items: unknown[][]): Signature;
+  /** A group of starmaps of `size` items each (Celery's chunks); `.group()` gives the Group. */
+  chunks(items: unknown[][], size: number): Chunks;
 };
 
 export type App = {
@@ -74,6 +95,10 @@ export type App = {
   sendMany(name: string, argsList: unknown[][], options?: SendOptions): Promise<AsyncResult[]>;
   /** An AsyncResult for a stored id; the queue defaults to the default queue. */
   asyncResult<T = unknown>(id: string, options?: { queue?: string }): AsyncResult<T>;
+  /** A saved GroupResult by id (Celery's GroupResult.restore). */
+  restoreGroup(id: string): Promise<GroupResult>;
+  /** A chord's "X of N done" (its id is its header's GroupResult id; the queue is its body's, by default the default queue). */
+  chordProgress(chordId: string, options?: { queue?: string }): Promise<ChordProgress | null>;
   /** Revokes a task by id: skipped if it has not started. The queue defaults to the default queue. */
   revoke(id: string, options?: { queue?: string }): Promise<boolean>;
   /** A worker for this app's tasks; call `run()` to start it. */
@@ -113,6 +138,10 @@ export function createApp(config: AppConfig = {}): App {
   const waiter = new ResultWaiter(context);
   const schedules = new Map<string, ScheduleDefinition>();
   const workers = new Set<Worker>();
+  registerCanvasBuiltins(registry);
+  registerResultMaker(context, (name, id, queue) => resultFor(name, id, queue));
+  // map and starmap run where the mapped task would: its routes and its queue option decide.
+  const queueOf = (name: string) => routeTask(name, { routes: resolved.taskRoutes, taskQueue: registry.get(name)?.options.queue, defaultQueue: resolved.defaultQueue });
   const resultFor = <T>(name: string, id: string, queue: string) =>
     new AsyncResult<T>(context, waiter, id, queue, registry.get(name)?.options.ignoreResult ? name : undefined);
 
@@ -123,6 +152,7 @@ export function createApp(config: AppConfig = {}): App {
     task(name: string, handler: (...args: never[]) => unknown, options: TaskOptions & { bind?: boolean } = {}) {
       const { bind = false, ...taskOptions } = options;
       registry.add({ name, handler, bind, options: taskOptions });
+      const signature = (args: unknown[], immutable = false) => new Signature(context, name, args, { immutable });
       return {
         name,
         options: taskOptions,
@@ -138,6 +168,11 @@ export function createApp(config: AppConfig = {}): App {
           const sent = await sendMany(context, name, argsList, callOptions);
           return sent.map((item) => resultFor(name, item.id, item.queue));
         },
+        s: (...args: unknown[]) => signature(args),
+        si: (...args: unknown[]) => signature(args, true),
+        map: (items: unknown[]) => new Signature(context, mapTaskName, [name, items]).set({ queue: queueOf(name) }),
+        starmap: (items: unknown[][]) => new Signature(context, starmapTaskName, [name, items]).set({ queue: queueOf(name) }),
+        chunks: (items: unknown[][], size: number) => chunks(context, name, items, size, queueOf(name)),
       } as Task<never[], unknown>;
     },
     async sendTask(name, args, options) {
@@ -147,6 +182,12 @@ export function createApp(config: AppConfig = {}): App {
     async sendMany(name, argsList, options) {
       const sent = await sendMany(context, name, argsList, options);
       return sent.map((item) => resultFor(name, item.id, item.queue));
+    },
+    chordProgress(chordId, options = {}) {
+      return chordProgress(context, chordId, options.queue ?? resolved.defaultQueue);
+    },
+    restoreGroup(id) {
+      return restoreGroup(context, id, (memberId, queue) => new AsyncResult(context, waiter, memberId, queue));
     },
     asyncResult(id, options = {}) {
       return new AsyncResult(context, waiter, id, options.queue ?? resolved.defaultQueue);

@@ -19,7 +19,7 @@ export function taskContext(job: PoolJob, signal: AbortSignal): TaskContext {
   return {
     id: message.id, queue, retries: message.retries ?? 0, kwargs: message.kwargs ?? noKwargs, signal,
     retry(options = {}) {
-      throw new Retry({ countdownMs: options.countdownMs, error: options.error });
+      throw new Retry({ countdownMs: options.countdownMs, error: options.error, queue: options.queue });
     },
   };
 }

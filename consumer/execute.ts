@@ -19,6 +19,8 @@ import type { Pool } from './pool.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { retryDefaults, retryDelayMs, underlyingError, wantsRetry } from './retry.ts';
 import { TaskTerminated, type Terminations } from './control/terminations.ts';
+import type { FollowUp } from '../shared/follow-ups.ts';
+import { followUpsOnFailure, followUpsOnSuccess, hasCanvas, passFailure } from './canvas-step.ts';
 
 /** This worker's time-limit overrides by task name (the time_limit control command); each side in ms. */
 export type TimeLimitOverrides = Map<string, { softTimeLimitMs?: number; timeLimitMs?: number }>;
@@ -94,6 +96,22 @@ export function startFailed(claimed: Claimed, attempts: number, error: Error): O
   return deadLetter(claimed, 'start-failed', `Redis failed before the handler started, ${attempts} times; the last error: ${error.message}`, Date.now(), id, task);
 }
 
+/**
+ * A retry routed to another queue (`ctx.retry({ queue })`): the retried message goes to that
+ * queue's scheduled set through this queue's outbox, written with the ack (consumer/relay.ts).
+ */
+function retryElsewhere(claimed: Claimed, signing: ResolvedSigning | undefined, message: TaskMessage, atMs: number, retries: number, error: unknown): FollowUp | undefined {
+  const queue = (error as { queue?: unknown } | null)?.queue;
+  if (typeof queue !== 'string' || queue === claimed.queue) return undefined;
+  const { raw } = rescheduled({ ...claimed, queue }, signing, { ...message, queue }, atMs, retries);
+  return { op: 'push', queue, raw, dueAtMs: atMs };
+}
+
+/** A canvas step that will not run fails the rest of its chain and its chord, so none waits forever. */
+function notRun(message: TaskMessage, reason: string, nowMs: number, signing: ResolvedSigning | undefined) {
+  return hasCanvas(message) ? followUpsOnFailure(message, { id: message.id, task: message.task, error: { name: 'TaskRevoked', message: reason } }, nowMs, signing) : undefined;
+}
+
 const terminatedMark = Symbol('terminated');
 
 /** Runs one claimed message; `null` when it turned out not to be ours to run. */
@@ -109,6 +127,11 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
     const verdict = checkMessage(message, claimed.queue, signing, started);
     if (!verdict.ok) return deadLetter(claimed, verdict.reason, verdict.error, started, id, task, false);
   }
+  if (message.failure !== undefined) {
+    // An earlier canvas step failed: this one records FAILURE naming it, and passes it on.
+    const passed = passFailure({ ...message, failure: message.failure }, Date.now(), signing);
+    return [{ claimed, id, result: passed.result, followUps: passed.followUps }, { id, task, queue: claimed.queue, state: 'FAILURE', ms: 0, error: `${passed.error.name}: ${passed.error.message}` }];
+  }
   const registered = context.registry.get(task);
   if (registered === undefined) {
     return deadLetter(claimed, 'unknown-task', `no task named "${task}" is registered on this consumer`, started, id, task);
@@ -120,10 +143,10 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
 
   if (message.expires !== undefined && started > message.expires) {
     const result = keep ? encodeResult({ state: 'REVOKED', reason: 'expired', doneAt: started }) : undefined;
-    return [{ claimed, id, result }, event('REVOKED', 'expired')];
+    return [{ claimed, id, result, followUps: notRun(message, 'expired', started, signing) }, event('REVOKED', 'expired')];
   }
   // revoke() already wrote REVOKED; claim-batch.lua drops what was revoked in the last seconds.
-  if (context.isRevoked(claimed.queue, id)) return [{ claimed, id }, event('REVOKED', 'revoked')];
+  if (context.isRevoked(claimed.queue, id)) return [{ claimed, id, followUps: notRun(message, 'revoked', started, signing) }, event('REVOKED', 'revoked')];
   // A message that arrived before its time (a foreign producer, a skewed clock) waits in the scheduled set.
   if (message.eta !== undefined && message.eta > started + 5) return [{ claimed, id, schedule: rescheduled(claimed, signing, message, message.eta) }, event('RETRY', 'early')];
   if ((await context.fetch.beforeRun(claimed, message)) === 'gone') return null;
@@ -154,7 +177,9 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
   // rejection that would give the message back and run its side effects again.
   try {
     try {
-      const running = context.pool.run({ definition, message, queue: claimed.queue, signal: job.signal });
+      // A chain step's parent result (a chord body's list of them) comes first.
+      const called = message.parentResults === undefined ? message : { ...message, args: [...message.parentResults, ...message.args] };
+      const running = context.pool.run({ definition, message: called, queue: claimed.queue, signal: job.signal });
       const value = await Promise.race([running, terminated]);
       if (value === terminatedMark) {
         // The async pool cannot stop a promise: it may still settle, and nobody listens.
@@ -163,7 +188,8 @@ export async function execute(claimed: Claimed, context: ExecuteContext): Promis
       }
       // undefined (a handler that returns nothing) is stored as null, as Celery stores None.
       if (keep && value !== undefined) assertJson(value, 'result');
-      return [{ claimed, id, result: keep ? encodeSuccess(value, Date.now()) : undefined }, event('SUCCESS')];
+      const followUps = hasCanvas(message) ? followUpsOnSuccess(message, value === undefined ? 'null' : JSON.stringify(value), Date.now(), signing) : undefined;
+      return [{ claimed, id, result: keep ? encodeSuccess(value, Date.now()) : undefined, followUps }, event('SUCCESS')];
     } catch (error) {
       if (job.signal.reason instanceof TaskTerminated) return revokedByTerminate();
       return failed(claimed, message, options, keep, error, event, signing);
@@ -193,6 +219,8 @@ function failed(
       const remote = toRemoteError(underlyingError(error));
       const result = keep ? encodeResult({ state: 'RETRY', error: remote, retries: retries + 1, eta: atMs }) : undefined;
       // If we crash here: nothing is written yet; the message is still held and runs again.
+      const retry = retryElsewhere(claimed, signing, message, atMs, retries + 1, error);
+      if (retry !== undefined) return [{ claimed, id, result, announce: false, followUps: [retry] }, event('RETRY', `${remote.name}: ${remote.message}`)];
       return [{ claimed, id, result, announce: false, schedule: rescheduled(claimed, signing, message, atMs, retries + 1) }, event('RETRY', `${remote.name}: ${remote.message}`)];
     }
     const remote = toRemoteError(underlyingError(error));
@@ -205,6 +233,7 @@ function failed(
       // whatever it carries (a `code` too). Retry signals were handled above.
       dead = encodeDeadLetter({ reason: 'non-error-thrown', error: remote.message, raw: claimed.raw, queue: claimed.queue, deadAt: now });
     }
-    return [{ claimed, id, result, dead }, event('FAILURE', `${remote.name}: ${remote.message}`)];
+    const followUps = hasCanvas(message) ? followUpsOnFailure(message, { id, task: message.task, error: { name: remote.name, message: remote.message } }, now, signing) : undefined;
+    return [{ claimed, id, result, dead, followUps }, event('FAILURE', `${remote.name}: ${remote.message}`)];
   }
 }

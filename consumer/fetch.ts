@@ -4,6 +4,7 @@
  * these methods and nothing else, so both modes share one loop.
  */
 import type { TaskMessage } from '../shared/message.ts';
+import type { FollowUp } from '../shared/follow-ups.ts';
 
 /** A message taken from a queue, exactly as it sat there. */
 export type Claimed = { raw: string; queue: string };
@@ -21,6 +22,8 @@ export type Completion = {
   dead?: string;
   /** A message to put on the scheduled set (a retry, or a message that came early). */
   schedule?: { atMs: number; raw: string };
+  /** Canvas follow-ups (consumer/canvas-step.ts), written in the same step as the ack. */
+  followUps?: FollowUp[];
 };
 
 export interface FetchStrategy {

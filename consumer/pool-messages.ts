@@ -46,6 +46,8 @@ export type WireError = {
   stack?: string;
   code?: string;
   countdownMs?: number;
+  /** A Retry's other queue. */
+  queue?: string;
   cause?: WireError;
 };
 
@@ -71,6 +73,8 @@ export function toWireError(error: Error, depth = 0): WireError {
   const { code, countdownMs } = error as { code?: unknown; countdownMs?: unknown };
   if (typeof code === 'string') wire.code = code;
   if (typeof countdownMs === 'number') wire.countdownMs = countdownMs;
+  const retryQueue = (error as { queue?: unknown }).queue;
+  if (code === 'RETRY' && typeof retryQueue === 'string') wire.queue = retryQueue;
   // Retry's cause is the error reported when no retries are left; two levels are plenty.
   if (depth < 2 && isError(error.cause)) wire.cause = toWireError(error.cause, depth + 1);
   return wire;
@@ -93,7 +97,7 @@ export function fromWireError(wire: WireError): Error {
   const cause = wire.cause === undefined ? undefined : fromWireError(wire.cause);
   // A real Retry, so that retry.ts's underlyingError() reports what it wrapped.
   if (wire.code === 'RETRY') {
-    const retry = new Retry({ countdownMs: wire.countdownMs, error: cause, message: wire.message });
+    const retry = new Retry({ countdownMs: wire.countdownMs, error: cause, message: wire.message, queue: wire.queue });
     if (wire.stack !== undefined) retry.stack = wire.stack;
     return retry;
   }

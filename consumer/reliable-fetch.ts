@@ -22,6 +22,7 @@ import type { ResolvedTls } from '../shared/tls.ts';
 import type { TaskMessage } from '../shared/message.ts';
 import { claimBatch, completeBatch, quarantine, requeueHeld, unregister } from '../shared/scripts.ts';
 import { deadLetterLimit, deadLetterTtlMs } from '../shared/dead-letter.ts';
+import { chordTtlMs, followUpProgram } from '../shared/follow-ups.ts';
 import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
 import type { BlockingConnection } from './blocking-connection.ts';
 import { Heartbeat } from './heartbeat.ts';
@@ -199,6 +200,7 @@ export class ReliableFetch implements FetchStrategy {
     const rows = completions.map((c) => ({
       raw: c.claimed.raw, id: c.id, dead: c.dead, announce: c.announce, schedule: c.schedule,
       result: c.result, resultKey: c.result !== undefined && c.id !== undefined ? this.#o.keys.result(queue, c.id) : undefined,
+      followUps: c.followUps === undefined || c.id === undefined ? undefined : (keyIndex: (key: string) => number) => followUpProgram(this.#o.keys, queue, c.id!, c.followUps!, chordTtlMs, keyIndex),
     }));
     const held = await completeBatch(this.#o.redis, lists, rows, {
       resultTtlMs: this.#o.resultTtlMs, deadLimit: deadLetterLimit, deadTtlMs: deadLetterTtlMs, simple: false,

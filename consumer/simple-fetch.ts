@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.ts';
 import { deadLetterLimit, deadLetterTtlMs } from '../shared/dead-letter.ts';
 import { completeBatch } from '../shared/scripts.ts';
+import { chordTtlMs, followUpProgram } from '../shared/follow-ups.ts';
 import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
 import type { BlockingConnection } from './blocking-connection.ts';
 import type { QueueSet } from './queue-set.ts';
@@ -79,6 +80,7 @@ export class SimpleFetch implements FetchStrategy {
       completions.map((c) => ({
         raw: c.claimed.raw, id: c.id, dead: c.dead, announce: c.announce, schedule: c.schedule, result: c.result,
         resultKey: c.result !== undefined && c.id !== undefined ? k.result(queue, c.id) : undefined,
+        followUps: c.followUps === undefined || c.id === undefined ? undefined : (keyIndex: (key: string) => number) => followUpProgram(k, queue, c.id!, c.followUps!, chordTtlMs, keyIndex),
       })),
       { resultTtlMs: this.#resultTtlMs, deadLimit: deadLetterLimit, deadTtlMs: deadLetterTtlMs, simple: true },
     );

@@ -30,6 +30,7 @@ import { controlHandler, type ControlledWorker } from './control/commands.ts';
 import { QueueConsumers } from './control/queue-consumers.ts';
 import { Autoscaler } from './control/autoscaler.ts';
 import type { QueueSet } from './queue-set.ts';
+import { Relay } from './relay.ts';
 
 type Options = ReturnType<typeof resolveWorkerOptions>;
 
@@ -44,6 +45,8 @@ export class WorkerParts {
   readonly terminations: Terminations;
   readonly timeLimits: TimeLimitOverrides;
   readonly mailbox: ControlMailbox;
+  /** Moves this worker's queues' outbox entries (canvas steps for other queues) to their targets. */
+  readonly relay: Relay;
   readonly consumers: QueueConsumers;
   readonly autoscaler: Autoscaler;
   #log: (line: string) => void;
@@ -52,7 +55,7 @@ export class WorkerParts {
   private constructor(parts: {
     redis: Redis; blocking: BlockingConnection; fetch: FetchStrategy; pool: Pool; scheduler: Scheduler; registry: WorkerRegistry;
     rateLimiter: RateLimiter; terminations: Terminations; timeLimits: TimeLimitOverrides; mailbox: ControlMailbox; log: (line: string) => void;
-    consumers: QueueConsumers; autoscaler: Autoscaler;
+    consumers: QueueConsumers; autoscaler: Autoscaler; keys: AppContext['keys']; queues: QueueSet;
   }) {
     this.consumers = parts.consumers;
     this.autoscaler = parts.autoscaler;
@@ -60,6 +63,7 @@ export class WorkerParts {
     this.terminations = parts.terminations;
     this.timeLimits = parts.timeLimits;
     this.mailbox = parts.mailbox;
+    this.relay = new Relay({ redis: parts.redis, keys: parts.keys, queues: () => parts.queues.list, log: parts.log });
     this.#log = parts.log;
     this.redis = parts.redis;
     this.blocking = parts.blocking;
@@ -106,7 +110,7 @@ export class WorkerParts {
       });
       const handle = controlHandler({ redis, keys, registry: app.registry, pool, rateLimiter, timeLimits, terminations, consumers, autoscaler, ...self.control });
       const mailbox = new ControlMailbox({ redis, keys, workerId: self.consumerId, nowMs: () => scheduler.nowMs(), handle, log: config.log, signing: config.signing });
-      return new WorkerParts({ redis, blocking, fetch, pool, scheduler, registry, rateLimiter, terminations, timeLimits, mailbox, consumers, autoscaler, log: config.log });
+      return new WorkerParts({ redis, blocking, fetch, pool, scheduler, registry, rateLimiter, terminations, timeLimits, mailbox, consumers, autoscaler, keys, queues: self.queues, log: config.log });
     } catch (error) {
       for (const redis of opened) redis.disconnect();
       throw error;
@@ -123,11 +127,13 @@ export class WorkerParts {
     await this.registry.start();
     this.autoscaler.start();
     this.mailbox.start();
+    this.relay.start();
   }
 
   /** Undoes a start that failed part-way. */
   async abandon(): Promise<void> {
     await this.mailbox.stop();
+    await this.relay.stop();
     await this.autoscaler.stop();
     await this.registry.stop();
     await this.scheduler.stop();
@@ -140,6 +146,7 @@ export class WorkerParts {
   /** After the loop and the last acks: leaves the registry, stops timers and the pool, unregisters, disconnects. */
   async close(): Promise<void> {
     await this.mailbox.stop();
+    await this.relay.stop();
     await this.consumers.stop();
     await this.autoscaler.stop();
     await this.registry.stop();

@@ -124,6 +124,8 @@ export class Worker extends EventEmitter {
       write: (queue, batch) => fetch.complete(queue, batch),
       onWritten: (batch) => {
         for (const completion of batch) this.#acking.delete(completion.claimed);
+        // Canvas steps for other queues wait in an outbox: relay them now, not at the next tick.
+        if (batch.some((completion) => completion.followUps !== undefined)) parts.relay.poke();
         this.#wake();
       },
       log: config.log,

@@ -7,6 +7,7 @@ import { ResultIgnoredError, ResultTimeoutError, TaskFailedError, TaskRevokedErr
 import { decodeResult, finalStates, type ResultRecord, type TaskState } from '../shared/result-record.ts';
 import type { ResultWaiter } from './result-waiter.ts';
 import { revoke } from './revoke.ts';
+import type { GroupResult } from './group-result.ts';
 
 export type GetOptions = {
   /** How long to wait, in ms; may be Infinity. @default 60000 */
@@ -16,6 +17,8 @@ export type GetOptions = {
 export class AsyncResult<T = unknown> {
   readonly id: string;
   readonly queue: string;
+  /** The result before this one in a chain (a chord body's: its header's GroupResult). */
+  parent?: AsyncResult | GroupResult;
   #app: AppContext;
   #waiter: ResultWaiter;
   #ignoredBy: string | undefined;

@@ -140,9 +140,12 @@ export class ResultIgnoredError extends HardqError {
 export class Retry extends HardqError {
   static readonly code = 'RETRY';
   readonly countdownMs: number | undefined;
-  constructor(options: { countdownMs?: number; error?: unknown; message?: string } = {}) {
+  /** Retry on this queue instead (it reaches another queue through the relay, consumer/relay.ts). */
+  readonly queue: string | undefined;
+  constructor(options: { countdownMs?: number; error?: unknown; message?: string; queue?: string } = {}) {
     super(Retry.code, options.message ?? (options.error instanceof Error ? `retry after ${options.error.name}: ${options.error.message}` : 'retry requested'), { cause: options.error });
     this.countdownMs = options.countdownMs;
+    this.queue = options.queue;
   }
 }
 

@@ -131,6 +131,23 @@ export class Keys {
     return `${this.#q(queue)}:beat-slot:${id}`;
   }
 
+  /** list (outbox entries: a JSON header line, then a follow-up program) · complete-batch.lua, in the step that acknowledges the message whose follow-ups go to another queue · the relay (consumer/relay.ts) in every worker of this queue, which LREMs an entry once relay-deliver.lua has delivered it · until relayed */
+  outbox(queue: string): string {
+    return `${this.#q(queue)}:outbox`;
+  }
+  /** string ('1') · relay-deliver.lua, SET NX PX with the entry's effects, so an entry relayed twice acts once · relay-deliver.lua · relayMarkerTtlMs (24 h) */
+  relayed(queue: string, entryId: string): string {
+    return `${this.#q(queue)}:relayed:${entryId}`;
+  }
+  /** hash (size, body, done, failures, failed, r<index> results, fired) · the producer or a worker through relay-deliver.lua (init), complete-batch.lua or relay-deliver.lua (each header part) · chordProgress, the same scripts · resultTtlMs, refreshed on each part */
+  chord(queue: string, id: string): string {
+    return `${this.#q(queue)}:chord:${id}`;
+  }
+  /** string (JSON: the group's members, each { id, queue }) · GroupResult.save() when a group is sent · GroupResult.restore() · resultTtlMs */
+  groupResult(id: string): string {
+    return `${this.#control()}:group:${id}`;
+  }
+
   /** pub/sub channel, not a key · consumers PUBLISH the ids of a batch of finished tasks · AsyncResult waiters · messages are not stored */
   resultChannel(queue: string): string {
     return `${this.#q(queue)}:results`;
@@ -168,5 +185,9 @@ export function keyCatalog(keys: Keys): Record<string, string> {
     beatVersion: keys.beatVersion(),
     beatLeader: keys.beatLeader(),
     beatSlot: keys.beatSlot(queue, id),
+    outbox: keys.outbox(queue),
+    relayed: keys.relayed(queue, id),
+    chord: keys.chord(queue, id),
+    groupResult: keys.groupResult(id),
   };
 }

@@ -4,11 +4,12 @@
  * gives a reason code and a sentence for the dead-letter entry (docs/PROTOCOL.md).
  */
 import type { JsonValue } from './json-value.ts';
+import { canvasFieldNames, canvasProblem, type CanvasFields } from './signature.ts';
 
 /** A task message as it travels. Only per-call facts are here; task options live in the consumer's registry. */
-export type TaskMessage = {
-  /** Protocol version: 1. */
-  v: 1;
+export type TaskMessage = CanvasFields & {
+  /** Protocol version: 1, or 2 when it carries canvas fields (an older consumer dead-letters those). */
+  v: 1 | 2;
   /** Task id, a UUID by default; also the result key's suffix. */
   id: string;
   /** Registered task name. */
@@ -90,7 +91,7 @@ export function decodeMessage(raw: string, maxMessageBytes?: number): Decoded {
   const hasComma = typeof m.id === 'string' && m.id.includes(',');
   const id = typeof m.id === 'string' && m.id.length > 0 && !hasComma ? m.id : undefined;
   const invalid = (error: string): DecodeRejection => ({ ok: false, reason: 'invalid', error, id });
-  if (m.v !== 1) return invalid(`field "v" must be 1, got ${JSON.stringify(m.v)}`);
+  if (m.v !== 1 && m.v !== 2) return invalid(`field "v" must be 1 or 2, got ${JSON.stringify(m.v)}`);
   if (hasComma) return invalid('field "id" must not contain a comma');
   if (id === undefined) return invalid('field "id" must be a non-empty string');
   if (typeof m.task !== 'string' || m.task.length === 0) return invalid('field "task" must be a non-empty string');
@@ -110,6 +111,13 @@ export function decodeMessage(raw: string, maxMessageBytes?: number): Decoded {
     if (value !== undefined && (!Number.isInteger(value) || (value as number) < 0)) {
       return invalid(`field "${field}" must be a non-negative integer`);
     }
+  }
+  if (m.v === 2) {
+    const problem = canvasProblem(m);
+    if (problem !== undefined) return invalid(problem);
+  } else if (canvasFieldNames.some((field) => m[field] !== undefined)) {
+    // A v1 consumer would run it and drop its links; v1 never carries them.
+    return invalid('canvas fields need "v": 2');
   }
   return { ok: true, message: m as TaskMessage };
 }

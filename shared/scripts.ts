@@ -28,12 +28,20 @@ export const scriptKeyCounts = {
   'renew-lease': 1,
   'release-lease': 1,
   reply: 2,
+  'relay-deliver': null,
 } as const;
 export type ScriptName = keyof typeof scriptKeyCounts;
 
-/** The fragments of a joined script, in the order they are placed (shared/lua/<name>/<fragment>.lua). */
+/** The canvas's Lua, shared by the two scripts that run follow-ups (shared/lua/canvas/), in join order. */
+const canvasFragments = ['canvas/fields', 'canvas/chord', 'canvas/follow-ups'];
+
+/**
+ * The fragments of a joined script, in the order they are placed: shared/lua/<name>/<fragment>.lua,
+ * or shared/lua/<fragment>.lua for a fragment named with its folder (canvas/…, used by two scripts).
+ */
 export const scriptFragments: Partial<Record<ScriptName, string[]>> = {
-  'complete-batch': ['check-types', 'acknowledge', 'final-state', 'revoked'],
+  'complete-batch': ['check-types', 'acknowledge', 'final-state', 'revoked', ...canvasFragments],
+  'relay-deliver': canvasFragments,
   'requeue-dead-consumer': ['deliveries', 'poison-pill'],
 };
 
@@ -44,8 +52,13 @@ export function scriptMainSource(name: ScriptName): string {
   return read(name);
 }
 
+/** A fragment's path under shared/lua/, without `.lua`. */
+export function fragmentPath(name: ScriptName, fragment: string): string {
+  return fragment.includes('/') ? fragment : `${name}/${fragment}`;
+}
+
 export function fragmentSource(name: ScriptName, fragment: string): string {
-  return read(`${name}/${fragment}`);
+  return read(fragmentPath(name, fragment));
 }
 
 /** What Redis runs: the main file, with its fragments placed after the `#!lua` line. */
@@ -116,6 +129,8 @@ export type CompletionRow = {
   id?: string;
   /** A message to ZADD to the scheduled set (a retry), with its due time in epoch ms. */
   schedule?: { atMs: number; raw: string };
+  /** Its canvas follow-up program (shared/follow-ups.ts), given a function that places a key in KEYS and returns its index. */
+  followUps?: (keyIndex: (key: string) => number) => string;
 };
 
 /**
@@ -129,7 +144,17 @@ export function completeBatch(
   rows: CompletionRow[],
   options: { resultTtlMs: number; deadLimit: number; deadTtlMs: number; simple: boolean },
 ): Promise<number> {
+  // Result keys and canvas keys (each added once) follow the five fixed keys, by index.
   const resultKeys: string[] = [];
+  const canvasKeys = new Map<string, number>();
+  const keyIndex = (key: string) => {
+    let index = canvasKeys.get(key);
+    if (index === undefined) {
+      resultKeys.push(key);
+      canvasKeys.set(key, (index = 5 + resultKeys.length));
+    }
+    return index;
+  };
   const perMessage: (string | number)[] = [];
   for (const row of rows) {
     let index = 0;
@@ -139,7 +164,7 @@ export function completeBatch(
     }
     perMessage.push(
       row.raw, index, row.result ?? '', row.dead ?? '', row.schedule?.atMs ?? '', row.schedule?.raw ?? '',
-      row.id ?? '', row.id !== undefined && row.announce !== false ? '1' : '',
+      row.id ?? '', row.id !== undefined && row.announce !== false ? '1' : '', row.followUps?.(keyIndex) ?? '',
     );
   }
   const keyList = [keys.processing, keys.quarantine, keys.dead, keys.scheduled, keys.revoked, ...resultKeys];
@@ -248,4 +273,18 @@ export async function releaseLease(redis: Redis, key: string, token: string): Pr
 /** reply.lua: true when the caller still waited and the reply is in its list; false when it gave up (nothing written). */
 export async function writeReply(redis: Redis, keys: { wait: string; reply: string }, reply: string): Promise<boolean> {
   return (await call(redis, 'reply', [keys.wait, keys.reply, reply])) === 1;
+}
+
+/**
+ * relay-deliver.lua: delivers outbox entries to one target queue; returns how many acted
+ * now (the rest had been delivered before). Each entry: its marker, and its target's ready
+ * list, scheduled set and chord key (the ready list when it has none).
+ */
+export function relayDeliver(
+  redis: Redis,
+  entries: { marker: string; ready: string; scheduled: string; chord?: string; program: string }[],
+  markerTtlMs: number,
+): Promise<number> {
+  const keyList = entries.flatMap((entry) => [entry.marker, entry.ready, entry.scheduled, entry.chord ?? entry.ready]);
+  return call(redis, 'relay-deliver', [keyList.length, ...keyList, markerTtlMs, ...entries.map((entry) => entry.program)]) as Promise<number>;
 }

@@ -20,7 +20,7 @@ export type TaskContext = {
   /** Aborted when the soft time limit passes or the worker stops for good. */
   signal: AbortSignal;
   /** Asks for a retry (Celery's `self.retry()`): throws Retry, so nothing after it runs. */
-  retry(options?: { countdownMs?: number; error?: unknown }): never;
+  retry(options?: { countdownMs?: number; error?: unknown; /** Retry on another queue. */ queue?: string }): never;
 };
 
 export type TaskDefinition = {

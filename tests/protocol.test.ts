@@ -29,12 +29,13 @@ const unionOf = (path: string, type: string) => {
   return [...union.matchAll(/'([\w-]+)'/g)].map((match) => match[1]!);
 };
 
-type Schema = { type?: string; const?: unknown; minLength?: number; pattern?: string; minimum?: number; required?: string[]; properties?: Record<string, Schema> };
+type Schema = { type?: string; const?: unknown; enum?: unknown[]; minLength?: number; pattern?: string; minimum?: number; required?: string[]; properties?: Record<string, Schema> };
 const schema = JSON.parse(codeBlock('json').find((block) => block.includes('"$schema"'))!) as Schema;
 
 /** The subset of JSON Schema the page uses: type, const, minLength, pattern, minimum, required, properties. */
 function conforms(value: unknown, s: Schema): boolean {
   if (s.const !== undefined && value !== s.const) return false;
+  if (s.enum !== undefined && !s.enum.includes(value)) return false;
   const is: Record<string, (v: unknown) => boolean> = {
     object: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
     array: Array.isArray,
@@ -58,14 +59,14 @@ after(async () => server.stop());
 test('the schema requires v, id, task, args and lists exactly the optional fields', () => {
   assert.deepEqual(schema.required, ['v', 'id', 'task', 'args']);
   assert.deepEqual(Object.keys(schema.properties!).sort(),
-    ['args', 'createdAt', 'deliveries', 'eta', 'expires', 'id', 'kid', 'kwargs', 'queue', 'retries', 'sig', 'signedAt', 'task', 'v']);
+    ['args', 'chain', 'chord', 'createdAt', 'deliveries', 'eta', 'expires', 'failure', 'id', 'kid', 'kwargs', 'link', 'linkError', 'parentResults', 'queue', 'retries', 'sig', 'signedAt', 'task', 'v']);
 });
 
 test('the schema and the decoder accept and reject the same messages', () => {
   const base = { v: 1, id: 'a', task: 't', args: [1] };
   const samples: unknown[] = [
     base, { ...base, kwargs: { k: 1 }, queue: 'q', createdAt: 1, eta: 2.5, expires: 3, retries: 0, deliveries: 2 },
-    [], 'text', null, { ...base, v: 2 }, { ...base, id: '' }, { ...base, id: 3 }, { ...base, id: 'a,b' }, { ...base, id: ',' }, { ...base, task: '' },
+    [], 'text', null, { ...base, v: 3 }, { ...base, v: 2 }, { ...base, v: 2, parentResults: [[]] }, { ...base, v: 2, parentResults: {} }, { ...base, id: '' }, { ...base, id: 3 }, { ...base, id: 'a,b' }, { ...base, id: ',' }, { ...base, task: '' },
     { ...base, args: {} }, { ...base, kwargs: [] }, { ...base, queue: 1 }, { ...base, eta: '2030' },
     { ...base, createdAt: true }, { ...base, expires: {} }, { ...base, retries: -1 }, { ...base, retries: 0.5 }, { ...base, deliveries: '2' },
   ];

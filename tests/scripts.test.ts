@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { fragmentSource, scriptFragments, scriptKeyCounts, scriptMainSource, scriptSource, type ScriptName } from '../shared/scripts.ts';
+import { fragmentPath, fragmentSource, scriptFragments, scriptKeyCounts, scriptMainSource, scriptSource, type ScriptName } from '../shared/scripts.ts';
 import { startRedis, type RedisServer } from './helpers/redis-server.ts';
 
 const names = Object.keys(scriptKeyCounts) as ScriptName[];
@@ -65,7 +65,7 @@ for (const [name, fragments] of Object.entries(scriptFragments) as [ScriptName, 
     for (const fragment of fragments) {
       const source = fragmentSource(name, fragment);
       assert.ok(source.split('\n').length <= 60, `${fragment}.lua is over 60 lines`);
-      assert.match(header(source), new RegExp(`^-- ${name}/${fragment}\\.lua: `, 'm'), `${fragment}.lua opens with its name and purpose`);
+      assert.match(header(source), new RegExp(`^-- ${fragmentPath(name, fragment)}\\.lua: `, 'm'), `${fragment}.lua opens with its name and purpose`);
       const declared = declaredKeys(source);
       for (const [index, line] of declared) assert.equal(line, main.get(index), `${fragment}.lua's KEYS[${index}] differs from ${name}.lua's`);
       const used = [...body(source).matchAll(/KEYS\[(\d+)\]/g)].map((match) => Number(match[1]));

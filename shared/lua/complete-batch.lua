@@ -6,14 +6,17 @@
 -- KEYS[3] dead letters     keys.dead(queue)                     list
 -- KEYS[4] scheduled set    keys.scheduled(queue)                sorted set
 -- KEYS[5] revoked ids      keys.revoked(queue)                  sorted set
--- KEYS[6..] result keys    keys.result(queue, id)               string, one per message with a result
+-- KEYS[6..] result keys    keys.result(queue, id)               string, one per message with a result,
+--   then the canvas keys the follow-ups name (keys.ready, keys.scheduled, keys.chord, keys.outbox)
 -- ARGV[1] result TTL, ms   ARGV[2] the results channel, keys.resultChannel(queue)
 -- ARGV[3] the dead-letter list's length cap (10000)   ARGV[4] the dead-letter list's TTL, ms
 -- ARGV[5] '1' in simple mode: nothing is held in Redis, so every message counts as held
--- ARGV[6..] per message, eight values: the raw message as claimed; the index into KEYS of
+-- ARGV[6..] per message, nine values: the raw message as claimed; the index into KEYS of
 --   its result key (0 for none); its result JSON; its dead-letter entry JSON ('' for none);
 --   a due time in epoch ms ('' for none) and the message to schedule then (a retry); its
---   id ('' for none); '1' to announce its id on the channel (a final state)
+--   id ('' for none); '1' to announce its id on the channel (a final state); its canvas
+--   follow-up program ('' for none; canvas/follow-ups.lua), whose key numbers point into
+--   KEYS[6..]: keys.ready, keys.scheduled, keys.chord of this queue, or keys.outbox
 --
 -- Returns: how many messages were still held. A message no longer held (a reaper took it
 --   back, or this is ioredis resending a call whose reply was lost) writes nothing at all.
@@ -29,7 +32,7 @@
 check_types()
 local ttl, simple = ARGV[1], ARGV[5] == '1'
 local held, announced, wrote_dead = 0, {}, false
-for i = 6, #ARGV, 8 do
+for i = 6, #ARGV, 9 do
   local raw, key_index, result, dead = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
   local due, retry, id, announce = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7] == '1'
   if simple or acknowledge(raw) then
@@ -44,6 +47,8 @@ for i = 6, #ARGV, 8 do
     if key_index > 0 and write_unless_final(key_index, result, ttl) and announce then
       announced[#announced + 1] = id
     end
+    -- The next chain step, callbacks, chord bookkeeping or outbox entries: only when held.
+    if ARGV[i + 8] ~= '' then run_follow_ups(ARGV[i + 8], 0) end
     if dead ~= '' then
       redis.call('LPUSH', KEYS[3], dead)
       wrote_dead = true

