@@ -33,14 +33,14 @@ test('a deep queue grows the worker to MAX; idleness brings it back to MIN', asy
     assert.deepEqual(first?.autoscale, { max: 8, min: 2 });
     const runs = `runs-${randomUUID()}`;
     const sentAt = Date.now();
-    const naps = await app.sendMany('nap', Array.from({ length: 120 }, () => [runs, 100]), { queue });
+    const naps = await app.sendMany('nap', Array.from({ length: 200 }, () => [runs, 100]), { queue });
     await waitFor(async () => (await record(id))?.concurrency === 8, { timeoutMs: 30_000, what: 'the worker to grow to MAX' });
     const grewMs = Date.now() - sentAt;
     for (const nap of naps) await nap.get({ timeoutMs: 60_000 });
     const idleAt = Date.now();
     await waitFor(async () => (await record(id))?.concurrency === 2, { timeoutMs: 30_000, what: 'the idle worker to shrink to MIN' });
     const shrankMs = Date.now() - idleAt;
-    assert.equal(await world.redis.get(runs), '120', 'every message ran once');
+    assert.equal(await world.redis.get(runs), '200', 'every message ran once');
     t.diagnostic(`autoscale 8,2 (cooldown ${cooldownMs} ms): grew to MAX ${grewMs} ms after the send; back to MIN ${shrankMs} ms after the last result`);
   } finally {
     assert.deepEqual(await child.terminate(), { code: 0, signal: null });

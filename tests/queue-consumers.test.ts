@@ -39,7 +39,7 @@ test('reliable: add_consumer registers on the queue and consumes it; cancel_cons
 
     // Five naps held at once, then cancel while they run.
     const runs = `runs-${randomUUID()}`;
-    const naps = await Promise.all(Array.from({ length: 5 }, () => app.sendTask('nap', [runs, 1500], { queue: other })));
+    const naps = await Promise.all(Array.from({ length: 5 }, () => app.sendTask('nap', [runs, 2500], { queue: other })));
     await waitFor(async () => (await listWorkers(app, { workerId: id }))[0]?.active.length === 5, { what: 'the five naps to run' });
     const cancelled = await control(id, 'cancel_consumer', other);
     assert.deepEqual(cancelled.replies[id], { worker: id, ok: true, data: { queue: other, cancelled: true, queues: [queue], holding: 5 } });
