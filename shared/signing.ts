@@ -75,13 +75,12 @@ export function resolveSigning(config: SigningConfig | undefined): ResolvedSigni
   return { keys, current: config.current, require: config.require ?? true, maxAgeMs };
 }
 
+/** What each purpose leaves out of the signed text: `sig` and its unsigned fields. */
+const omitted = Object.fromEntries(Object.entries(signingPurposes).map(([purpose, { unsigned }]) => [purpose, ['sig', ...unsigned]])) as Record<SigningPurpose, string[]>;
+
 /** The base64url HMAC of the envelope as `purpose` signs it. */
 function mac(secret: Buffer, purpose: SigningPurpose, envelope: Record<string, unknown>): string {
-  const { label, unsigned } = signingPurposes[purpose];
-  const covered: Record<string, unknown> = { ...envelope };
-  delete covered.sig;
-  for (const field of unsigned) delete covered[field];
-  return createHmac('sha256', secret).update(`${label}\n${canonicalJson(covered)}`, 'utf8').digest('base64url');
+  return createHmac('sha256', secret).update(`${signingPurposes[purpose].label}\n${canonicalJson(envelope, omitted[purpose])}`, 'utf8').digest('base64url');
 }
 
 /** The envelope with `kid`, `signedAt` and `sig` set by the current key (any old ones replaced). */
