@@ -60,6 +60,11 @@ export { addSchedule, removeSchedule, listSchedules, type ScheduleEntry, type Sc
 export type { ScheduleDefinition, ScheduleOptions, ScheduleSignature, ScheduleTiming, CatchUp } from './beat/schedule.ts';
 export type { WorkerRecord, TaskSummary } from './shared/worker-record.ts';
 export { listDeadLetters, requeueDeadLetters, dropDeadLetters, type DeadLetter, type DeadLetterFilter } from './admin/dead-letters.ts';
+export { readEvents, tailEvents, type EventRecord, type EventsOptions } from './admin/events.ts';
+export { counterTotals, sumBy, runtimeHistograms, minuteSeries, maxSeriesMinutes, type CounterTotal, type RuntimeHistogram, type MinutePoint } from './admin/counters.ts';
+export { listQueues, rebuildQueueSet } from './admin/known-queues.ts';
+export type { EventsLevel, TaskEventBody, TaskEventType, WorkerEventBody, WorkerEventType, CountedState } from './shared/events.ts';
+export { runtimeBucketsMs, minuteCountersTtlMs } from './shared/counters.ts';
 export { taskInfo, type TaskInfo } from './admin/task-info.ts';
 export { startMonitor, type Monitor, type MonitorOptions } from './monitor/server.ts';
 
@@ -102,7 +107,7 @@ export type App = {
   /** A chord's "X of N done" (its id is its header's GroupResult id; the queue is its body's, by default the default queue). */
   chordProgress(chordId: string, options?: { queue?: string }): Promise<ChordProgress | null>;
   /** Revokes a task by id: skipped if it has not started. The queue defaults to the default queue. */
-  revoke(id: string, options?: { queue?: string }): Promise<boolean>;
+  revoke(id: string, options?: { queue?: string; /** The task's name, to count the revoke under (else `unknown`). */ task?: string }): Promise<boolean>;
   /** A worker for this app's tasks; call `run()` to start it. */
   worker(options?: WorkerOptions): Worker;
   /**
@@ -195,7 +200,7 @@ export function createApp(config: AppConfig = {}): App {
       return new AsyncResult(context, waiter, id, options.queue ?? resolved.defaultQueue);
     },
     revoke(id, options = {}) {
-      return revoke(context, id, options.queue ?? resolved.defaultQueue);
+      return revoke(context, id, options.queue ?? resolved.defaultQueue, options.task);
     },
     worker(options) {
       const worker = new Worker(context, options);

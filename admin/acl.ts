@@ -20,28 +20,31 @@ export type AclRole = (typeof aclRoles)[number];
 const connection = ['ping', 'quit', 'select', 'info', 'client|setname', 'client|id'];
 /** The Lua steps go through EVALSHA, and EVAL after a SCRIPT FLUSH or a restart (ioredis defineCommand). */
 const scripts = ['evalsha', 'eval'];
-/** What admin/queues.ts, admin/inspect.ts and admin/dead-letters.ts read. */
-const reads = ['get', 'mget', 'exists', 'type', 'pttl', 'llen', 'lrange', 'lindex', 'zcard', 'zrange', 'zrangebyscore', 'zscore', 'hget', 'hgetall', 'time', 'multi', 'exec', 'discard'];
+/** What admin/queues.ts, admin/inspect.ts, admin/dead-letters.ts, admin/events.ts and admin/counters.ts read. */
+const reads = ['get', 'mget', 'exists', 'type', 'pttl', 'llen', 'lrange', 'lindex', 'zcard', 'zrange', 'zrangebyscore', 'zscore', 'hget', 'hgetall', 'time', 'multi', 'exec', 'discard',
+  'smembers', 'xrange', 'xrevrange'];
 
 /** The commands of each role; the comment says which code needs them. */
 const commandsOf: Record<AclRole, string[]> = {
-  // producer/send.ts (LPUSH ready, ZADD scheduled), AsyncResult (GET result), ResultWaiter (SUBSCRIBE).
-  producer: [...connection, 'lpush', 'zadd', 'get', 'subscribe', 'unsubscribe'],
+  // producer/send.ts (LPUSH ready, ZADD scheduled, SADD the known-queues set), AsyncResult (GET result), ResultWaiter (SUBSCRIBE).
+  producer: [...connection, 'lpush', 'zadd', 'sadd', 'get', 'subscribe', 'unsubscribe'],
   // simple-fetch (BLMPOP, RPUSH back), reliable-fetch (BLMOVE, LRANGE), reaper, scheduler,
   // completer, registry, rate limiter, control mailbox, and inside Lua: claim-batch,
   // complete-batch (PUBLISH results), beat, quarantine, promote-due, requeue-*, unregister,
-  // rate-limit, reply (the control helper's).
+  // rate-limit, reply (the control helper's); events and counters (XADD, HINCRBY in
+  // complete-batch; SADD of the known queues and worker events with the registry).
   worker: [...connection, ...scripts, ...reads, 'blmove', 'blmpop', 'lpush', 'rpush', 'rpop', 'lrem', 'ltrim', 'set', 'del', 'pexpire',
-    'zadd', 'zrem', 'zremrangebyscore', 'hset', 'hdel', 'incr', 'publish'],
+    'zadd', 'zrem', 'zremrangebyscore', 'hset', 'hdel', 'incr', 'publish', 'sadd', 'xadd', 'hincrby'],
   // beat/: the lease (SET NX PX, renew-lease, release-lease), add-schedule, record-slot, enqueue-slot (SET NX + LPUSH).
   beat: [...connection, ...scripts, 'get', 'set', 'del', 'pexpire', 'hget', 'hset', 'hdel', 'hgetall', 'incr', 'lpush', 'time', 'multi', 'exec', 'discard'],
   // admin/queues.ts, admin/inspect.ts (reads only; pruning expired worker ids needs a write), dead-letter list and show.
   monitor: [...connection, ...reads],
   // purge (MULTI LLEN DEL), dead letters (requeue-dead.lua: LREM, DEL, LPUSH; drop: LREM, DEL),
   // revoke (revoke-task.lua: SET, ZADD, ZREMRANGEBYSCORE, PEXPIRE, PUBLISH), inspect's pruning,
-  // remote control (LPUSH a command, SET PX the reply marker, LPOP replies, DEL), beat add|rm.
+  // remote control (LPUSH a command, SET PX the reply marker, LPOP replies, DEL), beat add|rm,
+  // revoke's event and counters (XADD, HINCRBY), hardq queues --scan (SCAN, SADD, SREM).
   admin: [...connection, ...scripts, ...reads, 'lpush', 'rpush', 'lpop', 'lrem', 'set', 'del', 'pexpire', 'zadd', 'zrem', 'zremrangebyscore',
-    'hset', 'hdel', 'incr', 'publish', 'subscribe', 'unsubscribe'],
+    'hset', 'hdel', 'incr', 'publish', 'subscribe', 'unsubscribe', 'xadd', 'hincrby', 'sadd', 'srem', 'scan'],
 };
 
 /** A queue name as a glob: `*` means every queue; glob characters in a name match only themselves. */
@@ -68,11 +71,11 @@ export function aclPatterns(role: AclRole, prefix: string, queues: string[]): { 
   const channels = q.map((tag) => `&${tag}:results`);
   switch (role) {
     case 'producer':
-      return { keys: q.flatMap((tag) => [`%W~${tag}:ready`, `%W~${tag}:scheduled`, `%R~${tag}:result:*`]), channels };
+      return { keys: [...q.flatMap((tag) => [`%W~${tag}:ready`, `%W~${tag}:scheduled`, `%R~${tag}:result:*`]), `%W~${control}:queues`], channels };
     case 'worker':
       return {
         keys: [...q.map((tag) => `~${tag}:*`), `~${prefix}:rate:*`, `~${control}:worker:*`, `~${control}:workers`, `~${control}:commands:*`,
-          `%R~${control}:reply-wait:*`, `~${control}:reply:*`, `~${control}:rate-limits`],
+          `%R~${control}:reply-wait:*`, `~${control}:reply:*`, `~${control}:rate-limits`, `%W~${control}:queues`, `~${control}:worker-events`],
         channels,
       };
     case 'beat':

@@ -24,6 +24,9 @@ export type Completion = {
   schedule?: { atMs: number; raw: string };
   /** Canvas follow-ups (consumer/canvas-step.ts), written in the same step as the ack. */
   followUps?: FollowUp[];
+  /** The state to count, its task label and run time, and its event JSON (task-events.ts fills these in). */
+  count?: { state: string; task: string; runtimeMs?: number };
+  event?: string;
 };
 
 export interface FetchStrategy {

@@ -20,13 +20,13 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.ts';
 import type { ResolvedTls } from '../shared/tls.ts';
 import type { TaskMessage } from '../shared/message.ts';
-import { claimBatch, completeBatch, quarantine, requeueHeld, unregister } from '../shared/scripts.ts';
+import { claimBatch, completeBatch, quarantine, requeueHeld, unregister, type CompletionTally } from '../shared/scripts.ts';
 import { deadLetterLimit, deadLetterTtlMs } from '../shared/dead-letter.ts';
-import { chordTtlMs, followUpProgram } from '../shared/follow-ups.ts';
 import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
 import type { BlockingConnection } from './blocking-connection.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { Reaper, runsAloneFrom } from './reaper.ts';
+import { completionRows } from './completion-rows.ts';
 import type { QueueSet } from './queue-set.ts';
 
 export type ReliableFetchOptions = {
@@ -48,6 +48,8 @@ export type ReliableFetchOptions = {
   tls?: ResolvedTls;
   connectTimeoutMs: number;
   queueOrder: 'strict' | 'round-robin';
+  /** The events and counters part of a complete-batch call on a queue (task-events.ts). */
+  tally: (queue: string) => CompletionTally;
   /** The raw messages the worker holds right now, for reconciling after a reconnect. */
   held: () => Iterable<Claimed>;
   log: (line: string) => void;
@@ -197,13 +199,9 @@ export class ReliableFetch implements FetchStrategy {
 
   async complete(queue: string, completions: Completion[]): Promise<void> {
     const lists = this.#list(queue);
-    const rows = completions.map((c) => ({
-      raw: c.claimed.raw, id: c.id, dead: c.dead, announce: c.announce, schedule: c.schedule,
-      result: c.result, resultKey: c.result !== undefined && c.id !== undefined ? this.#o.keys.result(queue, c.id) : undefined,
-      followUps: c.followUps === undefined || c.id === undefined ? undefined : (keyIndex: (key: string) => number) => followUpProgram(this.#o.keys, queue, c.id!, c.followUps!, chordTtlMs, keyIndex),
-    }));
+    const rows = completionRows(this.#o.keys, queue, completions);
     const held = await completeBatch(this.#o.redis, lists, rows, {
-      resultTtlMs: this.#o.resultTtlMs, deadLimit: deadLetterLimit, deadTtlMs: deadLetterTtlMs, simple: false,
+      resultTtlMs: this.#o.resultTtlMs, deadLimit: deadLetterLimit, deadTtlMs: deadLetterTtlMs, simple: false, tally: this.#o.tally(queue),
     });
     // If we crash here: results and acks are written; nothing is lost or run again.
     if (held < rows.length) {

@@ -9,8 +9,8 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.ts';
 import { deadLetterLimit, deadLetterTtlMs } from '../shared/dead-letter.ts';
-import { completeBatch } from '../shared/scripts.ts';
-import { chordTtlMs, followUpProgram } from '../shared/follow-ups.ts';
+import { completeBatch, type CompletionTally } from '../shared/scripts.ts';
+import { completionRows } from './completion-rows.ts';
 import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
 import type { BlockingConnection } from './blocking-connection.ts';
 import type { QueueSet } from './queue-set.ts';
@@ -23,14 +23,16 @@ export class SimpleFetch implements FetchStrategy {
   #queues: QueueSet;
   #blockTimeoutMs: number;
   #resultTtlMs: number;
+  #tally: (queue: string) => CompletionTally;
 
   #roundRobin: boolean;
   #turn = 0;
 
   constructor(options: {
     redis: Redis; blocking: BlockingConnection; keys: Keys; queues: QueueSet; queueOrder: 'strict' | 'round-robin';
-    blockTimeoutMs: number; resultTtlMs: number;
+    blockTimeoutMs: number; resultTtlMs: number; tally: (queue: string) => CompletionTally;
   }) {
+    this.#tally = options.tally;
     this.#roundRobin = options.queueOrder === 'round-robin';
     this.#redis = options.redis;
     this.#blocking = options.blocking;
@@ -77,12 +79,8 @@ export class SimpleFetch implements FetchStrategy {
         processing: k.processing(queue, 'simple'), quarantine: k.quarantine(queue, 'simple'), dead: k.dead(queue),
         scheduled: k.scheduled(queue), revoked: k.revoked(queue), channel: k.resultChannel(queue),
       },
-      completions.map((c) => ({
-        raw: c.claimed.raw, id: c.id, dead: c.dead, announce: c.announce, schedule: c.schedule, result: c.result,
-        resultKey: c.result !== undefined && c.id !== undefined ? k.result(queue, c.id) : undefined,
-        followUps: c.followUps === undefined || c.id === undefined ? undefined : (keyIndex: (key: string) => number) => followUpProgram(k, queue, c.id!, c.followUps!, chordTtlMs, keyIndex),
-      })),
-      { resultTtlMs: this.#resultTtlMs, deadLimit: deadLetterLimit, deadTtlMs: deadLetterTtlMs, simple: true },
+      completionRows(k, queue, completions),
+      { resultTtlMs: this.#resultTtlMs, deadLimit: deadLetterLimit, deadTtlMs: deadLetterTtlMs, simple: true, tally: this.#tally(queue) },
     );
   }
 

@@ -2,6 +2,7 @@
  * The worker's options, their defaults and their checks.
  */
 import { InvalidOptionError } from '../shared/errors.ts';
+import { parseEventsLevel, type EventsLevel } from '../shared/events.ts';
 
 export type WorkerOptions = {
   /** Queues to consume, highest priority first. @default [the app's defaultQueue] */
@@ -63,6 +64,14 @@ export type WorkerOptions = {
   autoscale?: { max: number; min: number; cooldownMs?: number };
   /** The worker group this worker belongs to (`hardq worker --processes N` sets it); shown by inspect. */
   group?: string;
+  /**
+   * Task and worker events (docs/PROTOCOL.md, "Events"): `'final'` (or `true`, Celery's -E)
+   * writes final-state events in the step that writes each state, and worker events; `'all'`
+   * adds task-received and task-started. Counters are written at every level. The
+   * enable_events and disable_events control commands change it at run time.
+   * @default 'off'
+   */
+  events?: EventsLevel | boolean;
 };
 
 export function resolveWorkerOptions(options: WorkerOptions, defaultQueue: string) {
@@ -85,6 +94,7 @@ export function resolveWorkerOptions(options: WorkerOptions, defaultQueue: strin
     poolSize: options.poolSize,
     autoscale: options.autoscale === undefined ? undefined : { cooldownMs: 30_000, ...options.autoscale },
     group: options.group,
+    events: parseEventsLevel(options.events, 'events'),
   };
   const { autoscale } = resolved;
   if (autoscale !== undefined) {

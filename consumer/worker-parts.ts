@@ -27,6 +27,7 @@ import type { TimeLimitOverrides } from './execute.ts';
 import { Terminations } from './control/terminations.ts';
 import { ControlMailbox } from './control/mailbox.ts';
 import { controlHandler, type ControlledWorker } from './control/commands.ts';
+import { TaskEvents } from './task-events.ts';
 import { QueueConsumers } from './control/queue-consumers.ts';
 import { Autoscaler } from './control/autoscaler.ts';
 import type { QueueSet } from './queue-set.ts';
@@ -49,16 +50,18 @@ export class WorkerParts {
   readonly relay: Relay;
   readonly consumers: QueueConsumers;
   readonly autoscaler: Autoscaler;
+  readonly events: TaskEvents;
   #log: (line: string) => void;
   #fetchStarted = false;
 
   private constructor(parts: {
     redis: Redis; blocking: BlockingConnection; fetch: FetchStrategy; pool: Pool; scheduler: Scheduler; registry: WorkerRegistry;
     rateLimiter: RateLimiter; terminations: Terminations; timeLimits: TimeLimitOverrides; mailbox: ControlMailbox; log: (line: string) => void;
-    consumers: QueueConsumers; autoscaler: Autoscaler; keys: AppContext['keys']; queues: QueueSet;
+    consumers: QueueConsumers; autoscaler: Autoscaler; events: TaskEvents; keys: AppContext['keys']; queues: QueueSet;
   }) {
     this.consumers = parts.consumers;
     this.autoscaler = parts.autoscaler;
+    this.events = parts.events;
     this.rateLimiter = parts.rateLimiter;
     this.terminations = parts.terminations;
     this.timeLimits = parts.timeLimits;
@@ -88,8 +91,10 @@ export class WorkerParts {
       const blockingRedis = await connect(`hardq-worker-${self.consumerId}-blocking`);
       opened.push(blockingRedis);
       const blocking = new BlockingConnection(blockingRedis);
+      const events = new TaskEvents({ redis, keys, registry: app.registry, workerId: self.consumerId, level: o.events, log: config.log });
       const common = {
         redis, blocking, keys, queues: self.queues, queueOrder: o.queueOrder, blockTimeoutMs: o.blockTimeoutMs, resultTtlMs: config.resultTtlMs,
+        tally: (queue: string) => events.forBatch(queue),
       };
       const fetch = o.mode === 'simple'
         ? new SimpleFetch(common)
@@ -100,7 +105,15 @@ export class WorkerParts {
           });
       const pool = await createPool(app, o);
       const scheduler = new Scheduler({ redis, keys, queues: self.queues, intervalMs: o.promoteIntervalMs, log: config.log });
-      const registry = new WorkerRegistry({ redis, keys, id: self.consumerId, log: config.log, describe: self.describe });
+      const registry = new WorkerRegistry({
+        redis, keys, id: self.consumerId, log: config.log,
+        describe: () => ({ ...self.describe(), events: events.level, poolSize: 'size' in pool ? Number(pool.size) : undefined }),
+        // Every write also lists the worker's queues as known, and at events on adds its worker event.
+        alongside: (multi, record, phase) => {
+          multi.sadd(keys.queues(), ...record.queues);
+          events.addWorkerEvent(multi, phase, { ...events.workerBody(record.queues, record.concurrency), inFlight: record.inFlight, counts: record.counts });
+        },
+      });
       const rateLimiter = new RateLimiter(redis, keys, undefined, config.log);
       const [terminations, timeLimits] = [new Terminations(), new Map() as TimeLimitOverrides];
       const consumers = new QueueConsumers({ queues: self.queues, fetch, scheduler, held: self.held, fetchSettled: self.fetchSettled, log: config.log });
@@ -108,9 +121,9 @@ export class WorkerParts {
         redis, keys, queues: self.queues, worker: { pool, ...self.control }, bounds: o.autoscale, cooldownMs: o.autoscale?.cooldownMs ?? 30_000,
         busy: () => [...self.held()].length, nowMs: () => scheduler.nowMs(), log: config.log,
       });
-      const handle = controlHandler({ redis, keys, registry: app.registry, pool, rateLimiter, timeLimits, terminations, consumers, autoscaler, ...self.control });
+      const handle = controlHandler({ redis, keys, registry: app.registry, pool, rateLimiter, timeLimits, terminations, events, consumers, autoscaler, ...self.control });
       const mailbox = new ControlMailbox({ redis, keys, workerId: self.consumerId, nowMs: () => scheduler.nowMs(), handle, log: config.log, signing: config.signing });
-      return new WorkerParts({ redis, blocking, fetch, pool, scheduler, registry, rateLimiter, terminations, timeLimits, mailbox, consumers, autoscaler, keys, queues: self.queues, log: config.log });
+      return new WorkerParts({ redis, blocking, fetch, pool, scheduler, registry, rateLimiter, terminations, timeLimits, mailbox, consumers, autoscaler, events, keys, queues: self.queues, log: config.log });
     } catch (error) {
       for (const redis of opened) redis.disconnect();
       throw error;
@@ -125,6 +138,7 @@ export class WorkerParts {
     this.#fetchStarted = true;
     await this.scheduler.start();
     await this.registry.start();
+    this.events.start();
     this.autoscaler.start();
     this.mailbox.start();
     this.relay.start();
@@ -136,6 +150,7 @@ export class WorkerParts {
     await this.relay.stop();
     await this.autoscaler.stop();
     await this.registry.stop();
+    await this.events.stop();
     await this.scheduler.stop();
     await this.pool.close().catch(() => {});
     if (this.#fetchStarted) await this.fetch.stop().catch(() => {});
@@ -150,6 +165,7 @@ export class WorkerParts {
     await this.consumers.stop();
     await this.autoscaler.stop();
     await this.registry.stop();
+    await this.events.stop();
     await this.scheduler.stop();
     await this.pool.close();
     await this.fetch.stop();

@@ -137,7 +137,10 @@ export class Worker extends EventEmitter {
       stopping: this.#stoppingController.signal, markStarted: this.#markStarted,
       // Only what is at hand: the record's summaries (argument previews) are built when it is
       // written, once a second for at most 100 tasks, not once per job.
-      onStart: (claimed, message) => this.#active.set(claimed, { message, startedAt: Date.now() }),
+      onStart: (claimed, message) => {
+        this.#active.set(claimed, { message, startedAt: Date.now() });
+        parts.events.started(claimed, message);
+      },
     };
     try {
       await parts.start();
@@ -185,6 +188,7 @@ export class Worker extends EventEmitter {
     if (attempt === 1) {
       this.#inFlight++;
       this.#held.add(claimed);
+      this.#parts!.events.received(claimed);
     }
     execute(claimed, this.#context!).then(
       (outcome) => this.#finish(claimed, outcome),
@@ -219,6 +223,7 @@ export class Worker extends EventEmitter {
   }
 
   #finish(claimed: Claimed, outcome: Outcome): void {
+    const message = this.#active.get(claimed)?.message;
     this.#active.delete(claimed);
     // Not started because the worker is stopping: it stays held, and #shutdown requeues it.
     if (outcome === 'unstarted') return this.#release();
@@ -226,6 +231,8 @@ export class Worker extends EventEmitter {
     if (!this.#held.delete(claimed)) return this.#release();
     if (outcome !== null) {
       const [completion, event] = outcome;
+      // What complete-batch counts, and its event (task-events.ts).
+      this.#parts!.events.annotate(completion, event, message);
       // Until its ack is written, reconcile must not mistake it for an orphan and requeue it.
       this.#acking.add(claimed);
       this.#completer!.add(completion);

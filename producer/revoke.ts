@@ -8,18 +8,28 @@ import type { AppContext } from '../shared/app-config.ts';
 import { encodeResult } from '../shared/result-record.ts';
 import { revokeTask } from '../shared/scripts.ts';
 import { revokedRecentMs } from '../shared/revoked.ts';
+import { minuteOf, unknownTask } from '../shared/counters.ts';
+import type { TaskEventBody } from '../shared/events.ts';
 
-/** Returns true if the task had not finished (it is now REVOKED). */
-export async function revoke(app: AppContext, id: string, queue: string): Promise<boolean> {
+/**
+ * Returns true if the task had not finished (it is now REVOKED). The revoke is counted under
+ * `task` when the caller knows the task's name, else under `unknown` (shared/counters.ts).
+ */
+export async function revoke(app: AppContext, id: string, queue: string, task?: string): Promise<boolean> {
   const redis = await app.connection();
   const { keys, config } = app;
   const now = Date.now();
+  const label = task !== undefined && app.registry.get(task) !== undefined ? task : unknownTask;
+  const event: TaskEventBody = { id, task, at: now, reason: 'revoked' };
   return revokeTask(
     redis,
-    { revoked: keys.revoked(queue), result: keys.result(queue, id), revokedRecent: keys.revokedRecent(queue), channel: keys.resultChannel(queue) },
+    {
+      revoked: keys.revoked(queue), result: keys.result(queue, id), revokedRecent: keys.revokedRecent(queue), channel: keys.resultChannel(queue),
+      events: keys.events(queue), counters: keys.counters(queue), countersMinute: keys.countersMinute(queue, minuteOf(now)),
+    },
     {
       id, rememberMs: config.resultTtlMs, record: encodeResult({ state: 'REVOKED', reason: 'revoked', doneAt: now }),
-      resultTtlMs: config.resultTtlMs, recentMs: revokedRecentMs,
+      resultTtlMs: config.resultTtlMs, recentMs: revokedRecentMs, task: label, event: JSON.stringify(event),
     },
   );
 }

@@ -12,6 +12,7 @@ import { InvalidOptionError, MessageTooLargeError } from '../shared/errors.ts';
 import { sign } from '../shared/signing.ts';
 import { routeTask } from './route.ts';
 import { withPendingSends } from './pending-sends.ts';
+import { noteQueues } from './queue-note.ts';
 
 export type SendOptions = CallOptions & {
   /** Keyword arguments, handed to bound handlers as `ctx.kwargs`. */
@@ -54,11 +55,13 @@ export function buildMessage(app: AppContext, taskName: string, args: unknown[],
 export async function send(app: AppContext, taskName: string, args: unknown[], options: SendOptions = {}): Promise<Sent> {
   const sent = buildMessage(app, taskName, args, options);
   const redis = await app.connection();
+  const noting = noteQueues(app, redis, [sent.queue]);
   return withPendingSends(app, redis, 1, async () => {
     // If we crash here: the message may or may not be on the list, and a caller that sends it
     // again (or ioredis resending an LPUSH whose reply a reconnect swallowed) queues it twice.
     if (sent.dueAtMs === undefined) await redis.lpush(app.keys.ready(sent.queue), sent.raw);
     else await redis.zadd(app.keys.scheduled(sent.queue), sent.dueAtMs, sent.raw);
+    await noting;
     return sent;
   });
 }
@@ -92,12 +95,14 @@ export async function sendMany(app: AppContext, taskName: string, argsList: unkn
     else byQueue.set(item.queue, [item.raw]);
   }
   const redis = await app.connection();
+  const noting = noteQueues(app, redis, sent.map((item) => item.queue));
   return withPendingSends(app, redis, sent.length, async () => {
     const pipeline = redis.pipeline();
     for (const [queue, raws] of byQueue) pipeline.lpush(app.keys.ready(queue), ...raws);
     for (const [queue, pairs] of scheduled) pipeline.zadd(app.keys.scheduled(queue), ...pairs);
     const replies = (await pipeline.exec()) ?? [];
     for (const [error] of replies) if (error) throw error;
+    await noting;
     return sent;
   });
 }

@@ -101,6 +101,14 @@ export class Keys {
   controlReply(requestId: string): string {
     return `${this.#control()}:reply:${requestId}`;
   }
+  /** stream (entries: type worker-online, worker-heartbeat or worker-offline, event JSON) · workers with events on, with their registry write · hardq events, admin/events.ts · capped by XADD MAXLEN ~ 10,000 */
+  workerEvents(): string {
+    return `${this.#control()}:worker-events`;
+  }
+  /** set of queue names · producers (the first send to each queue, per process), workers (every registry write), hardq queues --scan · hardq queues, inspect, the monitor · forever */
+  queues(): string {
+    return `${this.#control()}:queues`;
+  }
   /** hash (field: task name, value: a rate such as '10/s', or '0' for no limit) · workers answering the rate_limit control command (HSET, HDEL for none) · every worker's rate limiter, cached for 1 s · until reset with rate_limit TASK none */
   rateLimitOverrides(): string {
     return `${this.#control()}:rate-limits`;
@@ -148,14 +156,45 @@ export class Keys {
     return `${this.#control()}:group:${id}`;
   }
 
+  /** stream (entries: type, event JSON) · complete-batch.lua (final states), revoke-task.lua and the poison pill in the step that writes the state; producers (task-sent) and workers (task-received, task-started) at events level all · hardq events, admin/events.ts, the monitor · capped by XADD MAXLEN ~ 10,000 */
+  events(queue: string): string {
+    return `${this.#q(queue)}:task-events`;
+  }
+  /** hash (field: <STATE>:<task>, value: how many) · complete-batch.lua, revoke-task.lua and the poison pill, in the step that writes the state · admin/counters.ts, the monitor · forever */
+  counters(queue: string): string {
+    return `${this.#q(queue)}:counters`;
+  }
+  /** hash (fields: sum:<task> and count:<task> of handler run times in ms, le<ms>:<task> and le+Inf:<task> bucket counts, not cumulative) · complete-batch.lua · admin/counters.ts, /metrics · forever */
+  runtimes(queue: string): string {
+    return `${this.#q(queue)}:runtimes`;
+  }
+  /** hash (field: <STATE>:<task> counts and runtime:<task> ms, for one minute) · complete-batch.lua, revoke-task.lua and the poison pill · admin/counters.ts, the monitor's charts · 3 days after its last write */
+  countersMinute(queue: string, minute: number | string): string {
+    return `${this.#q(queue)}:counters-minute:${minute}`;
+  }
+
   /** pub/sub channel, not a key · consumers PUBLISH the ids of a batch of finished tasks · AsyncResult waiters · messages are not stored */
   resultChannel(queue: string): string {
     return `${this.#q(queue)}:results`;
   }
 }
 
+/** The SCAN pattern of every key with a hash tag under this prefix (`hardq queues --scan`). */
+export function taggedKeyPattern(keys: Keys): string {
+  return `${keys.prefix}:{*}:*`;
+}
+
+/** The queue whose tag a key carries; undefined for {control} keys and keys without a tag. */
+export function queueOfKey(keys: Keys, key: string): string | undefined {
+  const head = `${keys.prefix}:{`;
+  if (!key.startsWith(head)) return undefined;
+  const end = key.indexOf('}', head.length);
+  const queue = end < 0 ? undefined : key.slice(head.length, end);
+  return queue === undefined || queue === 'control' || key[end + 1] !== ':' ? undefined : queue;
+}
+
 /** Placeholders used by docs/PROTOCOL.md, so a test can compare the two. */
-export const keyPlaceholders = { queue: '<queue>', id: '<id>', consumerId: '<consumer-id>', task: '<task>', workerId: '<worker-id>', requestId: '<request-id>' } as const;
+export const keyPlaceholders = { queue: '<queue>', id: '<id>', consumerId: '<consumer-id>', task: '<task>', workerId: '<worker-id>', requestId: '<request-id>', minute: '<minute>' } as const;
 
 /** Each key kind with its pattern, for the docs test and for monitors. */
 export function keyCatalog(keys: Keys): Record<string, string> {
@@ -185,6 +224,12 @@ export function keyCatalog(keys: Keys): Record<string, string> {
     beatVersion: keys.beatVersion(),
     beatLeader: keys.beatLeader(),
     beatSlot: keys.beatSlot(queue, id),
+    events: keys.events(queue),
+    counters: keys.counters(queue),
+    runtimes: keys.runtimes(queue),
+    countersMinute: keys.countersMinute(queue, keyPlaceholders.minute),
+    workerEvents: keys.workerEvents(),
+    queues: keys.queues(),
     outbox: keys.outbox(queue),
     relayed: keys.relayed(queue, id),
     chord: keys.chord(queue, id),

@@ -8,6 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Redis, ChainableCommander } from 'ioredis';
+import type { Keys } from './keys.ts';
+import { minuteCountersTtlMs, minuteOf } from './counters.ts';
+import { eventStreamMaxLength } from './events.ts';
 
 /** Each script with its fixed number of KEYS; `null` means the caller passes the count. */
 export const scriptKeyCounts = {
@@ -16,7 +19,7 @@ export const scriptKeyCounts = {
   'complete-batch': null,
   'promote-due': 3,
   'rate-limit': 1,
-  'revoke-task': 3,
+  'revoke-task': 6,
   quarantine: 2,
   'requeue-dead-consumer': null,
   'requeue-held': 3,
@@ -40,7 +43,7 @@ const canvasFragments = ['canvas/fields', 'canvas/chord', 'canvas/follow-ups'];
  * or shared/lua/<fragment>.lua for a fragment named with its folder (canvas/…, used by two scripts).
  */
 export const scriptFragments: Partial<Record<ScriptName, string[]>> = {
-  'complete-batch': ['check-types', 'acknowledge', 'final-state', 'revoked', ...canvasFragments],
+  'complete-batch': ['check-types', 'acknowledge', 'final-state', 'revoked', 'counters', 'events', ...canvasFragments],
   'relay-deliver': canvasFragments,
   'requeue-dead-consumer': ['deliveries', 'poison-pill'],
 };
@@ -131,27 +134,53 @@ export type CompletionRow = {
   schedule?: { atMs: number; raw: string };
   /** Its canvas follow-up program (shared/follow-ups.ts), given a function that places a key in KEYS and returns its index. */
   followUps?: (keyIndex: (key: string) => number) => string;
+  /** The state to count (and write an event for) if this step writes it; the task as counted (`unknown` when not registered). */
+  count?: { state: string; task: string; runtimeMs?: number };
+  /** Its event's JSON, written when events are on and the state is counted. */
+  event?: string;
 };
 
+/** The keys and settings of events and counters in a complete-batch call (complete-batch/events.lua, counters.lua). */
+export type CompletionTally = {
+  keys: { events: string; counters: string; runtimes: string; countersMinute: string };
+  /** Write events (a counted state's event, and the riding ones). */
+  events: boolean;
+  minuteTtlMs: number;
+  streamMaxLength: number;
+  /** Events that happened outside a script (task-received, task-started): [type, event JSON]. */
+  riding: [string, string][];
+};
+
+/** The tally of one complete-batch call on `queue`: its keys (this minute's bucket by `nowMs`), the standard TTL and cap. */
+export function completionTally(keys: Keys, queue: string, options: { events?: boolean; riding?: [string, string][]; nowMs?: number } = {}): CompletionTally {
+  return {
+    keys: { events: keys.events(queue), counters: keys.counters(queue), runtimes: keys.runtimes(queue), countersMinute: keys.countersMinute(queue, minuteOf(options.nowMs ?? Date.now())) },
+    events: options.events ?? false, minuteTtlMs: minuteCountersTtlMs, streamMaxLength: eventStreamMaxLength, riding: options.riding ?? [],
+  };
+}
+
 /**
- * complete-batch.lua: acknowledge, then write the results, retries and dead letters of
- * the messages that were still held; returns how many were. `simple`: nothing is held in
- * Redis (simple mode), so every message counts as held and nothing is removed.
+ * complete-batch.lua: acknowledge, then write the results, retries, dead letters, counters
+ * and events of the messages that were still held; returns how many were. `simple`:
+ * nothing is held in Redis (simple mode), so every message counts as held and nothing is removed.
  */
 export function completeBatch(
   redis: Redis,
   keys: { processing: string; quarantine: string; dead: string; scheduled: string; revoked: string; channel: string },
   rows: CompletionRow[],
-  options: { resultTtlMs: number; deadLimit: number; deadTtlMs: number; simple: boolean },
+  options: { resultTtlMs: number; deadLimit: number; deadTtlMs: number; simple: boolean; tally: CompletionTally },
 ): Promise<number> {
-  // Result keys and canvas keys (each added once) follow the five fixed keys, by index.
+  const { tally } = options;
+  const fixedKeys = [keys.processing, keys.quarantine, keys.dead, keys.scheduled, keys.revoked,
+    tally.keys.events, tally.keys.counters, tally.keys.runtimes, tally.keys.countersMinute];
+  // Result keys and canvas keys (each added once) follow the fixed keys, by index.
   const resultKeys: string[] = [];
   const canvasKeys = new Map<string, number>();
   const keyIndex = (key: string) => {
     let index = canvasKeys.get(key);
     if (index === undefined) {
       resultKeys.push(key);
-      canvasKeys.set(key, (index = 5 + resultKeys.length));
+      canvasKeys.set(key, (index = fixedKeys.length + resultKeys.length));
     }
     return index;
   };
@@ -160,16 +189,19 @@ export function completeBatch(
     let index = 0;
     if (row.resultKey !== undefined && row.result !== undefined) {
       resultKeys.push(row.resultKey);
-      index = 5 + resultKeys.length;
+      index = fixedKeys.length + resultKeys.length;
     }
     perMessage.push(
       row.raw, index, row.result ?? '', row.dead ?? '', row.schedule?.atMs ?? '', row.schedule?.raw ?? '',
       row.id ?? '', row.id !== undefined && row.announce !== false ? '1' : '', row.followUps?.(keyIndex) ?? '',
+      row.count?.state ?? '', row.count?.task ?? '', row.count?.runtimeMs ?? '', tally.events ? row.event ?? '' : '',
     );
   }
-  const keyList = [keys.processing, keys.quarantine, keys.dead, keys.scheduled, keys.revoked, ...resultKeys];
+  const keyList = [...fixedKeys, ...resultKeys];
+  const riding = tally.events ? tally.riding : [];
   return call(redis, 'complete-batch', [
-    keyList.length, ...keyList, options.resultTtlMs, keys.channel, options.deadLimit, options.deadTtlMs, options.simple ? '1' : '', ...perMessage,
+    keyList.length, ...keyList, options.resultTtlMs, keys.channel, options.deadLimit, options.deadTtlMs, options.simple ? '1' : '',
+    tally.events ? '1' : '', tally.minuteTtlMs, tally.streamMaxLength, riding.length, ...riding.flat(), ...perMessage,
   ]) as Promise<number>;
 }
 
@@ -225,14 +257,15 @@ export async function requeueDead(redis: Redis, keys: { dead: string; ready: str
   return (await call(redis, 'requeue-dead', [keyList.length, ...keyList, entry, message])) === 1;
 }
 
-/** revoke-task.lua: true if the task had not finished and is now REVOKED. */
+/** revoke-task.lua: true if the task had not finished and is now REVOKED (counted, and its event written where events are on). */
 export async function revokeTask(
   redis: Redis,
-  keys: { revoked: string; result: string; revokedRecent: string; channel: string },
-  args: { id: string; rememberMs: number; record: string; resultTtlMs: number; recentMs: number },
+  keys: { revoked: string; result: string; revokedRecent: string; channel: string; events: string; counters: string; countersMinute: string },
+  args: { id: string; rememberMs: number; record: string; resultTtlMs: number; recentMs: number; task: string; event: string },
 ): Promise<boolean> {
   const reply = await call(redis, 'revoke-task', [
-    keys.revoked, keys.result, keys.revokedRecent, args.id, args.rememberMs, args.record, args.resultTtlMs, keys.channel, args.recentMs,
+    keys.revoked, keys.result, keys.revokedRecent, keys.events, keys.counters, keys.countersMinute,
+    args.id, args.rememberMs, args.record, args.resultTtlMs, keys.channel, args.recentMs, args.task, minuteCountersTtlMs, args.event, eventStreamMaxLength,
   ]);
   return reply === 1;
 }

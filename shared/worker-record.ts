@@ -36,6 +36,10 @@ export type WorkerRecord = {
   autoscale?: { max: number; min: number };
   /** The worker group (`hardq worker --processes N`): its processes share this id. */
   group?: string;
+  /** Threads or child processes in the pool (threads and process pools only). */
+  poolSize?: number;
+  /** The events level now (`off`, `final`, `all`): enable_events and disable_events change it. */
+  events?: 'off' | 'final' | 'all';
   /** Tasks finished since start, by outcome. */
   counts: Record<'SUCCESS' | 'FAILURE' | 'RETRY' | 'REVOKED' | 'DEAD', number>;
   /** Messages held: running, waiting to start, or finished with the ack not yet written. */

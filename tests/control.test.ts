@@ -200,7 +200,7 @@ test('revoke --terminate ends a running async task as REVOKED and aborts its sig
     assert.equal((reason as Error).name, 'TaskTerminated');
     assert.equal(JSON.parse((await h.raw.get(h.app.keys.result(h.queue, result.id)))!).state, 'REVOKED');
     const events = await controlWorkers(h.app, 'enable_events', {}, { timeoutMs: 3000 });
-    assert.match(String((events.replies[worker.consumerId] as unknown as { data: { note: string } }).data.note), /not implemented yet/);
+    assert.deepEqual(events.replies[worker.consumerId], { worker: worker.consumerId, ok: true, data: { events: 'final' } }, 'events are switched on');
   } finally {
     await h.close();
   }

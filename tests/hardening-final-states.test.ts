@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Retry, TaskRevokedError } from 'hardq';
 import { Keys } from '../shared/keys.ts';
-import { completeBatch, defineScripts } from '../shared/scripts.ts';
+import { completeBatch, completionTally, defineScripts } from '../shared/scripts.ts';
 import { encodeResult } from '../shared/result-record.ts';
 import { Reaper } from '../consumer/reaper.ts';
 import { privateRedis } from './helpers/private-redis.ts';
@@ -26,7 +26,7 @@ const lists = (queue: string) => ({
   processing: keys.processing(queue, 'c1'), quarantine: keys.quarantine(queue, 'c1'), dead: keys.dead(queue),
   scheduled: keys.scheduled(queue), revoked: keys.revoked(queue), channel: keys.resultChannel(queue),
 });
-const options = { resultTtlMs: 60_000, deadLimit: 100, deadTtlMs: 60_000, simple: false };
+const options = { resultTtlMs: 60_000, deadLimit: 100, deadTtlMs: 60_000, simple: false, tally: completionTally(keys, 'tally') };
 const state = async (key: string) => (JSON.parse((await world.redis.get(key)) ?? '{}') as { state?: string }).state;
 
 test('defect 6: an ack resent after a lost reply does not schedule its retry a second time', async () => {

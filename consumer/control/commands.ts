@@ -9,7 +9,8 @@
  *   cancel answers at once, and unregisters once what the worker held from the queue is acked;
  * - autoscale MAX MIN turns autoscale on or moves its bounds (autoscaler.ts); pool_grow and
  *   pool_shrink then hold for one cooldown before the autoscaler may undo them;
- * - events are not built yet: the flag is stored.
+ * - enable_events sets the events level to `final` (an `all` stays), disable_events to `off`;
+ *   counters are written at every level (task-events.ts).
  */
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
@@ -19,6 +20,7 @@ import type { Pool } from '../pool.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
 import type { TimeLimitOverrides } from '../execute.ts';
 import type { Terminations } from './terminations.ts';
+import type { EventsLevel } from '../../shared/events.ts';
 import type { CommandHandler, CommandResult } from './mailbox.ts';
 import type { QueueConsumers } from './queue-consumers.ts';
 import type { Autoscaler } from './autoscaler.ts';
@@ -33,6 +35,8 @@ export type ControlledWorker = {
   rateLimiter: RateLimiter;
   timeLimits: TimeLimitOverrides;
   terminations: Terminations;
+  /** The worker's events level, read at every completion (task-events.ts). */
+  events: { level: EventsLevel };
   consumers: QueueConsumers;
   autoscaler: Autoscaler;
   concurrency: () => number;
@@ -42,7 +46,6 @@ export type ControlledWorker = {
 };
 
 export function controlHandler(worker: ControlledWorker): CommandHandler {
-  let eventsEnabled = false;
   const knownTask = (task: string) => {
     if (worker.registry.get(task) === undefined) throw new Error(`no task named "${task}" is registered on this worker`);
   };
@@ -82,12 +85,12 @@ export function controlHandler(worker: ControlledWorker): CommandHandler {
       return { data: { id, terminated: running > 0 } };
     },
     enable_events: () => {
-      eventsEnabled = true;
-      return { data: { events: eventsEnabled, note: 'events are not implemented yet (issue 11, item 5): the flag is stored, nothing is sent' } };
+      if (worker.events.level === 'off') worker.events.level = 'final';
+      return { data: { events: worker.events.level } };
     },
     disable_events: () => {
-      eventsEnabled = false;
-      return { data: { events: eventsEnabled, note: 'events are not implemented yet (issue 11, item 5)' } };
+      worker.events.level = 'off';
+      return { data: { events: worker.events.level } };
     },
   };
   return async (command: ControlCommand) => (handlers[command.command] as (args: unknown) => Promise<CommandResult> | CommandResult)(command.args);

@@ -5,12 +5,17 @@
  * the workers, so it costs no round trip to a worker and works while one is busy (Celery's
  * broadcast waits for replies; Flower sends eight per worker per refresh). On stop the
  * record is deleted; a worker that died disappears once its record's TTL has passed, and
- * shows as offline (an old writtenAt) until then.
+ * shows as offline (an old writtenAt) until then. What else rides in the same MULTI under
+ * {control} (the known-queues set, worker events) comes from the `alongside` hook.
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
 import { registryIntervalMs, registryTtlMs, type WorkerRecord } from '../../shared/worker-record.ts';
 import { startJitteredTimer, type JitteredTimer } from '../jittered-timer.ts';
+
+/** Which write this is: the first, a timed one, or the last (stop). */
+export type RegistryPhase = 'worker-online' | 'worker-heartbeat' | 'worker-offline';
+type Alongside = (multi: ChainableCommander, record: WorkerRecord, phase: RegistryPhase) => void;
 
 export class WorkerRegistry {
   #redis: Redis;
@@ -20,8 +25,13 @@ export class WorkerRegistry {
   #log: (line: string) => void;
   #timer: JitteredTimer | undefined;
   #failing = false;
+  #alongside: Alongside;
+  #online = false;
 
-  constructor(options: { redis: Redis; keys: Keys; id: string; describe: () => Omit<WorkerRecord, 'writtenAt' | 'intervalMs'>; log: (line: string) => void }) {
+  constructor(options: {
+    redis: Redis; keys: Keys; id: string; describe: () => Omit<WorkerRecord, 'writtenAt' | 'intervalMs'>; log: (line: string) => void; alongside?: Alongside;
+  }) {
+    this.#alongside = options.alongside ?? (() => {});
     this.#redis = options.redis;
     this.#keys = options.keys;
     this.#id = options.id;
@@ -37,11 +47,13 @@ export class WorkerRegistry {
 
   async write(): Promise<void> {
     const record: WorkerRecord = { ...this.#describe(), writtenAt: Date.now(), intervalMs: registryIntervalMs };
-    const replies = await this.#redis.multi()
+    const multi = this.#redis.multi()
       .set(this.#keys.workerRecord(this.#id), JSON.stringify(record), 'PX', registryTtlMs)
-      .zadd(this.#keys.workers(), record.writtenAt, this.#id)
-      .exec();
+      .zadd(this.#keys.workers(), record.writtenAt, this.#id);
+    this.#alongside(multi, record, this.#online ? 'worker-heartbeat' : 'worker-online');
+    const replies = await multi.exec();
     for (const [error] of replies ?? []) if (error) throw error;
+    this.#online = true;
     if (this.#failing) this.#log(`[hardq] worker registry: writing the record works again`);
     this.#failing = false;
   }
@@ -55,7 +67,9 @@ export class WorkerRegistry {
   /** Stops the timer and removes the record, so inspect stops listing this worker at once. */
   async stop(): Promise<void> {
     await this.#timer?.stop();
-    await this.#redis.multi().del(this.#keys.workerRecord(this.#id)).zrem(this.#keys.workers(), this.#id).exec().catch(() => {
+    const multi = this.#redis.multi().del(this.#keys.workerRecord(this.#id)).zrem(this.#keys.workers(), this.#id);
+    this.#alongside(multi, { ...this.#describe(), writtenAt: Date.now(), intervalMs: registryIntervalMs }, 'worker-offline');
+    await multi.exec().catch(() => {
       // Redis is away: the record expires by itself within registryTtlMs.
     });
   }

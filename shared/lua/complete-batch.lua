@@ -6,17 +6,25 @@
 -- KEYS[3] dead letters     keys.dead(queue)                     list
 -- KEYS[4] scheduled set    keys.scheduled(queue)                sorted set
 -- KEYS[5] revoked ids      keys.revoked(queue)                  sorted set
--- KEYS[6..] result keys    keys.result(queue, id)               string, one per message with a result,
+-- KEYS[6] events           keys.events(queue)                   stream
+-- KEYS[7] counters         keys.counters(queue)                 hash
+-- KEYS[8] run times        keys.runtimes(queue)                 hash
+-- KEYS[9] this minute      keys.countersMinute(queue, minute)   hash
+-- KEYS[10..] result keys   keys.result(queue, id)               string, one per message with a result,
 --   then the canvas keys the follow-ups name (keys.ready, keys.scheduled, keys.chord, keys.outbox)
 -- ARGV[1] result TTL, ms   ARGV[2] the results channel, keys.resultChannel(queue)
 -- ARGV[3] the dead-letter list's length cap (10000)   ARGV[4] the dead-letter list's TTL, ms
 -- ARGV[5] '1' in simple mode: nothing is held in Redis, so every message counts as held
--- ARGV[6..] per message, nine values: the raw message as claimed; the index into KEYS of
+-- ARGV[6..9] events and counters (complete-batch/events.lua, counters.lua); ARGV[10..9+2P]
+--   the P events that ride along (complete-batch/events.lua)
+-- ARGV[P..] per message, thirteen values: the raw message as claimed; the index into KEYS of
 --   its result key (0 for none); its result JSON; its dead-letter entry JSON ('' for none);
 --   a due time in epoch ms ('' for none) and the message to schedule then (a retry); its
 --   id ('' for none); '1' to announce its id on the channel (a final state); its canvas
 --   follow-up program ('' for none; canvas/follow-ups.lua), whose key numbers point into
---   KEYS[6..]: keys.ready, keys.scheduled, keys.chord of this queue, or keys.outbox
+--   KEYS[10..]: keys.ready, keys.scheduled, keys.chord of this queue, or keys.outbox; the
+--   state to count (SUCCESS, FAILURE, RETRY, REVOKED, DEAD; '' for none), the task name to
+--   count it under, the handler's run time in ms ('' if it did not run), its event JSON ('' for none)
 --
 -- Returns: how many messages were still held. A message no longer held (a reaper took it
 --   back, or this is ioredis resending a call whose reply was lost) writes nothing at all.
@@ -24,7 +32,10 @@
 --   dead-letter entry and its retry are written, and only if it was still held, so a retry
 --   is scheduled once, never forked. A final result (SUCCESS, FAILURE, REVOKED) is never
 --   replaced. A revoked task's retry is dropped and its record says REVOKED. Nothing is
---   written unless every key has the right type (the batch fails whole instead).
+--   written unless every key has the right type (the batch fails whole instead). A state
+--   is counted, and its event written, only when this step writes it: a result refused
+--   because a final one was there counts nothing, and a revoked task's dropped retry was
+--   counted by revoke-task.lua.
 -- Why Lua: the writes and the ack must be one step, and a resent batch must be harmless.
 --   The pieces live in complete-batch/*.lua, each with its header; scripts.ts joins them
 --   above this loop, and tests/scripts.test.ts checks that their KEYS agree with these.
@@ -32,29 +43,34 @@
 check_types()
 local ttl, simple = ARGV[1], ARGV[5] == '1'
 local held, announced, wrote_dead = 0, {}, false
-for i = 6, #ARGV, 9 do
+for i = write_riding_events(), #ARGV, 13 do
   local raw, key_index, result, dead = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
   local due, retry, id, announce = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7] == '1'
+  local state = ARGV[i + 9]
   if simple or acknowledge(raw) then
     held = held + 1
     if due ~= '' then
       if is_revoked(id) then
-        result, announce = revoked_record(), true
+        result, announce, state = revoked_record(), true, ''
       else
         redis.call('ZADD', KEYS[4], due, retry)
       end
     end
-    if key_index > 0 and write_unless_final(key_index, result, ttl) and announce then
-      announced[#announced + 1] = id
-    end
+    local written = key_index > 0 and write_unless_final(key_index, result, ttl)
+    if written and announce then announced[#announced + 1] = id end
     -- The next chain step, callbacks, chord bookkeeping or outbox entries: only when held.
     if ARGV[i + 8] ~= '' then run_follow_ups(ARGV[i + 8], 0) end
     if dead ~= '' then
       redis.call('LPUSH', KEYS[3], dead)
       wrote_dead = true
     end
+    if state ~= '' and (key_index == 0 or written) then
+      count_state(state, ARGV[i + 10], ARGV[i + 11])
+      event_of_state(state, ARGV[i + 12])
+    end
   end
 end
+write_counters()
 if wrote_dead then
   redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)
   redis.call('PEXPIRE', KEYS[3], ARGV[4])

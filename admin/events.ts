@@ -1,0 +1,119 @@
+/**
+ * Reading the event streams (docs/PROTOCOL.md, "Events"): each queue's task events
+ * (keys.events) and the workers' events (keys.workerEvents), merged in time order.
+ * `readEvents` returns the latest ones; `tailEvents` follows them as they come, like
+ * `celery events --dump`. One XRANGE/XREVRANGE per stream and round, never a multi-key XREAD,
+ * so it works the same on a cluster, where each queue's stream lives in its own slot.
+ */
+import type { Redis } from 'ioredis';
+import type { AppContext } from '../shared/app-config.ts';
+import type { TaskEventBody, TaskEventType, WorkerEventBody, WorkerEventType } from '../shared/events.ts';
+import { queuesOrKnown } from './known-queues.ts';
+
+/** One event as read: its stream entry id, when Redis stored it, its type and body. */
+export type EventRecord =
+  | { kind: 'task'; streamId: string; storedAt: number; queue: string; type: TaskEventType; event: TaskEventBody }
+  | { kind: 'worker'; streamId: string; storedAt: number; type: WorkerEventType; event: WorkerEventBody };
+
+export type EventsOptions = {
+  /** Queues whose task events to read. @default every known queue (keys.queues) */
+  queues?: string[];
+  /** Read the workers' events too. @default true */
+  workers?: boolean;
+};
+
+type Stream = { key: string; queue?: string };
+type Entry = [id: string, fields: string[]];
+
+async function streamsOf(app: AppContext, options: EventsOptions): Promise<Stream[]> {
+  const queues = await queuesOrKnown(app, options.queues);
+  const streams: Stream[] = queues.map((queue) => ({ key: app.keys.events(queue), queue }));
+  if (options.workers !== false) streams.push({ key: app.keys.workerEvents() });
+  return streams;
+}
+
+/** Stream ids compare by time, then sequence. */
+function compareIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split('-').map(Number) as [number, number];
+  const [bMs, bSeq] = b.split('-').map(Number) as [number, number];
+  return aMs - bMs || aSeq - bSeq;
+}
+
+function toRecord(stream: Stream, [streamId, fields]: Entry): EventRecord | undefined {
+  const values: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i]!] = fields[i + 1]!;
+  let event: unknown;
+  try {
+    event = JSON.parse(values.event ?? 'null');
+  } catch {
+    return undefined; // Not written by hardq: skipped rather than failing the whole read.
+  }
+  if (typeof values.type !== 'string' || event === null || typeof event !== 'object') return undefined;
+  const storedAt = Number(streamId.split('-')[0]);
+  return stream.queue === undefined
+    ? { kind: 'worker', streamId, storedAt, type: values.type as WorkerEventType, event: event as WorkerEventBody }
+    : { kind: 'task', streamId, storedAt, queue: stream.queue, type: values.type as TaskEventType, event: event as TaskEventBody };
+}
+
+/** The latest `count` events over the streams, oldest first. */
+export async function readEvents(app: AppContext, options: EventsOptions & { count?: number } = {}): Promise<EventRecord[]> {
+  const redis = await app.connection();
+  const count = options.count ?? 100;
+  const streams = await streamsOf(app, options);
+  const perStream = await Promise.all(streams.map(async (stream) =>
+    ((await redis.xrevrange(stream.key, '+', '-', 'COUNT', count)) as Entry[]).map((entry) => toRecord(stream, entry))));
+  const all = perStream.flat().filter((record): record is EventRecord => record !== undefined);
+  return all.sort((a, b) => compareIds(a.streamId, b.streamId) || a.kind.localeCompare(b.kind)).slice(-count);
+}
+
+/**
+ * Follows the streams from now (or from the latest `history` events), yielding each new event
+ * in time order per poll. Stops when `signal` aborts. Queues are looked up again each second
+ * when not given, so a queue first used after the tail began is followed too.
+ */
+export async function* tailEvents(
+  app: AppContext, options: EventsOptions & { signal?: AbortSignal; pollMs?: number; history?: number } = {},
+): AsyncGenerator<EventRecord> {
+  const redis = await app.connection();
+  const pollMs = options.pollMs ?? 250;
+  const lastIds = new Map<string, string>();
+  for (const record of options.history ? await readEvents(app, { ...options, count: options.history }) : []) yield record;
+  let streams = await streamsOf(app, options);
+  await Promise.all(streams.map((stream) => startPoint(redis, stream, lastIds)));
+  let refreshedAt = Date.now();
+  while (options.signal?.aborted !== true) {
+    if (options.queues === undefined && Date.now() - refreshedAt > 1000) {
+      streams = await streamsOf(app, options);
+      // A stream first seen now is read from its start: it began after the tail did.
+      for (const stream of streams) if (!lastIds.has(stream.key)) lastIds.set(stream.key, '0-0');
+      refreshedAt = Date.now();
+    }
+    const batches = await Promise.all(streams.map(async (stream) => {
+      const entries = (await redis.xrange(stream.key, `(${lastIds.get(stream.key)!}`, '+', 'COUNT', 1000)) as Entry[];
+      if (entries.length > 0) lastIds.set(stream.key, entries[entries.length - 1]![0]);
+      return entries.map((entry) => toRecord(stream, entry));
+    }));
+    const fresh = batches.flat().filter((record): record is EventRecord => record !== undefined);
+    fresh.sort((a, b) => compareIds(a.streamId, b.streamId));
+    for (const record of fresh) yield record;
+    if (fresh.length === 0) await sleep(pollMs, options.signal);
+  }
+}
+
+/** The newest id of a stream now, so the tail starts after it ('0-0' for an empty stream). */
+async function startPoint(redis: Redis, stream: Stream, lastIds: Map<string, string>): Promise<void> {
+  const newest = (await redis.xrevrange(stream.key, '+', '-', 'COUNT', 1)) as Entry[];
+  lastIds.set(stream.key, newest[0]?.[0] ?? '0-0');
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * Task and worker events: what a stream entry holds, and the levels that decide which are
+ * written. Final-state events are written by the Lua step that writes the state
+ * (complete-batch.lua, revoke-task.lua, the poison pill), into keys.events(queue); worker
+ * events go to keys.workerEvents() under {control}, so heartbeats never push task history
+ * out of a queue's capped stream. Its shape is protocol (docs/PROTOCOL.md, "Events").
+ */
+import { preview } from './worker-record.ts';
+
+/**
+ * `off`: no events (counters are still written). `final`: the final-state events
+ * (succeeded, failed, retried, revoked, dead-lettered) and worker events. `all`: also
+ * task-received and task-started from workers (and task-sent from producers that ask).
+ */
+export type EventsLevel = 'off' | 'final' | 'all';
+export const eventsLevels: readonly EventsLevel[] = ['off', 'final', 'all'];
+
+/** Each stream is capped near this many entries (XADD MAXLEN ~). */
+export const eventStreamMaxLength = 10_000;
+
+export type TaskEventType =
+  | 'task-sent' | 'task-received' | 'task-started'
+  | 'task-succeeded' | 'task-failed' | 'task-retried' | 'task-revoked' | 'task-dead-lettered';
+export type WorkerEventType = 'worker-online' | 'worker-heartbeat' | 'worker-offline';
+
+/** The counted state of each final-state event (complete-batch/events.lua maps them the same way). */
+export const eventTypeOfState = {
+  SUCCESS: 'task-succeeded', FAILURE: 'task-failed', RETRY: 'task-retried', REVOKED: 'task-revoked', DEAD: 'task-dead-lettered',
+} as const satisfies Record<string, TaskEventType>;
+export type CountedState = keyof typeof eventTypeOfState;
+
+/** The `event` field of a task event's stream entry (its `type` field is separate). */
+export type TaskEventBody = {
+  id?: string;
+  task?: string;
+  /** The worker that wrote it (absent for task-sent and for revokes from outside a worker). */
+  worker?: string;
+  /** When it happened, epoch ms (the writer's clock; the stream id is Redis's). */
+  at: number;
+  /** How long the handler ran, ms (final states of tasks that ran). */
+  runtimeMs?: number;
+  /** The first characters of the JSON of args and of kwargs. */
+  args?: string;
+  kwargs?: string;
+  /** The error as `Name: message` (failed, retried, dead-lettered). */
+  error?: string;
+  /** Why: the dead-letter reason, or the revoke's (revoked, expired, terminated). */
+  reason?: string;
+  /** Retries done so far (task-retried: the number of this retry). */
+  retries?: number;
+  /** task-retried: when it runs again, epoch ms. */
+  eta?: number;
+};
+
+/** The `event` field of a worker event. */
+export type WorkerEventBody = {
+  worker: string;
+  host: string;
+  pid: number;
+  at: number;
+  queues: string[];
+  concurrency: number;
+  /** Messages held now (heartbeat). */
+  inFlight?: number;
+  /** Tasks finished since start, by outcome (heartbeat, offline). */
+  counts?: Record<string, number>;
+};
+
+/** The previews an event carries of a task's arguments. */
+export function argumentPreviews(args: unknown, kwargs: unknown): { args?: string; kwargs?: string } {
+  return { args: preview(args), kwargs: kwargs === undefined ? undefined : preview(kwargs) };
+}
+
+export function parseEventsLevel(value: unknown, what: string): EventsLevel {
+  if (value === undefined || value === false) return 'off';
+  if (value === true) return 'final';
+  if (eventsLevels.includes(value as EventsLevel)) return value as EventsLevel;
+  throw new Error(`${what} must be 'off', 'final' or 'all' (or a boolean), got ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,163 @@
+/**
+ * Events and counters (issue 11, item 5) with in-process workers: the final-state events and
+ * the counters written by complete-batch.lua match the result records exactly, through
+ * successes, failures, retries, dead letters and a revoke; the per-minute hashes expire;
+ * `all` adds task-received and task-started; enable_events / disable_events switch events
+ * on a running worker; the known-queues set is written at first send and by workers, and
+ * --scan rebuilds it. The 10,000-task run with worker processes: tests/long/events-10k.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { controlWorkers, listQueues, listWorkers, minuteSeries, readEvents, rebuildQueueSet, runtimeBucketsMs, runtimeHistograms } from 'hardq';
+import { minuteOf } from '../shared/counters.ts';
+import { privateRedis } from './helpers/private-redis.ts';
+import { waitFor } from './helpers/wait-for.ts';
+import { harness } from './fixtures/harness.ts';
+import { tallyQueues } from './helpers/event-tally.ts';
+import { addEventTasks } from './fixtures/events-app.ts';
+
+const world = privateRedis();
+
+/** The events app's tasks on a harness's app. */
+function withTasks(h: ReturnType<typeof harness>) {
+  addEventTasks(h.app);
+  return h;
+}
+
+test('counters and final-state events match the result records, state by state', async () => {
+  const h = withTasks(harness(world.server.url));
+  try {
+    const worker = h.start({ events: true, concurrency: 20 });
+    const sent = [
+      ...(await h.app.sendMany('ok', Array.from({ length: 60 }, (_, i) => [i]))),
+      ...(await h.app.sendMany('fail', Array.from({ length: 15 }, () => ['no']))),
+      ...(await h.app.sendMany('flaky', Array.from({ length: 20 }, (_, i) => [i % 3]))),
+      ...(await h.app.sendMany('doomed', Array.from({ length: 5 }, () => []))),
+    ];
+    // A task no worker knows: dead-lettered, counted as `unknown`.
+    await h.raw.lpush(h.app.keys.ready(h.queue), JSON.stringify({ v: 1, id: 'stranger', task: 'not.registered', args: [] }));
+    // A revoke writes its event once the queue's stream exists (a worker there writes events).
+    await waitFor(async () => (await h.raw.exists(h.app.keys.events(h.queue))) === 1, { what: 'the events stream' });
+    const revokedId = randomUUID();
+    await h.app.revoke(revokedId, { queue: h.queue, task: 'ok' });
+    const total = sent.length + 2;
+    await waitFor(async () => {
+      const { records } = await tallyQueues(h.app, h.raw, [h.queue]);
+      return (records.SUCCESS ?? 0) + (records.FAILURE ?? 0) + (records.REVOKED ?? 0) === total;
+    }, { timeoutMs: 30_000, what: 'every task final' });
+    await worker.close();
+    const { records, counters, events } = await tallyQueues(h.app, h.raw, [h.queue]);
+    assert.deepEqual(records, { SUCCESS: 80, FAILURE: 21, REVOKED: 1 });
+    // 20 flaky tasks retry 0, 1 or 2 times (7·0 + 7·1 + 6·2 = 19), each doomed one once.
+    assert.deepEqual(counters, { SUCCESS: 80, FAILURE: 15, DEAD: 6, REVOKED: 1, RETRY: 24 });
+    assert.equal(counters.FAILURE! + counters.DEAD!, records.FAILURE, 'a dead-lettered task\'s record is FAILURE');
+    assert.deepEqual(events, {
+      'task-succeeded': 80, 'task-failed': 15, 'task-dead-lettered': 6, 'task-revoked': 1, 'task-retried': 24,
+    });
+    const byTask = Object.fromEntries((await runtimeHistograms(h.app, { queues: [h.queue] })).map((histogram) => [histogram.task, histogram]));
+    assert.equal(byTask.ok!.count, 60, 'every run of ok is in its histogram');
+    assert.equal(byTask.ok!.buckets.at(-1)!.count, 60, 'the +Inf bucket counts them all');
+    assert.equal(byTask.unknown, undefined, 'a task that never ran has no run time');
+    const taskEvents = (await readEvents(h.app, { queues: [h.queue], workers: false, count: 1000 })).flatMap((e) => (e.kind === 'task' ? [e] : []));
+    const stranger = taskEvents.find((e) => e.type === 'task-dead-lettered' && e.event.id === 'stranger');
+    assert.equal(stranger?.event.reason, 'unknown-task');
+    const failed = taskEvents.find((e) => e.type === 'task-failed');
+    assert.deepEqual([failed?.event.task, failed?.event.args, failed?.event.worker], ['fail', '["no"]', worker.consumerId]);
+    assert.equal(taskEvents.find((e) => e.type === 'task-revoked')?.event.id, revokedId);
+  } finally {
+    await h.close();
+  }
+});
+
+test('the per-minute hashes expire within 3 days; the series sums them across queues', async () => {
+  const h = withTasks(harness(world.server.url));
+  try {
+    const other = randomUUID();
+    h.start({ queues: [h.queue, other] });
+    await h.app.sendMany('ok', [[1], [2]]);
+    await h.app.sendMany('ok', [[3]], { queue: other });
+    const now = Date.now();
+    const points = await waitFor(async () => {
+      const series = await minuteSeries(h.app, { queues: [h.queue, other], fromMs: now - 120_000 });
+      return series.reduce((sum, point) => sum + (point.counts.SUCCESS ?? 0), 0) === 3 ? series : undefined;
+    }, { what: 'three successes in the series' });
+    assert.equal(points.length, 3, 'every minute of the range is listed');
+    const keys = await h.raw.keys(h.app.keys.countersMinute(h.queue, '*'));
+    assert.ok(keys.length >= 1);
+    for (const key of keys) {
+      const ttl = await h.raw.pttl(key);
+      assert.ok(ttl > 0 && ttl <= 3 * 24 * 3600 * 1000, `${key} expires (${ttl} ms)`);
+      assert.ok(Math.abs(Number(key.split(':').at(-1)) - minuteOf(now)) <= 1);
+    }
+    assert.equal(await h.raw.pttl(h.app.keys.counters(h.queue)), -1, 'lifetime totals never expire');
+  } finally {
+    await h.close();
+  }
+});
+
+test('level all adds task-received and task-started, each with its own time', async () => {
+  const h = withTasks(harness(world.server.url));
+  try {
+    h.start({ events: 'all' });
+    const [result] = await h.app.sendMany('ok', [[7]]);
+    await result!.get({ timeoutMs: 10_000 });
+    const types = await waitFor(async () => {
+      const found = (await readEvents(h.app, { queues: [h.queue], workers: false })).map((e) => e.type);
+      return found.length === 3 && found;
+    }, { what: 'three events' });
+    assert.deepEqual(types, ['task-received', 'task-started', 'task-succeeded']);
+  } finally {
+    await h.close();
+  }
+});
+
+test('enable_events and disable_events switch a running worker; the record shows its level', async () => {
+  const h = withTasks(harness(world.server.url));
+  try {
+    const worker = h.start();
+    const run = async (n: number) => (await h.app.sendTask('ok', [n])).get({ timeoutMs: 10_000 });
+    const taskEvents = async () => (await readEvents(h.app, { queues: [h.queue], workers: false })).length;
+    await run(1);
+    assert.equal(await taskEvents(), 0, 'off by default');
+    await waitFor(async () => (await listWorkers(h.app)).length === 1, { what: 'the registry record' });
+    const on = await controlWorkers(h.app, 'enable_events', {}, { timeoutMs: 5000 });
+    assert.deepEqual(on.replies[worker.consumerId], { worker: worker.consumerId, ok: true, data: { events: 'final' } });
+    await run(2);
+    await waitFor(async () => (await taskEvents()) === 1, { what: 'one event' });
+    await waitFor(async () => (await listWorkers(h.app))[0]?.events === 'final', { what: 'the record says final' });
+    const workerTypes = (await readEvents(h.app, { queues: [], workers: true })).map((e) => e.type);
+    assert.ok(workerTypes.includes('worker-heartbeat'), `worker events follow the level (${workerTypes.join(', ')})`);
+    await controlWorkers(h.app, 'disable_events', {}, { timeoutMs: 5000 });
+    await run(3);
+    assert.equal(await taskEvents(), 1, 'no event once disabled');
+    const counted = (await h.raw.hgetall(h.app.keys.counters(h.queue)))['SUCCESS:ok'];
+    assert.equal(counted, '3', 'counters run at every level');
+  } finally {
+    await h.close();
+  }
+});
+
+test('the known-queues set: written at first send and by workers; --scan rebuilds it', async () => {
+  const h = withTasks(harness(world.server.url));
+  try {
+    const sentTo = randomUUID();
+    await h.app.sendMany('ok', [[1]], { queue: sentTo });
+    await waitFor(async () => (await listQueues(h.app)).includes(sentTo), { what: 'the queue sent to' });
+    h.start();
+    await waitFor(async () => (await listQueues(h.app)).includes(h.queue), { what: 'the worker\'s queue' });
+    await h.raw.del(h.app.keys.queues());
+    const rebuilt = await rebuildQueueSet(h.app);
+    assert.ok(rebuilt.added.includes(sentTo), 'the scan finds a queue by its keys');
+    assert.ok((await listQueues(h.app)).includes(sentTo));
+  } finally {
+    await h.close();
+  }
+});
+
+test('the run-time buckets of complete-batch/counters.lua are those of shared/counters.ts', () => {
+  const lua = readFileSync(new URL('../shared/lua/complete-batch/counters.lua', import.meta.url), 'utf8');
+  const listed = /local bounds = \{ ([\d, ]+) \}/.exec(lua)?.[1]?.split(',').map((text) => Number(text.trim()));
+  assert.deepEqual(listed, [...runtimeBucketsMs]);
+});
