@@ -48,8 +48,8 @@ export class Worker extends EventEmitter {
   #acking = new Set<Claimed>();
   #inFlight = 0;
   #slotFreed: (() => void) | undefined;
-  /** The fetch in flight, settled or not: cancel_consumer waits for it before counting what is held. */
-  #fetching: Promise<unknown> = Promise.resolve();
+  /** The fetch in flight, or the last one: cancel_consumer waits for it before counting what is held. */
+  #fetching: Promise<Claimed[]> = Promise.resolve([]);
   /** Messages waiting to try again after Redis failed before their handler started. */
   #backoffs = new Map<Claimed, NodeJS.Timeout>();
   #stopping = false;
@@ -109,7 +109,7 @@ export class Worker extends EventEmitter {
     const { config } = this.#app;
     const o = this.#options;
     const parts = await WorkerParts.assemble(this.#app, o, {
-      consumerId: this.consumerId, queues: this.#queues, held: () => [...this.#held, ...this.#acking], fetchSettled: () => this.#fetching,
+      consumerId: this.consumerId, queues: this.#queues, held: () => [...this.#held, ...this.#acking], fetchSettled: () => this.#fetching.catch(() => {}),
       describe: () => describeWorker({
         id: this.consumerId, startedAt: this.startedAt, queues: this.queues, options: o, config, registry: this.#app.registry,
         counts: this.#counts, inFlight: this.#held.size + this.#acking.size, active: [...this.#active], autoscale: this.#parts?.autoscaler.bounds,
@@ -167,9 +167,7 @@ export class Worker extends EventEmitter {
       }
       let claimed: Claimed[];
       try {
-        const fetching = fetch.fetch(Math.min(free, this.#options.claimBatchMax));
-        this.#fetching = fetching.catch(() => {});
-        claimed = await fetching;
+        claimed = await (this.#fetching = fetch.fetch(Math.min(free, this.#options.claimBatchMax)));
         backoffMs = 100;
       } catch (error) {
         if (this.#stopping) break;
