@@ -20,6 +20,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   purge: { summary: 'delete what waits on a queue (-Q q; asks unless --force)', load: () => import('./purge.ts') },
   dead: { summary: 'dead letters: list, show, requeue, drop', load: () => import('./dead.ts') },
   acl: { summary: 'print (or --apply) a least-privilege Redis ACL user for a role', load: () => import('./acl.ts') },
+  events: { summary: 'follow task and worker events as they come (workers run with -E)', load: () => import('./events.ts') },
   control: { summary: 'steer running workers: ping, shutdown, pool_grow, rate_limit, revoke, ...', load: () => import('./control.ts') },
   monitor: { summary: 'the dashboard: live pages, a JSON API and /metrics (--port 5555)', load: () => import('./monitor.ts') },
 };

@@ -30,6 +30,9 @@ ${tlsUsage(30)}
                               time limit (default async)
   --shutdown-timeout-ms <n>   how long a stop waits for in-flight handlers (default 10000)
   --connect-timeout-ms <n>    how long to wait for Redis at start (default $HARDQ_CONNECT_TIMEOUT_MS or 5000)
+  -E, --events                write task and worker events (Celery's -E): final states and
+                              worker heartbeats; hardq events shows them (counters are always on)
+  --events-level <final|all>  final (as -E), or all: also task-received and task-started
   --quiet                     no line per task, only the banner and the summary
   -h, --help                  this text
 Ctrl-C (SIGINT) or SIGTERM: stop taking tasks, finish those in flight, exit 0.
@@ -52,6 +55,8 @@ export async function run(argv: string[]): Promise<number> {
       pool: { type: 'string' },
       'shutdown-timeout-ms': { type: 'string' },
       'connect-timeout-ms': { type: 'string' },
+      events: { type: 'boolean', short: 'E', default: false },
+      'events-level': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -66,6 +71,9 @@ export async function run(argv: string[]): Promise<number> {
   if (pool !== 'async' && pool !== 'threads' && pool !== 'process') throw new UsageError(`--pool must be async, threads or process, got ${pool}`);
   const queueOrder = values['queue-order'] ?? 'strict';
   if (queueOrder !== 'strict' && queueOrder !== 'round-robin') throw new UsageError(`--queue-order must be strict or round-robin, got ${queueOrder}`);
+  const eventsLevel = values['events-level'];
+  if (eventsLevel !== undefined && eventsLevel !== 'final' && eventsLevel !== 'all') throw new UsageError(`--events-level must be final or all, got ${eventsLevel}`);
+  const events = eventsLevel ?? (values.events ? 'final' : 'off');
   const autoscale = values.autoscale === undefined ? undefined : parseAutoscale(values.autoscale);
   const concurrency = parseIntFlag(values.concurrency, 'concurrency', autoscale?.min ?? 50, 1);
   const shutdownTimeoutMs = parseIntFlag(values['shutdown-timeout-ms'], 'shutdown-timeout-ms', 10_000);
@@ -85,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
   const { app, module, modulePath } = await loadApp(values.app, values.redis, values);
   const log = (line: string) => console.error(line);
   const worker = app.worker({
-    queues: values.queues?.split(',').filter(Boolean), queueOrder, concurrency, shutdownTimeoutMs, mode, pool, autoscale, group: values.group,
+    queues: values.queues?.split(',').filter(Boolean), queueOrder, concurrency, shutdownTimeoutMs, mode, pool, autoscale, group: values.group, events,
     // The threads and process pools import the app module again in each thread or child.
     appModule: modulePath,
   });
