@@ -24,6 +24,10 @@ before(async () => {
 });
 after(async () => {
   await killCliChildren();
+  // stop() shuts the server down through a client that knows no password.
+  const admin = new Redis(`redis://:${password}@127.0.0.1:${server.port}`);
+  await admin.config('SET', 'requirepass', '');
+  admin.disconnect();
   await server.stop();
 });
 
@@ -66,12 +70,18 @@ test('--help of every command (with REDIS_URL set), and every command against an
   assertNoPassword(results);
 });
 
-test('the worker banner and logs, call, inspect conf and stats, queues, dead, control and beat list on a password-protected Redis', async () => {
+test('the worker banner and logs, call, inspect conf and stats, queues, dead, control, beat list and the dashboard on a password-protected Redis', async () => {
   const url = `redis://default:${password}@127.0.0.1:${server.port}`;
   const queue = randomUUID();
   const worker = startCli('hardq', ['worker', ...app, '--redis', url, '-Q', queue], { timeoutMs: 60_000 });
+  const monitor = startCli('hardq', ['monitor', '--redis', url, '--port', String(await freePort()), '-Q', queue], { timeoutMs: 60_000 });
   try {
     await waitFor(() => /ready; ctrl-c to stop/.test(worker.output().stdout + worker.output().stderr), { what: 'the worker banner', timeoutMs: 20_000 });
+    const base = await waitFor(() => /hardq monitor on (http:\/\/\S+)/.exec(monitor.output().stdout)?.[1], { what: 'the monitor banner', timeoutMs: 20_000 });
+    for (const path of ['/', '/api/config', '/api/workers', '/api/queues', '/api/schedules', `/api/queue/${queue}/dead`, '/metrics']) {
+      const body = await (await fetch(`${base}${path}`)).text();
+      assert.ok(!body.includes(password), `the dashboard's ${path} shows the password`);
+    }
     const results = await runAll([
       ['call', 'add', ...app, '--args', '[2, 3]', '--queue', queue, '--wait', '--redis', url], ['inspect', 'conf', '--redis', url], ['inspect', 'stats', '--redis', url],
       ['queues', '-Q', queue, '--redis', url], ['dead', 'list', '-Q', queue, '--redis', url], ['control', 'ping', '--redis', url], ['beat', 'list', '--redis', url],
@@ -80,9 +90,10 @@ test('the worker banner and logs, call, inspect conf and stats, queues, dead, co
     assert.match(results[0]![1].stdout, /5/, `the call ran on the worker: ${results[0]![1].stderr}`);
   } finally {
     worker.child.kill('SIGTERM');
+    monitor.child.kill('SIGTERM');
   }
   const stopped = await worker.exited;
-  assertNoPassword([[['worker'], stopped]]);
+  assertNoPassword([[['worker'], stopped], [['monitor'], await monitor.exited]]);
   assert.match(stopped.stdout + stopped.stderr, /\*\*\*/, 'the banner shows the URL with *** for the password');
 });
 
