@@ -14,7 +14,6 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../shared/app-config.ts';
 import { InvalidOptionError } from '../shared/errors.ts';
-import { encodeResult } from '../shared/result-record.ts';
 import type { Claimed, FetchStrategy } from './fetch.ts';
 import { ReliableFetch } from './reliable-fetch.ts';
 import { Completer } from './completer.ts';
@@ -23,6 +22,8 @@ import { resolveWorkerOptions, type WorkerOptions } from './worker-options.ts';
 import { WorkerParts } from './worker-parts.ts';
 import { describeWorker } from './control/describe.ts';
 import { QueueSet } from './queue-set.ts';
+import { requeueUnfinished } from './requeue-unfinished.ts';
+import { startedMarker } from './started-marker.ts';
 import type { TaskMessage } from '../shared/message.ts';
 
 export type { WorkerOptions, TaskEvent };
@@ -134,7 +135,7 @@ export class Worker extends EventEmitter {
       registry: this.#app.registry, fetch, pool: parts.pool, rateLimiter: parts.rateLimiter, terminations: parts.terminations, timeLimits: parts.timeLimits,
       isRevoked: (queue, id) => scheduler.isRevoked(queue, id), nowMs: () => scheduler.nowMs(), signal: this.#abort.signal,
       maxMessageBytes: config.maxMessageBytes, signing: config.signing,
-      stopping: this.#stoppingController.signal, markStarted: this.#markStarted,
+      stopping: this.#stoppingController.signal, markStarted: startedMarker(parts.redis, this.#app.keys, config.resultTtlMs),
       // Only what is at hand: the record's summaries (argument previews) are built when it is
       // written, once a second for at most 100 tasks, not once per job.
       onStart: (claimed, message) => {
@@ -252,11 +253,6 @@ export class Worker extends EventEmitter {
     resolve?.();
   }
 
-  #markStarted = async (queue: string, id: string): Promise<void> => {
-    const record = encodeResult({ state: 'STARTED', startedAt: Date.now() });
-    await this.#parts!.redis.set(this.#app.keys.result(queue, id), record, 'PX', this.#app.config.resultTtlMs);
-  };
-
   async #shutdown(): Promise<void> {
     const { fetch } = this.#parts!;
     const deadline = Date.now() + this.#options.shutdownTimeoutMs;
@@ -278,18 +274,7 @@ export class Worker extends EventEmitter {
     this.#held.clear();
     this.#abort.abort(new Error('the worker is shutting down'));
     await this.#completer!.drained();
-    if (unfinished.length > 0) {
-      const { log } = this.#app.config;
-      try {
-        await fetch.requeue(unfinished);
-        log(`[hardq] shutdown: ${unfinished.length} unfinished message(s) put back at the head of their queue`);
-      } catch (error) {
-        // Reliable mode: they are still in our lists, and unregistering (or a reaper) gives
-        // them back. Simple mode: they existed only here, so they are gone; say which.
-        const fate = fetch.mode === 'reliable' ? 'they stay in this consumer\'s lists and go back when it unregisters or is reaped' : 'they are lost (simple mode)';
-        log(`[hardq] shutdown: could not put ${unfinished.length} unfinished message(s) back (${(error as Error).message}); ${fate}: ${unfinished.map((item) => item.raw.slice(0, 120)).join(' | ')}`);
-      }
-    }
+    await requeueUnfinished(fetch, unfinished, this.#app.config.log);
     this.#active.clear();
     await this.#parts!.close();
   }
