@@ -101,11 +101,11 @@ function renderOne(view: View, key: string, value: unknown, now: number): string
     case 'stats': {
       const s = value as {
         host: string; pid: number; online: boolean; ageMs: number; mode: string; pool: string; concurrency: number; inFlight: number;
-        counts: Record<string, number>; autoscale?: { max: number; min: number };
+        counts: Record<string, number>; autoscale?: { max: number; min: number }; poolSize?: number;
       };
       const autoscale = s.autoscale === undefined ? '' : ` (autoscale ${s.autoscale.max},${s.autoscale.min})`;
       return `${key}: ${s.online ? 'online' : `OFFLINE (silent for ${ago(s.ageMs)})`}, ${s.host} pid ${s.pid}, ${s.mode} mode, ${s.pool} pool, ` +
-        `concurrency ${s.concurrency}${autoscale}, holding ${s.inFlight}\n  ${Object.entries(s.counts).map(([state, n]) => `${state} ${n}`).join('  ')}`;
+        `concurrency ${s.concurrency}${autoscale}${s.poolSize === undefined ? '' : `, pool size ${s.poolSize}`}, holding ${s.inFlight}\n  ${Object.entries(s.counts).map(([state, n]) => `${state} ${n}`).join('  ')}`;
     }
     default:
       return `${key}: ${Array.isArray(value) ? value.join(', ') : JSON.stringify(value)}`;
