@@ -10,7 +10,7 @@ import type { ServerResponse } from 'node:http';
 import { Ring } from './history.ts';
 import type { Sample, Sampler, Snapshot } from './sample.ts';
 
-export type FeedMessage = { sample: Sample; workers: Snapshot['workers']; queues: Snapshot['queues'] };
+export type FeedMessage = Snapshot;
 
 export class LiveFeed {
   #sampler: Sampler;

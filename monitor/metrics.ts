@@ -1,13 +1,15 @@
 /**
  * `/metrics`: gauges computed from Redis at scrape time (queue depths by state, oldest
- * waiting age, consumers, workers online, each worker's load), and each worker's task counts
- * from its registry record. Labels are queue, state, worker and task names: never a task id,
+ * waiting age, consumers, workers online, each worker's load), each worker's task counts
+ * from its registry record, and the counters (admin/counters.ts): tasks by queue, task and
+ * state, and the run-time histogram by task. Labels are queue, state, worker and task names: never a task id,
  * so the series stay as many as the queues and workers. Reads what admin/queues.ts and
  * admin/inspect.ts read.
  */
 import type { AppContext } from '../shared/app-config.ts';
 import { listWorkers } from '../admin/inspect.ts';
 import { queueStats } from '../admin/queues.ts';
+import { counterTotals, runtimeHistograms } from '../admin/counters.ts';
 import { formatFamilies, type MetricFamily } from './prometheus-text.ts';
 
 const queueStates = ['ready', 'scheduled', 'processing', 'quarantine', 'dead'] as const;
@@ -15,6 +17,8 @@ const queueStates = ['ready', 'scheduled', 'processing', 'quarantine', 'dead'] a
 export async function collectMetrics(app: AppContext, queuesOf: (workers: Awaited<ReturnType<typeof listWorkers>>) => string[]): Promise<MetricFamily[]> {
   const workers = await listWorkers(app);
   const queues = await Promise.all(queuesOf(workers).map((queue) => queueStats(app, queue)));
+  const names = queues.map((q) => q.queue);
+  const [totals, histograms] = await Promise.all([counterTotals(app, { queues: names }), runtimeHistograms(app, { queues: names })]);
   const perWorker = (pick: (worker: (typeof workers)[number]) => number) => workers.map((worker) => ({ labels: { worker: worker.id }, value: pick(worker) }));
   return [
     {
@@ -33,6 +37,19 @@ export async function collectMetrics(app: AppContext, queuesOf: (workers: Awaite
     {
       name: 'hardq_worker_tasks_total', type: 'counter', help: 'Tasks the worker ended since it started, by outcome (resets when the worker restarts).',
       samples: workers.flatMap((w) => Object.entries(w.counts).map(([state, value]) => ({ labels: { worker: w.id, state }, value }))),
+    },
+    {
+      // Counted by the Lua step that writes each state: equal to the result records, across restarts.
+      name: 'hardq_tasks_total', type: 'counter', help: 'Tasks that ended, by queue, task name and state (unregistered names count as unknown).',
+      samples: totals.map((row) => ({ labels: { queue: row.queue, task: row.task, state: row.state }, value: row.count })),
+    },
+    {
+      name: 'hardq_task_runtime_seconds', type: 'histogram', help: 'How long handlers ran, by task name.',
+      samples: histograms.flatMap((h) => [
+        ...h.buckets.map((bucket) => ({ suffix: '_bucket', labels: { task: h.task, le: bucket.leMs === Infinity ? '+Inf' : String(bucket.leMs / 1000) }, value: bucket.count })),
+        { suffix: '_sum', labels: { task: h.task }, value: h.sumMs / 1000 },
+        { suffix: '_count', labels: { task: h.task }, value: h.count },
+      ]),
     },
   ];
 }

@@ -1,13 +1,14 @@
 /**
  * The Prometheus text exposition format (version 0.0.4), written by hand: a few families of
- * gauges and counters need no registry, no default process metrics and no dependency.
+ * gauges, counters and one histogram need no registry, no default process metrics and no dependency.
  * Each family is `# HELP`, `# TYPE`, then one line per label set.
  */
 export type MetricFamily = {
   name: string;
-  type: 'gauge' | 'counter';
+  type: 'gauge' | 'counter' | 'histogram';
   help: string;
-  samples: { labels?: Record<string, string>; value: number }[];
+  /** `suffix` names a histogram's series: `_bucket`, `_sum`, `_count`. */
+  samples: { labels?: Record<string, string>; value: number; suffix?: string }[];
 };
 
 export const prometheusContentType = 'text/plain; version=0.0.4; charset=utf-8';
@@ -26,10 +27,10 @@ export function formatFamilies(families: MetricFamily[]): string {
   const lines: string[] = [];
   for (const family of families) {
     lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`);
-    for (const { labels, value } of family.samples) {
+    for (const { labels, value, suffix } of family.samples) {
       const entries = Object.entries(labels ?? {});
       const labelText = entries.length === 0 ? '' : `{${entries.map(([key, text]) => `${key}="${escapeLabel(text)}"`).join(',')}}`;
-      lines.push(`${family.name}${labelText} ${formatValue(value)}`);
+      lines.push(`${family.name}${suffix ?? ''}${labelText} ${formatValue(value)}`);
     }
   }
   return `${lines.join('\n')}\n`;

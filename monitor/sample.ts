@@ -8,6 +8,8 @@ import type { AppContext } from '../shared/app-config.ts';
 import type { WorkerRecord } from '../shared/worker-record.ts';
 import { listWorkers, type WorkerView } from '../admin/inspect.ts';
 import { queueStats, type QueueStats } from '../admin/queues.ts';
+import { listQueues } from '../admin/known-queues.ts';
+import { CounterWatch, type CounterView } from './counter-watch.ts';
 import { costBetween, costPerJob, readRedisTotals, type RedisCost, type RedisTotals } from './redis-cost.ts';
 
 export type QueueDepth = Pick<QueueStats, 'ready' | 'scheduled' | 'processing' | 'dead'> & { oldestAgeMs?: number };
@@ -26,7 +28,14 @@ export type Sample = {
   perJob?: RedisCost;
 };
 
-export type Snapshot = { sample: Sample; workers: WorkerView[]; queues: QueueStats[] };
+export type Snapshot = {
+  sample: Sample;
+  workers: WorkerView[];
+  queues: QueueStats[];
+  /** Per-minute counts and recent run-time quantiles; absent when the counters cannot be read. */
+  counters?: CounterView;
+  countersError?: string;
+};
 
 type Counts = WorkerRecord['counts'];
 const ended = (counts: Counts) => counts.SUCCESS + counts.FAILURE + counts.RETRY + counts.REVOKED + counts.DEAD;
@@ -44,15 +53,22 @@ export class Sampler {
   #seen = new Map<string, Seen>();
   #lastTotals: RedisTotals | undefined;
   #window: { cost: RedisCost; ended: number }[] = [];
+  #known: string[] = [];
+  #counters: CounterWatch;
 
-  /** `queues` fixes the queues shown; without it, the default queue and every queue a worker consumes. */
-  constructor(app: AppContext, queues?: string[]) {
+  /**
+   * `queues` fixes the queues shown; without it, the default queue, the known queues and
+   * every queue a worker consumes. The counters are read every `countersRefreshMs`.
+   */
+  constructor(app: AppContext, queues?: string[], countersRefreshMs = 10_000) {
     this.#app = app;
     this.#fixedQueues = queues;
+    this.#counters = new CounterWatch(app, { refreshMs: countersRefreshMs });
   }
 
+  /** The queues shown: fixed, or the default queue, every queue a worker consumes and the known-queues set (as of the last tick). */
   queuesOf(workers: WorkerView[]): string[] {
-    return this.#fixedQueues ?? [...new Set([this.#app.config.defaultQueue, ...workers.flatMap((worker) => worker.queues)])].sort();
+    return this.#fixedQueues ?? [...new Set([this.#app.config.defaultQueue, ...this.#known, ...workers.flatMap((worker) => worker.queues)])].sort();
   }
 
   /**
@@ -93,8 +109,12 @@ export class Sampler {
 
   async take(): Promise<Snapshot> {
     const redis = await this.#app.connection();
-    const [workers, totals] = await Promise.all([listWorkers(this.#app), readRedisTotals(redis)]);
-    const queues = await Promise.all(this.queuesOf(workers).map((queue) => queueStats(this.#app, queue)));
+    const [workers, totals, known] = await Promise.all([listWorkers(this.#app), readRedisTotals(redis), this.#fixedQueues ? [] : listQueues(this.#app)]);
+    this.#known = known;
+    const names = this.queuesOf(workers);
+    const queues = await Promise.all(names.map((queue) => queueStats(this.#app, queue)));
+    // The counters panels say why they are empty rather than failing the whole tick.
+    const counters = await this.#counters.read(names).then((view) => ({ counters: view }), (error: Error) => ({ countersError: error.message }));
     const atMs = Date.now();
     const seconds = totals.atMs === undefined || this.#lastTotals?.atMs === undefined ? 0 : Math.max(0.001, (totals.atMs - this.#lastTotals.atMs) / 1000);
     const cost = this.#lastTotals === undefined ? { calls: 0, cpuUs: 0, netBytes: 0 } : costBetween(this.#lastTotals, totals);
@@ -110,6 +130,6 @@ export class Sampler {
       redis: { calls: perSecond(cost.calls), cpuUs: perSecond(cost.cpuUs), netBytes: perSecond(cost.netBytes), memoryBytes: totals.memoryBytes },
       perJob: this.#perJob(cost, rates.endedNow),
     };
-    return { sample, workers, queues };
+    return { sample, workers, queues, ...counters };
   }
 }

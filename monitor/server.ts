@@ -50,9 +50,11 @@ export async function startMonitor(app: AppContext, options: MonitorOptions = {}
   if (!isLoopback(host) && token === undefined) {
     throw new InvalidOptionError(`refusing to serve the monitor on ${host} without a token: anyone who reaches it could revoke tasks and stop workers; pass --token or --token-file, or bind 127.0.0.1`);
   }
-  const sampler = new Sampler(app, options.queues);
+  const intervalMs = options.intervalMs ?? 1000;
+  // The counters change per minute: read them every 10 ticks, not every tick.
+  const sampler = new Sampler(app, options.queues, 10 * intervalMs);
   const queuesOf = sampler.queuesOf.bind(sampler);
-  const feed = new LiveFeed(sampler, { intervalMs: options.intervalMs ?? 1000, historySize: options.historySize ?? 300, log: app.config.log });
+  const feed = new LiveFeed(sampler, { intervalMs, historySize: options.historySize ?? 300, log: app.config.log });
   const waiter = new ResultWaiter(app);
   const files = loadStaticFiles();
   const readOnly = options.readOnly === true;

@@ -12,6 +12,7 @@ import { aclSetUserArgs, createApp, startMonitor, type Monitor, type MonitorOpti
 import { Ring } from '../monitor/history.ts';
 import { costBetween, costPerJob, parseInfo, totalsOf } from '../monitor/redis-cost.ts';
 import { formatFamilies } from '../monitor/prometheus-text.ts';
+import { mergeHistograms, quantileMs, subtractHistogram } from '../monitor/runtime-quantiles.ts';
 import { privateRedis } from './helpers/private-redis.ts';
 import { parsePrometheusText, valueOf } from './helpers/prometheus-text.ts';
 import { waitFor } from './helpers/wait-for.ts';
@@ -60,6 +61,19 @@ test('Redis cost comes from INFO deltas; no job in the window gives no ratio', (
   assert.deepEqual(costPerJob(cost, 20), { calls: 3, cpuUs: 200, netBytes: 60 });
   assert.equal(costPerJob(cost, 0), undefined);
   assert.deepEqual(costBetween(after, before), { calls: 0, cpuUs: 0, netBytes: 0 }, 'a restarted Redis gives zeros, not negatives');
+});
+
+test('run-time quantiles read cumulative buckets as histogram_quantile does, over a window and across tasks', () => {
+  const histogram = (counts: number[]) => ({ count: counts.at(-1)!, sumMs: 0, buckets: [10, 100, Infinity].map((leMs, i) => ({ leMs, count: counts[i]! })) });
+  const a = histogram([50, 90, 100]);
+  assert.equal(quantileMs(a, 0.5), 10);
+  assert.equal(quantileMs(a, 0.7), 10 + (90 * (70 - 50)) / 40);
+  assert.equal(quantileMs(a, 0.95), 100, 'in the +Inf bucket: the last finite bound');
+  assert.equal(quantileMs(histogram([0, 0, 0]), 0.5), undefined);
+  const recent = subtractHistogram(histogram([60, 100, 110]), a);
+  assert.deepEqual(recent.buckets.map((b) => b.count), [10, 10, 10]);
+  assert.equal(quantileMs(recent, 0.5), 5);
+  assert.deepEqual(mergeHistograms([a, a])!.buckets.map((b) => b.count), [100, 180, 200]);
 });
 
 test('label values are escaped so that the parser reads them back', () => {
@@ -143,7 +157,7 @@ test('the API sends, waits, finds, revokes and controls through a real worker', 
   const h = harness(world.server.url);
   h.app.task('add', (a: number, b: number) => a + b);
   try {
-    const worker = h.start({ consumerId: `w-${randomUUID()}` });
+    const worker = h.start({ consumerId: `w-${randomUUID()}`, events: 'final' });
     await withMonitor(h, {}, async ({ url }) => {
       await waitFor(async () => (await call(url, '/api/workers')).json().length === 1, { what: 'the worker in the registry' });
       const applied = (await call(url, '/api/task/apply/add', { body: { args: [2, 3] } })).json();
@@ -155,6 +169,8 @@ test('the API sends, waits, finds, revokes and controls through a real worker', 
       const info = (await call(url, `/api/task/info/${sent['task-id']}`)).json();
       assert.equal(info.queue, h.queue);
       assert.equal(info.result.value, 2);
+      assert.deepEqual(info.events.map((record: { type: string }) => record.type), ['task-succeeded'], 'the timeline from the events stream');
+      assert.ok((await call(url, '/api/tasks?state=SUCCESS')).json().tasks.some((row: { id: string }) => row.id === sent['task-id']));
 
       const later = (await call(url, '/api/task/async-apply/add', { body: { args: [1, 2], countdownMs: 60_000 } })).json();
       assert.equal((await call(url, '/api/tasks?state=SCHEDULED')).json().tasks[0].id, later['task-id']);
@@ -163,6 +179,8 @@ test('the API sends, waits, finds, revokes and controls through a real worker', 
 
       const ping = (await call(url, '/api/control/ping', { body: { timeoutMs: 3000 } })).json();
       assert.deepEqual(ping.replies[worker.consumerId], { worker: worker.consumerId, ok: true, data: { ok: 'pong' } });
+      const scaled = (await call(url, `/api/worker/pool/autoscale/${worker.consumerId}`, { body: { max: 4, min: 2, timeoutMs: 3000 } })).json();
+      assert.equal(scaled.replies[worker.consumerId].ok, true, JSON.stringify(scaled));
       assert.equal((await call(url, '/api/control/explode', { body: {} })).status, 404);
       assert.equal((await call(url, '/api/control/pool_grow', { body: { args: { n: 0 } } })).status, 400);
       assert.equal((await call(url, '/api/task/async-apply/add', { body: { args: 'nope' } })).status, 400);
@@ -201,7 +219,13 @@ test('/metrics parses as Prometheus text and its counts match the run exactly', 
       assert.equal(valueOf(series, 'hardq_workers_online'), 1);
       assert.ok(valueOf(series, 'hardq_queue_oldest_age_seconds', { queue: idle })! >= 0);
       for (const s of series) assert.ok(!Object.values(s.labels).some((value) => ok.some((r) => r.id === value)), 'no task id as a label');
-      assert.deepEqual([...new Set(series.flatMap((s) => Object.keys(s.labels)))].sort(), ['queue', 'state', 'worker']);
+      assert.deepEqual([...new Set(series.flatMap((s) => Object.keys(s.labels)))].sort(), ['le', 'queue', 'state', 'task', 'worker']);
+      // The counters are written by the finishing step itself: exact, whatever the registry's timing.
+      assert.equal(valueOf(series, 'hardq_tasks_total', { queue: h.queue, task: 'add', state: 'SUCCESS' }), 25);
+      assert.equal(valueOf(series, 'hardq_tasks_total', { queue: h.queue, task: 'boom', state: 'FAILURE' }), 3);
+      assert.equal(types.get('hardq_task_runtime_seconds'), 'histogram');
+      assert.equal(valueOf(series, 'hardq_task_runtime_seconds_count', { task: 'add' }), 25);
+      assert.equal(valueOf(series, 'hardq_task_runtime_seconds_bucket', { task: 'boom', le: '+Inf' }), 3);
     });
   } finally {
     await h.close();
@@ -217,11 +241,13 @@ test('under the monitor ACL user, pages, the API and /metrics read; every action
   try {
     h.start({ consumerId: `w-${randomUUID()}` });
     await h.app.sendTask('add', [1, 2], { countdownMs: 60_000 });
-    const monitor = await startMonitor(app, { port: 0, intervalMs: 200 });
+    // A user granted some queues only is shown those (-Q): the known-queues set names others too.
+    const monitor = await startMonitor(app, { port: 0, intervalMs: 200, queues: [h.queue] });
     try {
       await waitFor(async () => (await call(monitor.url, '/api/workers')).json().length === 1, { what: 'the worker, read as the monitor user' });
       for (const path of ['/api/queues', '/api/tasks', '/api/schedules', `/api/queue/${h.queue}/dead`, '/api/history', '/metrics']) {
-        assert.equal((await call(monitor.url, path)).status, 200, path);
+        const reply = await call(monitor.url, path);
+        assert.equal(reply.status, 200, `${path}: ${reply.text}`);
       }
       const purge = await call(monitor.url, `/api/queue/${h.queue}/purge`, { body: {} });
       assert.equal(purge.status, 403, purge.text);

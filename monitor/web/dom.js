@@ -33,7 +33,3 @@ export function card(label, value, id) {
   return h('div', { class: 'card' }, h('div', { class: 'value', id }, value), h('div', { class: 'label' }, label));
 }
 
-/** A panel that says plainly what it waits for, instead of showing invented numbers. */
-export function waitingPanel(title, what) {
-  return h('section', { class: 'panel waiting', 'data-waiting': 'events' }, h('h2', {}, title), h('p', {}, h('strong', {}, 'Waiting on the events stream: '), what));
-}

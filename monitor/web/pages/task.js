@@ -1,6 +1,6 @@
 // One task: its state and result (or traceback), where it runs, its dead letter, and the
 // actions: revoke (and terminate), and retry for a dead-lettered task (as `hardq dead requeue`).
-import { h, time, ago, waitingPanel } from '../dom.js';
+import { h, time, ago } from '../dom.js';
 import { api, act, describeReplies } from '../app.js';
 
 function describe(info) {
@@ -12,6 +12,16 @@ function describe(info) {
   if (result?.state === 'RETRY') rows.push(['retries', String(result.retries)], ['next try', time(result.eta)]);
   if (info.resultTtlMs > 0) rows.push(['result expires in', ago(info.resultTtlMs)]);
   return h('dl', {}, rows.flatMap(([term, value]) => [h('dt', { class: 'muted' }, term), h('dd', {}, value)]));
+}
+
+/** sent → received → started → ended, from the task's events in its queue's stream. */
+function timeline(info) {
+  if (info.events.length === 0) return h('p', { class: 'muted' }, info.eventsNote ?? 'no events');
+  return h('ol', { class: 'timeline' }, info.events.map((record) => h('li', {},
+    h('strong', {}, record.type.replace(/^task-/, '')), ` ${time(record.event.at)}`,
+    record.event.worker ? ` on ${record.event.worker}` : '', record.event.runtimeMs !== undefined ? `, ran ${record.event.runtimeMs} ms` : '',
+    record.event.retries ? `, retry ${record.event.retries}` : '', record.event.error ? h('div', { class: 'muted' }, record.event.error) : '',
+    record.event.args && record.type === 'task-received' ? h('div', {}, h('code', {}, record.event.args)) : '')));
 }
 
 export function task(root, [id, queue]) {
@@ -40,7 +50,7 @@ export function task(root, [id, queue]) {
         info.result?.state === 'SUCCESS' ? h('section', { class: 'panel' }, h('h2', {}, 'Result'), h('pre', {}, JSON.stringify(info.result.value, null, 2))) : null,
         info.result?.error ? h('section', { class: 'panel' }, h('h2', {}, 'Error'), h('pre', {}, info.result.error.stack ?? `${info.result.error.name}: ${info.result.error.message}`)) : null,
         info.deadLetter ? h('section', { class: 'panel' }, h('h2', {}, `Dead letter: ${info.deadLetter.reason}`), h('p', {}, info.deadLetter.error ?? ''), h('pre', {}, info.deadLetter.raw)) : null,
-        waitingPanel('Timeline (sent → received → started → finished)', 'the timeline is read from the task events stream (issue 11, item 5).')));
+        h('section', { class: 'panel' }, h('h2', {}, 'Timeline'), timeline(info))));
   }
   load().catch((error) => body.replaceChildren(h('p', { role: 'alert' }, `could not load the task: ${error.message}`)));
   return {};
