@@ -35,8 +35,12 @@ export class TaskEvents {
   #log: (line: string) => void;
   #riding = new Map<string, [TaskEventType, string][]>();
   #timer: JitteredTimer | undefined;
+  #counters: boolean;
 
-  constructor(options: { redis: Redis; keys: Keys; registry: TaskRegistry; workerId: string; level: EventsLevel; log: (line: string) => void }) {
+  constructor(options: {
+    redis: Redis; keys: Keys; registry: TaskRegistry; workerId: string; level: EventsLevel; counters: boolean; log: (line: string) => void;
+  }) {
+    this.#counters = options.counters;
     this.#redis = options.redis;
     this.#keys = options.keys;
     this.#registry = options.registry;
@@ -60,6 +64,7 @@ export class TaskEvents {
 
   /** Fills in what complete-batch counts and writes for this message. `message`: the decoded message, when at hand. */
   annotate(completion: Completion, event: TaskEvent, message?: TaskMessage): void {
+    if (!this.#counters && this.level === 'off') return;
     // An early or rate-limited message goes back to wait: no state of its own to count.
     if (event.state === 'RETRY' && completion.result === undefined && (event.error === 'early' || event.error === 'rate limited')) return;
     // A message revoke() dropped here was counted by revoke-task.lua, which wrote REVOKED.

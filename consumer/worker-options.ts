@@ -72,6 +72,12 @@ export type WorkerOptions = {
    * @default 'off'
    */
   events?: EventsLevel | boolean;
+  /**
+   * Count each state in the step that writes it (per queue, task and state; run times; per
+   * minute). Off only saves work while events are off too: an event is written with its count.
+   * @default true
+   */
+  counters?: boolean;
 };
 
 export function resolveWorkerOptions(options: WorkerOptions, defaultQueue: string) {
@@ -95,6 +101,7 @@ export function resolveWorkerOptions(options: WorkerOptions, defaultQueue: strin
     autoscale: options.autoscale === undefined ? undefined : { cooldownMs: 30_000, ...options.autoscale },
     group: options.group,
     events: parseEventsLevel(options.events, 'events'),
+    counters: options.counters ?? true,
   };
   const { autoscale } = resolved;
   if (autoscale !== undefined) {

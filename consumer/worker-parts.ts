@@ -91,7 +91,7 @@ export class WorkerParts {
       const blockingRedis = await connect(`hardq-worker-${self.consumerId}-blocking`);
       opened.push(blockingRedis);
       const blocking = new BlockingConnection(blockingRedis);
-      const events = new TaskEvents({ redis, keys, registry: app.registry, workerId: self.consumerId, level: o.events, log: config.log });
+      const events = new TaskEvents({ redis, keys, registry: app.registry, workerId: self.consumerId, level: o.events, counters: o.counters, log: config.log });
       const common = {
         redis, blocking, keys, queues: self.queues, queueOrder: o.queueOrder, blockTimeoutMs: o.blockTimeoutMs, resultTtlMs: config.resultTtlMs,
         tally: (queue: string) => events.forBatch(queue),

@@ -41,6 +41,9 @@ const worker = app.worker({
   mode,
   concurrency: typeof settings.concurrency === 'number' ? settings.concurrency : undefined,
   claimBatchMax: typeof settings.claimBatchMax === 'number' ? settings.claimBatchMax : undefined,
+  // bench/events.ts compares the events levels and counters off.
+  events: settings.events === 'final' || settings.events === 'all' ? settings.events : undefined,
+  counters: settings.counters === false ? false : undefined,
 });
 worker.on('task', (event) => {
   if (event.state !== 'SUCCESS') emit('error', { message: `task ${event.state}: ${event.error}` });
