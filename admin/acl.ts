@@ -26,25 +26,26 @@ const reads = ['get', 'mget', 'exists', 'type', 'pttl', 'llen', 'lrange', 'linde
 
 /** The commands of each role; the comment says which code needs them. */
 const commandsOf: Record<AclRole, string[]> = {
-  // producer/send.ts (LPUSH ready, ZADD scheduled, SADD the known-queues set), AsyncResult (GET result), ResultWaiter (SUBSCRIBE).
-  producer: [...connection, 'lpush', 'zadd', 'sadd', 'get', 'subscribe', 'unsubscribe'],
+  // producer/send.ts (LPUSH ready, ZADD scheduled, SADD the known-queues set), AsyncResult (GET result),
+  // ResultWaiter (SSUBSCRIBE: result announcements are sharded pub/sub).
+  producer: [...connection, 'lpush', 'zadd', 'sadd', 'get', 'ssubscribe', 'sunsubscribe'],
   // simple-fetch (BLMPOP, RPUSH back), reliable-fetch (BLMOVE, LRANGE), reaper, scheduler,
   // completer, registry, rate limiter, control mailbox, and inside Lua: claim-batch,
-  // complete-batch (PUBLISH results), beat, quarantine, promote-due, requeue-*, unregister,
+  // complete-batch (SPUBLISH results), beat, quarantine, promote-due, requeue-*, unregister,
   // rate-limit, reply (the control helper's); events and counters (XADD, HINCRBY in
   // complete-batch; SADD of the known queues and worker events with the registry).
   worker: [...connection, ...scripts, ...reads, 'blmove', 'blmpop', 'lpush', 'rpush', 'rpop', 'lrem', 'ltrim', 'set', 'del', 'pexpire',
-    'zadd', 'zrem', 'zremrangebyscore', 'hset', 'hdel', 'incr', 'publish', 'sadd', 'xadd', 'hincrby'],
+    'zadd', 'zrem', 'zremrangebyscore', 'hset', 'hdel', 'incr', 'spublish', 'sadd', 'xadd', 'hincrby'],
   // beat/: the lease (SET NX PX, renew-lease, release-lease), add-schedule, record-slot, enqueue-slot (SET NX + LPUSH).
   beat: [...connection, ...scripts, 'get', 'set', 'del', 'pexpire', 'hget', 'hset', 'hdel', 'hgetall', 'incr', 'lpush', 'time', 'multi', 'exec', 'discard'],
   // admin/queues.ts, admin/inspect.ts (reads only; pruning expired worker ids needs a write), dead-letter list and show.
   monitor: [...connection, ...reads],
   // purge (MULTI LLEN DEL), dead letters (requeue-dead.lua: LREM, DEL, LPUSH; drop: LREM, DEL),
-  // revoke (revoke-task.lua: SET, ZADD, ZREMRANGEBYSCORE, PEXPIRE, PUBLISH), inspect's pruning,
+  // revoke (revoke-task.lua: SET, ZADD, ZREMRANGEBYSCORE, PEXPIRE, SPUBLISH), inspect's pruning,
   // remote control (LPUSH a command, SET PX the reply marker, LPOP replies, DEL), beat add|rm,
   // revoke's event and counters (XADD, HINCRBY), hardq queues --scan (SCAN, SADD, SREM).
   admin: [...connection, ...scripts, ...reads, 'lpush', 'rpush', 'lpop', 'lrem', 'set', 'del', 'pexpire', 'zadd', 'zrem', 'zremrangebyscore',
-    'hset', 'hdel', 'incr', 'publish', 'subscribe', 'unsubscribe', 'xadd', 'hincrby', 'sadd', 'srem', 'scan'],
+    'hset', 'hdel', 'incr', 'spublish', 'ssubscribe', 'sunsubscribe', 'xadd', 'hincrby', 'sadd', 'srem', 'scan'],
 };
 
 /** A queue name as a glob: `*` means every queue; glob characters in a name match only themselves. */

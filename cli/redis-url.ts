@@ -2,12 +2,25 @@
  * The `--redis` flag: which URLs the commands accept, and how a URL is shown with its
  * password hidden (banners, log lines).
  */
+import { isClusterUrl, parseClusterUrl } from 'hardq';
 import { UsageError } from './exit.ts';
 
-const example = 'redis://127.0.0.1:6379, redis://:password@host:6379/0 or rediss://user:password@host:6380';
+const example = 'redis://127.0.0.1:6379, redis://:password@host:6379/0, rediss://user:password@host:6380 or, for a cluster, redis-cluster://host:7000,host:7001';
 
-/** Accepts redis:// and rediss:// URLs with optional user, password and db number; anything else is a UsageError. */
+/**
+ * Accepts redis:// and rediss:// URLs with optional user, password and db number, and the
+ * cluster form redis-cluster://[user:password@]host:port,host:port (rediss-cluster:// for
+ * TLS); anything else is a UsageError.
+ */
 export function checkRedisUrl(url: string, from = '--redis'): string {
+  if (isClusterUrl(url)) {
+    try {
+      parseClusterUrl(url);
+    } catch (error) {
+      throw new UsageError(`${from} ${(error as Error).message}`);
+    }
+    return url;
+  }
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);

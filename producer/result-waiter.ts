@@ -1,9 +1,12 @@
 /**
  * How `get()` waits without polling hard and without a SUBSCRIBE per task.
  *
- * Consumers PUBLISH the ids of each finished batch on keys.resultChannel(queue): one
- * PUBLISH per batch, not per task. The app holds one subscriber connection, opened the
- * first time a `get()` has to wait, and SUBSCRIBEs once per queue, ever. A waiter
+ * Consumers SPUBLISH the ids of each finished batch on keys.resultChannel(queue): one
+ * SPUBLISH per batch, not per task. The app holds one subscriber connection, opened the
+ * first time a `get()` has to wait, and SSUBSCRIBEs once per queue, ever. Sharded pub/sub
+ * (Redis 7): in a cluster the announcement stays on the queue's own node instead of being
+ * copied to every node, and the waiter's SSUBSCRIBE goes to that node (ioredis
+ * `shardedSubscribers`); on one Redis it costs the same as PUBLISH (docs/PROTOCOL.md). A waiter
  * re-reads its result key when its id is announced. Pub/sub drops messages while a
  * connection is down, so each waiter also re-reads on a slow backoff (250 ms doubling
  * to 2 s) and on every reconnect: a missed announcement costs latency, never a hang.
@@ -32,8 +35,9 @@ export class ResultWaiter {
       log: this.#app.config.log,
       name: 'hardq-results',
       tls: this.#app.config.tls,
+      shardedSubscribers: true,
     }).then((redis) => {
-      redis.on('message', (_channel: string, ids: string) => {
+      redis.on('smessage', (_channel: string, ids: string) => {
         for (const id of ids.split(',')) this.#waiters.get(id)?.forEach((waiter) => waiter.wake());
       });
       // ioredis re-subscribes after a reconnect; wake everyone in case an id went by meanwhile.
@@ -54,7 +58,7 @@ export class ResultWaiter {
   listen(queue: string): Promise<unknown> {
     let subscribed = this.#subscribed.get(queue);
     if (!subscribed) {
-      const subscribing = this.#connect().then((redis) => redis.subscribe(this.#app.keys.resultChannel(queue)));
+      const subscribing = this.#connect().then((redis) => redis.ssubscribe(this.#app.keys.resultChannel(queue)));
       this.#subscribed.set(queue, subscribing);
       subscribing.catch(() => this.#subscribed.get(queue) === subscribing && this.#subscribed.delete(queue));
       subscribed = subscribing;

@@ -9,19 +9,22 @@ import { createApp, type TaskContext } from 'hardq';
 
 const app = createApp();
 
-/** The bookkeeping keys of one queue: not hardq's, so not in shared/keys.ts. */
+/**
+ * The bookkeeping keys of one queue: not hardq's, so not in shared/keys.ts. They share the
+ * queue's hash tag, so the MULTI below stays in one slot on a cluster.
+ */
 export function chaosKeys(queue: string) {
   return {
     /** set of task ids whose handler ran to the end at least once */
-    done: `chaos:${queue}:done`,
+    done: `chaos:{${queue}}:done`,
     /**
      * set of `<id> <run token>`, one member per run that reached the end. Not a counter:
      * ioredis resends a command whose reply a Redis restart swallowed, and a resent
      * HINCRBY would count one run twice, where a resent SADD of the same token cannot.
      */
-    runs: `chaos:${queue}:runs`,
+    runs: `chaos:{${queue}}:runs`,
     /** hash id → how many times its handler started (a resend may overcount it; tests only ask "started?") */
-    starts: `chaos:${queue}:starts`,
+    starts: `chaos:{${queue}}:starts`,
   };
 }
 

@@ -9,6 +9,18 @@ import { checkQueueName } from './options.ts';
 import type { TaskRegistry } from './task-registry.ts';
 import { resolveTls, type ResolvedTls, type TlsConfig } from './tls.ts';
 import { resolveSigning, type ResolvedSigning, type SigningConfig } from './signing.ts';
+import { clusterUrl } from './cluster-url.ts';
+
+/** The `redis` option's object form: one Redis (`url`) or a cluster's seed nodes (`cluster`). */
+export type RedisTarget = {
+  url?: string;
+  /** Seed nodes, redis:// or rediss:// URLs (or host:port); every node shares the credentials. */
+  cluster?: string[];
+  username?: string;
+  password?: string;
+  /** The same as the app's `tls` option (merged over it). */
+  tls?: TlsConfig;
+};
 
 /** Maps a task name to a queue: exact names, globs such as `'email.*'`, or a function. */
 export type TaskRoutes =
@@ -17,11 +29,15 @@ export type TaskRoutes =
 
 export type AppConfig = {
   /**
-   * Redis URL: redis:// or rediss:// (TLS), with an optional user and password. The
-   * password is never printed (banners, logs and errors show `***`).
+   * Redis URL: redis:// or rediss:// (TLS), with an optional user and password; or a Redis
+   * Cluster, as `{ cluster: ['redis://127.0.0.1:7000', …] }` (seed nodes; the client finds
+   * the rest) or the URL form `redis-cluster://127.0.0.1:7000,127.0.0.1:7001`. The object
+   * form takes `url` instead of `cluster` for one Redis, and `username`, `password` and
+   * `tls` for either. The password is never printed (banners, logs and errors show `***`).
    * @default process.env.REDIS_URL, then 'redis://127.0.0.1:6379'
+   * @example { cluster: ['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379'], password: process.env.REDIS_PASSWORD }
    */
-  redis?: string;
+  redis?: string | RedisTarget;
   /**
    * TLS for every connection (the app's, the worker's, its heartbeat thread's, the result
    * subscriber's). ca, cert and key are PEM text or paths of PEM files, read once here.
@@ -67,16 +83,17 @@ export type AppConfig = {
   signing?: SigningConfig;
 };
 
-export type ResolvedConfig = Required<Omit<AppConfig, 'taskRoutes' | 'tls' | 'signing'>> & { signing?: ResolvedSigning; taskRoutes?: TaskRoutes; tls?: ResolvedTls };
+/** `redis` is always a URL once resolved: redis://, rediss://, or the redis-cluster:// form (shared/cluster-url.ts). */
+export type ResolvedConfig = Required<Omit<AppConfig, 'taskRoutes' | 'tls' | 'signing' | 'redis'>> & { redis: string; taskRoutes?: TaskRoutes; tls?: ResolvedTls; signing?: ResolvedSigning };
 
 export function resolveConfig(config: AppConfig): ResolvedConfig {
   const resolved: ResolvedConfig = {
-    redis: config.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redis: redisUrl(config.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'),
     prefix: config.prefix ?? 'hardq',
     defaultQueue: config.defaultQueue ?? 'default',
     resultTtlMs: config.resultTtlMs ?? 86_400_000,
     taskRoutes: config.taskRoutes,
-    tls: resolveTls(config.tls),
+    tls: resolveTls(typeof config.redis === 'object' && config.redis?.tls !== undefined ? { ...config.tls, ...config.redis.tls } : config.tls),
     connectTimeoutMs: config.connectTimeoutMs ?? 5000,
     log: config.log ?? ((line: string) => console.error(line)),
     maxMessageBytes: config.maxMessageBytes ?? 1_048_576,
@@ -92,6 +109,20 @@ export function resolveConfig(config: AppConfig): ResolvedConfig {
   }
   if (!/^[\w.-]+$/.test(resolved.prefix)) throw new InvalidOptionError('prefix must be letters, digits, dots, dashes or underscores');
   return resolved;
+}
+
+/** The `redis` option as one URL string, which every connection, thread and child process can take. */
+function redisUrl(option: string | RedisTarget): string {
+  if (typeof option === 'string') return option;
+  if (typeof option !== 'object' || option === null) throw new InvalidOptionError("redis must be a URL or an object such as { cluster: ['redis://127.0.0.1:7000'] }");
+  const { url, cluster, username, password } = option;
+  if ((url === undefined) === (cluster === undefined)) throw new InvalidOptionError('redis: give either url (one Redis) or cluster (seed nodes), not both or neither');
+  if (cluster !== undefined) return clusterUrl(cluster, { username, password });
+  if (username === undefined && password === undefined) return url!;
+  const parsed = new URL(url!);
+  if (username !== undefined) parsed.username = encodeURIComponent(username);
+  if (password !== undefined) parsed.password = encodeURIComponent(password);
+  return parsed.href.replace(/\/$/, '');
 }
 
 /** What the producer and consumer halves share through the app. */

@@ -13,12 +13,17 @@
  * 5. ioredis's ready check stays on: after a Redis restart it waits until Redis has read its
  *    file (LOADING) before sending anything. Turned off, a MULTI sent meanwhile is discarded
  *    (EXECABORT), and a handler's own writes failed under the chaos run's restart. It sends
- *    INFO, so every ACL role grants `info` (admin/acl.ts).
+ *    INFO, so every ACL role grants `info` (admin/acl.ts);
+ * 6. a `redis-cluster://` URL (shared/cluster-url.ts) opens an ioredis Cluster client
+ *    instead (shared/cluster-connection.ts), returned through the same command interface.
  */
 import { isMainThread } from 'node:worker_threads';
 import { Redis } from 'ioredis';
-import { RedisUnavailableError } from './errors.ts';
-import { describeTlsError, type ResolvedTls } from './tls.ts';
+import type { ResolvedTls } from './tls.ts';
+import { FirstConnection } from './first-connection.ts';
+import { isClusterUrl } from './cluster-url.ts';
+import { connectCluster } from './cluster-connection.ts';
+import { crossSlotReportPath, guardCrossSlot } from './cross-slot-guard.ts';
 
 export type ConnectOptions = {
   /** How long to keep trying before the first successful connection, in ms; 0 tries once. @default 5000 */
@@ -29,6 +34,8 @@ export type ConnectOptions = {
   name?: string;
   /** TLS settings (PEM already read, shared/tls.ts); turns TLS on even for a redis:// URL. */
   tls?: ResolvedTls;
+  /** A cluster connection that will SSUBSCRIBE: routes each channel to its slot's node. */
+  shardedSubscribers?: boolean;
 };
 
 /** Host and port from a redis:// URL, for the error line. */
@@ -69,17 +76,27 @@ function markUp(address: string, redis: Redis, log: (line: string) => void, clos
   log(`[hardq] Redis at ${address} is back after ${seconds} s (outage ${outage.number}, ${outage.attempts} reconnect attempt(s))`);
 }
 
-/** Opens one connection and resolves once it is ready, or rejects with RedisUnavailableError. */
+/**
+ * Opens one connection and resolves once it is ready, or rejects with RedisUnavailableError.
+ * For a redis-cluster:// URL it is a Cluster client: its commands are Redis's, so it is
+ * typed as one, and the few places that must know ask isCluster() (cluster-connection.ts).
+ */
 export async function connectRedis(url: string, options: ConnectOptions = {}): Promise<Redis> {
   const { connectTimeoutMs = 5000, name, tls } = options;
   const log = isMainThread ? options.log ?? ((line: string) => console.error(line)) : quiet;
+  const connection = isClusterUrl(url)
+    ? (await connectCluster(url, { connectTimeoutMs, log, name, tls, shardedSubscribers: options.shardedSubscribers })) as unknown as Redis
+    : await connectOne(url, { connectTimeoutMs, log, name, tls });
+  const report = crossSlotReportPath();
+  if (report !== undefined) guardCrossSlot(connection, report, name);
+  return connection;
+}
+
+async function connectOne(url: string, options: { connectTimeoutMs: number; log: (line: string) => void; name?: string; tls?: ResolvedTls }): Promise<Redis> {
+  const { connectTimeoutMs, name, tls, log } = options;
   const { host, port } = describeUrl(url);
   const address = `${host}:${port}`;
-  const startedAt = Date.now();
-  let connectedOnce = false;
-  let lastError = 'no answer';
-  /** A certificate problem does not go away by retrying: the first connection gives up at once. */
-  let tlsFailure = false;
+  const first = new FirstConnection(connectTimeoutMs);
 
   const redis = new Redis(url, {
     lazyConnect: true,
@@ -95,41 +112,16 @@ export async function connectRedis(url: string, options: ConnectOptions = {}): P
     maxRetriesPerRequest: null,
     // One attempt's bound: even a single try (connectTimeoutMs 0) gives a slow network 1 s.
     connectTimeout: Math.max(1000, Math.min(connectTimeoutMs, 10_000)),
-    retryStrategy(times) {
-      if (!connectedOnce && (tlsFailure || Date.now() - startedAt >= connectTimeoutMs)) return null;
-      return Math.min(100 * 2 ** Math.min(times, 5), 2000);
-    },
+    retryStrategy: (times) => (first.mayRetry() ? Math.min(100 * 2 ** Math.min(times, 5), 2000) : null),
   });
 
   // Before the first connection we stay quiet: the caller gets one error at the end.
-  redis.on('error', (error: NodeJS.ErrnoException) => {
-    const tlsReason = describeTlsError(error);
-    if (tlsReason !== undefined && !connectedOnce) tlsFailure = true;
-    lastError = tlsReason ?? error.code ?? error.message;
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    const onReady = () => {
-      connectedOnce = true;
-      redis.off('end', onEnd);
-      resolve();
-    };
-    const onEnd = () => {
-      redis.off('ready', onReady);
-      const error = new RedisUnavailableError(host, port, lastError);
-      // Starting a server is no advice for a certificate the client does not trust.
-      if (tlsFailure) error.message = error.message.replace(/; start one with: .*$/, '');
-      reject(error);
-    };
-    redis.once('ready', onReady);
-    redis.once('end', onEnd);
-    // connect() also rejects on the first failure; the 'end' event above is the real verdict.
-    redis.connect().catch(() => {});
-  });
-  lastError = 'connection closed';
-  redis.on('reconnecting', () => markDown(address, redis, lastError, log));
+  redis.on('error', first.noteError);
+  await first.wait(redis, host, port);
+  first.lastError = 'connection closed';
+  redis.on('reconnecting', () => markDown(address, redis, first.lastError, log));
   redis.on('ready', () => {
-    lastError = 'connection closed';
+    first.lastError = 'connection closed';
     markUp(address, redis, log);
   });
   redis.on('end', () => markUp(address, redis, log, true));

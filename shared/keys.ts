@@ -173,7 +173,7 @@ export class Keys {
     return `${this.#q(queue)}:counters-minute:${minute}`;
   }
 
-  /** pub/sub channel, not a key · consumers PUBLISH the ids of a batch of finished tasks · AsyncResult waiters · messages are not stored */
+  /** sharded pub/sub channel, not a key · consumers SPUBLISH the ids of a batch of finished tasks · AsyncResult waiters (SSUBSCRIBE) · messages are not stored */
   resultChannel(queue: string): string {
     return `${this.#q(queue)}:results`;
   }

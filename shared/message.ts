@@ -86,7 +86,7 @@ export function decodeMessage(raw: string, maxMessageBytes?: number): Decoded {
     return { ok: false, reason: 'malformed', error: 'not a JSON object' };
   }
   const m = parsed as Record<string, unknown>;
-  // Result announcements PUBLISH ids comma-joined, so an id with a comma is no id: no
+  // Result announcements SPUBLISH ids comma-joined, so an id with a comma is no id: no
   // result is written under it.
   const hasComma = typeof m.id === 'string' && m.id.includes(',');
   const id = typeof m.id === 'string' && m.id.length > 0 && !hasComma ? m.id : undefined;

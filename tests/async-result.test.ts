@@ -140,7 +140,7 @@ test('get() with timeoutMs Infinity waits for a consumer that starts later', asy
   try {
     const result = await add.delay(20, 22);
     const value = result.get({ timeoutMs: Infinity });
-    await waitFor(async () => (await h.raw.pubsub('NUMSUB', h.app.keys.resultChannel(h.queue)))[1] === 1, { what: 'the waiter to subscribe' });
+    await waitFor(async () => (await h.raw.pubsub('SHARDNUMSUB', h.app.keys.resultChannel(h.queue)))[1] === 1, { what: 'the waiter to subscribe' });
     h.start();
     assert.equal(await value, 42);
   } finally {
@@ -154,8 +154,8 @@ test('many waiting get() calls cost one subscription per queue, not one per task
   try {
     const results = await add.applyMany(Array.from({ length: 20 }, (_, i) => [i, 1]));
     const values = Promise.all(results.map((result) => result.get({ timeoutMs: 10_000 })));
-    await waitFor(async () => (await h.raw.pubsub('NUMSUB', h.app.keys.resultChannel(h.queue)))[1] === 1, { what: 'the waiter to subscribe' });
-    assert.deepEqual(await h.raw.pubsub('CHANNELS', '*'), [h.app.keys.resultChannel(h.queue)]);
+    await waitFor(async () => (await h.raw.pubsub('SHARDNUMSUB', h.app.keys.resultChannel(h.queue)))[1] === 1, { what: 'the waiter to subscribe' });
+    assert.deepEqual(await h.raw.pubsub('SHARDCHANNELS', '*'), [h.app.keys.resultChannel(h.queue)]);
     h.start();
     assert.deepEqual(await values, Array.from({ length: 20 }, (_, i) => i + 1));
   } finally {

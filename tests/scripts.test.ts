@@ -15,8 +15,12 @@ const names = Object.keys(scriptKeyCounts) as ScriptName[];
 const header = (source: string) => source.split('\n').filter((line) => line.startsWith('--')).join('\n');
 const body = (source: string) => source.split('\n').filter((line) => !line.trimStart().startsWith('--')).join('\n');
 
-/** Commands whose first argument is a channel, not a key. */
-const channelCommands = new Set(['PUBLISH']);
+/**
+ * Commands whose first argument is a channel, not a key. A shard channel (SPUBLISH) is routed
+ * by its slot like a key: it carries the queue's tag (keys.resultChannel), and on a cluster
+ * Redis refuses one outside the script's slot, which tests/cluster-scripts.test.ts would catch.
+ */
+const channelCommands = new Set(['PUBLISH', 'SPUBLISH']);
 
 let server: RedisServer;
 before(async () => (server = await startRedis()));

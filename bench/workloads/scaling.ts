@@ -46,12 +46,13 @@ export async function scaling(ctx: BenchContext, system: System, processes: numb
     let lastAt = 0;
     let allWritten!: () => void;
     const finished = new Promise<void>((resolve) => (allWritten = resolve));
-    subscriber.on('message', (_channel: string, ids: string) => {
+    // Result announcements are sharded pub/sub (SPUBLISH in complete-batch.lua).
+    subscriber.on('smessage', (_channel: string, ids: string) => {
       written += ids.split(',').length;
       lastAt = nowMs();
       if (written >= n) allWritten();
     });
-    await subscriber.subscribe(keys.resultChannel(system.queue));
+    await subscriber.ssubscribe(keys.resultChannel(system.queue));
 
     const redisBefore = await snapshot(ctx.admin);
     const clientsBefore = workers.reduce((sum, worker) => sum + worker.cpuUs(), 0);

@@ -2,7 +2,8 @@
 
     python3 hardq_producer.py add '[2, 3]'    # prints the task id, then the result record
 
-REDIS_URL (default redis://127.0.0.1:6379), HARDQ_QUEUE (default "default") and
+REDIS_URL (default redis://127.0.0.1:6379; a Redis Cluster as
+redis-cluster://host:port,host:port), HARDQ_QUEUE (default "default") and
 HARDQ_PREFIX (default "hardq") choose where it goes. With HARDQ_SIGNING_KEY_ID and
 HARDQ_SIGNING_KEY (the secret) set, the message is signed as docs/PROTOCOL.md says. Exit codes: 0 SUCCESS, 1 FAILURE or
 REVOKED, 2 bad usage, no redis-py, or no result within 30 s.
@@ -96,6 +97,24 @@ def send(r, task, args, queue="default", prefix="hardq", kwargs=None):
     return task_id
 
 
+def connect(url):
+    """A client for REDIS_URL: redis.Redis, or redis.cluster.RedisCluster for the cluster URL form."""
+    match = re.match(r"^(rediss?)-cluster://(?:([^:@/]*)(?::([^@/]*))?@)?([^/]+?)/?$", url)
+    if match is None:
+        return redis.Redis.from_url(url)
+    from redis.cluster import ClusterNode, RedisCluster
+    from urllib.parse import unquote
+    scheme, user, password, hosts = match.groups()
+    nodes = []
+    for node in hosts.split(","):
+        host, _, port = node.strip().rpartition(":")
+        if not host or not port.isdigit():
+            fail(f"REDIS_URL {redacted(url)} has {node!r} where a host:port goes")
+        nodes.append(ClusterNode(host.strip("[]"), int(port)))
+    return RedisCluster(startup_nodes=nodes, username=unquote(user) if user else None,
+                        password=unquote(password) if password else None, ssl=scheme == "rediss")
+
+
 def main(argv):
     if len(argv) not in (2, 3) or argv[1] in ("-h", "--help"):
         fail("usage: python3 hardq_producer.py <task> ['<json array of args>']")
@@ -107,26 +126,27 @@ def main(argv):
     if not isinstance(args, list):
         fail(f"the args must be a JSON array, e.g. '[2, 3]', not {argv[2]}")
     url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")
-    r = redis.Redis.from_url(url)
     queue = os.environ.get("HARDQ_QUEUE", "default")
     prefix = os.environ.get("HARDQ_PREFIX", "hardq")
 
     try:
+        r = connect(url)
         return send_and_wait(r, task, args, queue, prefix)
-    except redis.exceptions.ConnectionError as error:
+    except (redis.exceptions.ConnectionError, redis.exceptions.RedisClusterException) as error:
         fail(f"cannot reach Redis at {redacted(url)} ({error})")
 
 
 def send_and_wait(r, task, args, queue, prefix):
-    """Sends, prints the id, waits up to 30 s and prints the result record; returns the exit code."""
-    # Subscribe before sending, so the announcement of this task cannot go by unseen.
-    announcements = r.pubsub(ignore_subscribe_messages=True)
-    announcements.subscribe(f"{prefix}:{{{queue}}}:results")
+    """Sends, prints the id, waits up to 30 s and prints the result record; returns the exit code.
+
+    Workers announce results with SPUBLISH (sharded pub/sub), which redis-py 4.3 (Debian 12)
+    cannot subscribe to, so this polls the result key: every 20 ms at first, doubling to 500 ms.
+    """
     task_id = send(r, task, args, queue, prefix)
     print(task_id, flush=True)
 
     result_key = f"{prefix}:{{{queue}}}:result:{task_id}"
-    deadline = time.monotonic() + 30
+    deadline, pause = time.monotonic() + 30, 0.02
     while True:
         raw = r.get(result_key)
         state = None if raw is None else json.loads(raw)["state"]
@@ -135,7 +155,8 @@ def send_and_wait(r, task, args, queue, prefix):
             return 0 if state == "SUCCESS" else 1
         if time.monotonic() > deadline:
             fail(f"no result for {task_id} after 30 s; is a consumer running for {queue}?")
-        announcements.get_message(timeout=1.0)  # wakes when a consumer announces a finished batch
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 if __name__ == "__main__":

@@ -71,9 +71,10 @@ for i = write_riding_events(), #ARGV, 13 do
   end
 end
 write_counters()
+chord_flush()
 if wrote_dead then
   redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)
   redis.call('PEXPIRE', KEYS[3], ARGV[4])
 end
-if #announced > 0 then redis.call('PUBLISH', ARGV[2], table.concat(announced, ',')) end
+if #announced > 0 then redis.call('SPUBLISH', ARGV[2], table.concat(announced, ',')) end
 return held

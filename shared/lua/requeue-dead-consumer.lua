@@ -12,7 +12,7 @@
 -- ARGV[4] the dead-letter cap (10000)   ARGV[5] the delivery from which a message runs alone
 -- ARGV[6] the most messages to move in this call   ARGV[7] the quarantined message read, or ''
 -- ARGV[8] the poison pill's FAILURE record   ARGV[9] result TTL, ms   ARGV[10] results channel
--- ARGV[11] dead-letter TTL, ms   ARGV[12] the quarantined message's id, PUBLISHed with its FAILURE
+-- ARGV[11] dead-letter TTL, ms   ARGV[12] the quarantined message's id, SPUBLISHed with its FAILURE
 --
 -- Returns: { requeued, left (for the next call), dead-lettered raw messages... }; { -1 } if
 --   the consumer is alive; { -2 } if the quarantine list no longer holds ARGV[7] (read again).

@@ -44,5 +44,5 @@ redis.call('PEXPIRE', KEYS[6], ARGV[8])
 if redis.call('EXISTS', KEYS[4]) == 1 then
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[10], '*', 'type', 'task-revoked', 'event', ARGV[9])
 end
-redis.call('PUBLISH', ARGV[5], ARGV[1])
+redis.call('SPUBLISH', ARGV[5], ARGV[1])
 return 1

@@ -19,6 +19,6 @@ local function dead_letter_pill(raw, deliveries, max, now)
   local state = string.match(redis.call('GET', KEYS[7]) or '', '^{"state":"(%u+)"')
   if state ~= 'SUCCESS' and state ~= 'FAILURE' and state ~= 'REVOKED' then
     redis.call('SET', KEYS[7], ARGV[8], 'PX', ARGV[9])
-    redis.call('PUBLISH', ARGV[10], ARGV[12])
+    redis.call('SPUBLISH', ARGV[10], ARGV[12])
   end
 end

@@ -1,0 +1,205 @@
+/**
+ * A throwaway Redis Cluster on loopback, the one `npm run cluster`, the cluster tests and
+ * the cluster benchmarks start: N masters (and R replicas each), every node on a free port
+ * with a free cluster bus port (`--cluster-port`: the default, port + 10000, is invalid above
+ * 55535), joined with `redis-cli --cluster create`, ready once every node says
+ * `cluster_state:ok`. Each node has a private directory; every process is stopped by pid.
+ * Nothing else is touched.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { freePort } from './throwaway-redis.ts';
+
+const run = promisify(execFile);
+
+export type ClusterNode = {
+  port: number;
+  busPort: number;
+  dir: string;
+  /** The pid of the running redis-server (it changes on restart). */
+  readonly pid: number;
+  /** True while its process runs. */
+  readonly running: boolean;
+};
+
+export type ThrowawayCluster = {
+  /** The cluster URL form hardq takes (docs/CLI.md): `redis-cluster://127.0.0.1:P1,127.0.0.1:P2,…`. */
+  url: string;
+  /** One `redis://127.0.0.1:P` per node. */
+  nodeUrls: string[];
+  nodes: ClusterNode[];
+  /** The ports of the nodes that serve slots now (masters; a failover changes them). */
+  masterPorts(): Promise<number[]>;
+  /** kill -9 one node, by port (a failover test's master). */
+  kill(port: number): Promise<void>;
+  /** SHUTDOWN every node, then start each again on its port and directory (its nodes.conf and data come back with `persist`); resolves with the downtime in ms. */
+  restart(): Promise<number>;
+  /** Waits until every running node says cluster_state:ok and agrees on who serves every slot. */
+  waitReady(timeoutMs?: number): Promise<void>;
+  /** Stops every node and, unless `keepDirs`, removes their directories. */
+  stop(keepDirs?: boolean): Promise<void>;
+};
+
+export type ClusterOptions = {
+  /** @default 3 */
+  masters?: number;
+  /** Replicas per master, for failover tests. @default 0 */
+  replicasPerMaster?: number;
+  /** Append-only files on, so that `restart()` keeps the data. @default false */
+  persist?: boolean;
+  /** cluster-node-timeout, in ms: how long a master may be silent before a failover. @default 2000 */
+  nodeTimeoutMs?: number;
+};
+
+/** Free ports, none repeated: each node needs two. */
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) {
+    const port = await freePort();
+    ports.add(port);
+  }
+  return [...ports];
+}
+
+async function ask(port: number, ...args: string[]): Promise<string | undefined> {
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return String(await client.call(args[0]!, ...args.slice(1)));
+  } catch {
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startThrowawayCluster(options: ClusterOptions = {}): Promise<ThrowawayCluster> {
+  const { masters = 3, replicasPerMaster = 0, persist = false, nodeTimeoutMs = 2000 } = options;
+  const count = masters * (1 + replicasPerMaster);
+  const ports = await distinctFreePorts(count * 2);
+  const children = new Map<number, ChildProcess>();
+  const nodes: ClusterNode[] = [];
+  for (let i = 0; i < count; i++) {
+    const port = ports[2 * i]!;
+    const dir = mkdtempSync(join(tmpdir(), 'hardq-cluster-'));
+    nodes.push({
+      port, busPort: ports[2 * i + 1]!, dir,
+      get pid() {
+        return children.get(port)!.pid!;
+      },
+      get running() {
+        const child = children.get(port);
+        return child !== undefined && child.exitCode === null && child.signalCode === null;
+      },
+    });
+  }
+
+  const launch = async (node: ClusterNode) => {
+    const child = spawn('redis-server', [
+      '--port', String(node.port), '--cluster-port', String(node.busPort), '--bind', '127.0.0.1', '--dir', node.dir,
+      '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs),
+      '--save', '', '--appendonly', persist ? 'yes' : 'no', '--logfile', join(node.dir, 'redis.log'),
+    ], { stdio: 'ignore' });
+    children.set(node.port, child);
+    const failed = new Promise<never>((_, reject) => child.once('error', (error) =>
+      reject(new Error(`cannot start redis-server (${error.message}); install it with: apt-get install -y redis-server`))));
+    const deadline = Date.now() + 15_000;
+    const answered = (async () => {
+      while ((await ask(node.port, 'PING')) !== 'PONG') {
+        if (Date.now() > deadline) throw new Error(`cluster node on port ${node.port} did not answer PING within 15 s`);
+        await sleep(20);
+      }
+    })();
+    await Promise.race([answered, failed]);
+  };
+
+  const stopNode = async (node: ClusterNode, signal: 'SIGTERM' | 'SIGKILL') => {
+    const child = children.get(node.port);
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const guard = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(guard);
+  };
+
+  const waitReady = async (timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const running = nodes.filter((node) => node.running);
+      const infos = await Promise.all(running.map((node) => ask(node.port, 'CLUSTER', 'INFO')));
+      // Every node must agree on the slot map, or a client may be sent back and forth.
+      const maps = await Promise.all(running.map(async (node) => {
+        const lines = (await ask(node.port, 'CLUSTER', 'NODES')) ?? '';
+        return lines.split('\n').filter((line) => /master/.test(line) && !/fail/.test(line)).map((line) => {
+          const fields = line.split(' ');
+          return `${fields[1]!.split('@')[0]} ${fields.slice(8).join(' ')}`;
+        }).sort().join('|');
+      }));
+      const ok = infos.every((info) => info?.includes('cluster_state:ok')) && maps.every((map) => map !== '' && map === maps[0]);
+      if (ok) return;
+      if (Date.now() > deadline) throw new Error(`the local cluster did not reach cluster_state:ok within ${timeoutMs} ms`);
+      await sleep(100);
+    }
+  };
+
+  // Whatever happens to the process that started it, the nodes do not outlive it.
+  const onExit = () => {
+    for (const child of children.values()) child.kill('SIGKILL');
+  };
+  process.once('exit', onExit);
+  const removeDirs = () => {
+    for (const node of nodes) rmSync(node.dir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.all(nodes.map(launch));
+    const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
+    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes']).catch((error: Error & { stdout?: string }) => {
+      throw new Error(`redis-cli --cluster create failed: ${error.stdout?.trim().split('\n').at(-1) ?? error.message}`);
+    });
+    await waitReady();
+  } catch (error) {
+    onExit();
+    process.off('exit', onExit);
+    removeDirs();
+    throw error;
+  }
+
+  return {
+    url: `redis-cluster://${nodes.map((node) => `127.0.0.1:${node.port}`).join(',')}`,
+    nodeUrls: nodes.map((node) => `redis://127.0.0.1:${node.port}`),
+    nodes,
+    async masterPorts() {
+      const running = nodes.find((node) => node.running);
+      const lines = running === undefined ? '' : (await ask(running.port, 'CLUSTER', 'NODES')) ?? '';
+      return lines.split('\n').filter((line) => / master /.test(line.replace('myself,', ' ')) && !/fail/.test(line) && line.split(' ').length > 8)
+        .map((line) => Number(line.split(' ')[1]!.split('@')[0]!.split(':')[1]));
+    },
+    async kill(port) {
+      const node = nodes.find((candidate) => candidate.port === port);
+      if (node === undefined) throw new Error(`no node of this cluster listens on ${port}`);
+      await stopNode(node, 'SIGKILL');
+    },
+    async restart() {
+      const downAt = Date.now();
+      // SHUTDOWN writes the append-only file and nodes.conf; SIGTERM does the same.
+      await Promise.all(nodes.map((node) => stopNode(node, 'SIGTERM')));
+      await Promise.all(nodes.map(launch));
+      await waitReady();
+      return Date.now() - downAt;
+    },
+    waitReady,
+    async stop(keepDirs = false) {
+      await Promise.all(nodes.map((node) => stopNode(node, 'SIGTERM')));
+      process.off('exit', onExit);
+      if (!keepDirs) removeDirs();
+    },
+  };
+}
