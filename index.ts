@@ -31,7 +31,7 @@ export type { AppConfig, TaskRoutes, RedisTarget } from './shared/app-config.ts'
 export { parseClusterUrl, isClusterUrl } from './shared/cluster-url.ts';
 export { resolveTls, type TlsConfig } from './shared/tls.ts';
 export { canonicalJson } from './shared/canonical-json.ts';
-export { resolveSigning, describeSigning, sign as signEnvelope, verify as verifyEnvelope, signingPurposes, type SigningConfig, type ResolvedSigning, type Verdict, type SignatureRejection } from './shared/signing.ts';
+export { resolveSigning, sign as signEnvelope, verify as verifyEnvelope, signingPurposes, type SigningConfig, type ResolvedSigning, type Verdict, type SignatureRejection } from './shared/signing.ts';
 export { aclRoles, aclPatterns, aclSetUserArgs, aclSetUserLine, applyAclUser, type AclRole, type AclUserOptions } from './admin/acl.ts';
 export type { TaskOptions, CallOptions } from './shared/options.ts';
 export type { TaskContext } from './shared/task-registry.ts';
@@ -115,9 +115,8 @@ export type App = {
    * Defines a periodic task, sent by `hardq beat` (or `runBeat(app)`) once per slot.
    * @example app.schedule('cleanup', { task: 'cleanup', args: [] }, { every: '30s' })
    * @example app.schedule('report', { task: report, args: ['daily'] }, { cron: '0 9 * * 1-5', tz: 'Europe/Berlin' }, { catchUp: 'none' })
-   * @example app.schedule('sum', add.s(2, 2), { every: '1m' })
    */
-  schedule(name: string, signature: ScheduleSignature | Signature, timing: ScheduleTiming, options?: ScheduleOptions): ScheduleDefinition;
+  schedule(name: string, signature: ScheduleSignature, timing: ScheduleTiming, options?: ScheduleOptions): ScheduleDefinition;
   /** The schedules this app defines, merged into Redis when a beat starts. */
   readonly schedules: ReadonlyMap<string, ScheduleDefinition>;
   /** The app's command connection (opened on first use). */
