@@ -31,7 +31,7 @@ export type { AppConfig, TaskRoutes, RedisTarget } from './shared/app-config.ts'
 export { parseClusterUrl, isClusterUrl } from './shared/cluster-url.ts';
 export { resolveTls, type TlsConfig } from './shared/tls.ts';
 export { canonicalJson } from './shared/canonical-json.ts';
-export { resolveSigning, sign as signEnvelope, verify as verifyEnvelope, signingPurposes, type SigningConfig, type ResolvedSigning, type Verdict, type SignatureRejection } from './shared/signing.ts';
+export { resolveSigning, describeSigning, sign as signEnvelope, verify as verifyEnvelope, signingPurposes, type SigningConfig, type ResolvedSigning, type Verdict, type SignatureRejection } from './shared/signing.ts';
 export { aclRoles, aclPatterns, aclSetUserArgs, aclSetUserLine, applyAclUser, type AclRole, type AclUserOptions } from './admin/acl.ts';
 export type { TaskOptions, CallOptions } from './shared/options.ts';
 export type { TaskContext } from './shared/task-registry.ts';

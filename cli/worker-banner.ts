@@ -2,7 +2,7 @@
  * The lines `hardq worker` prints once it is connected, as Celery's banner does: what runs,
  * against which Redis, on which queues, and the pid to kill for a crash experiment.
  */
-import type { App, Worker } from 'hardq';
+import { describeSigning, type App, type Worker } from 'hardq';
 import { redactUrl } from './redis-url.ts';
 
 export function workerBanner(options: {
@@ -22,6 +22,7 @@ export function workerBanner(options: {
     `hardq ${options.version} worker ${worker.consumerId}`,
     `  app:          ${options.module}`,
     `  redis:        ${redactUrl(app.config.redis)}`,
+    ...(app.config.signing === undefined ? [] : [`  signing:      ${describeSigning(app.config.signing)}`]),
     `  queues:       ${worker.queues.join(', ')}${worker.queues.length > 1 ? ` (${options.queueOrder})` : ''}`,
     `  mode:         ${mode} (${crash})`,
     `  pool:         ${options.pool}, concurrency ${options.concurrency}${options.autoscale ? ` (autoscale ${options.autoscale.max},${options.autoscale.min})` : ''}`,

@@ -78,6 +78,14 @@ export function resolveSigning(config: SigningConfig | undefined): ResolvedSigni
 /** What each purpose leaves out of the signed text: `sig` and its unsigned fields. */
 const omitted = Object.fromEntries(Object.entries(signingPurposes).map(([purpose, { unsigned }]) => [purpose, ['sig', ...unsigned]])) as Record<SigningPurpose, string[]>;
 
+/** One line for banners and `inspect conf`: key ids and rules, never a secret. */
+export function describeSigning(signing: ResolvedSigning | undefined): string {
+  if (signing === undefined) return 'off';
+  const rules = [`key ${signing.current} (keys ${[...signing.keys.keys()].join(', ')})`, signing.require ? 'unsigned refused' : 'unsigned accepted'];
+  if (signing.maxAgeMs !== undefined) rules.push(`maxAgeMs ${signing.maxAgeMs}`);
+  return rules.join(', ');
+}
+
 /** The base64url HMAC of the envelope as `purpose` signs it. */
 function mac(secret: Buffer, purpose: SigningPurpose, envelope: Record<string, unknown>): string {
   return createHmac('sha256', secret).update(`${signingPurposes[purpose].label}\n${canonicalJson(envelope, omitted[purpose])}`, 'utf8').digest('base64url');

@@ -29,7 +29,12 @@ test('a worker with require answers a signed command, and refuses an unsigned or
     wrong: createApp({ redis: server.url, prefix, signing: { keys: { k1: 'not the key the worker holds' }, current: 'k1' } }),
   };
   try {
-    await waitFor(async () => (await listWorkers(admins.signed)).length === 1, { what: 'the worker in the registry' });
+    const [record] = await waitFor(async () => {
+      const workers = await listWorkers(admins.signed);
+      return workers.length === 1 ? workers : undefined;
+    }, { what: 'the worker in the registry' });
+    assert.equal(record!.conf.signing, 'key k1 (keys k1), unsigned refused', 'inspect conf names the keys, never a secret');
+    assert.ok(!JSON.stringify(record).includes(signing.keys.k1));
     const ping = async (app: ReturnType<typeof createApp>) => (await controlWorkers(app, 'ping', {}, { workerId: 'w1', timeoutMs: 3000 })).replies.w1;
     assert.equal((await ping(admins.signed))?.ok, true);
     assert.match(JSON.stringify(await ping(admins.unsigned)), /refused \(unsigned\)/);

@@ -5,6 +5,7 @@
  */
 import { hostname, loadavg } from 'node:os';
 import type { ResolvedConfig } from '../../shared/app-config.ts';
+import { describeSigning } from '../../shared/signing.ts';
 import type { TaskRegistry } from '../../shared/task-registry.ts';
 import { decodeMessage, type TaskMessage } from '../../shared/message.ts';
 import { hardqVersion, preview, type TaskSummary, type WorkerRecord } from '../../shared/worker-record.ts';
@@ -28,7 +29,7 @@ export function describeWorker(state: {
     reserved: state.reserved.slice(0, listed).map(summary),
     tasks: state.registry.names().sort().map((name) => ({ name, options: plainOptions(state.registry.get(name)?.options ?? {}) })),
     conf: {
-      prefix: state.config.prefix, defaultQueue: state.config.defaultQueue, resultTtlMs: state.config.resultTtlMs,
+      prefix: state.config.prefix, defaultQueue: state.config.defaultQueue, resultTtlMs: state.config.resultTtlMs, signing: describeSigning(state.config.signing),
       maxMessageBytes: state.config.maxMessageBytes, shutdownTimeoutMs: o.shutdownTimeoutMs, blockTimeoutMs: o.blockTimeoutMs,
       claimBatchMax: o.claimBatchMax, heartbeatTtlMs: o.heartbeatTtlMs, reaperIntervalMs: o.reaperIntervalMs,
       stallTimeoutMs: o.stallTimeoutMs, maxDeliveries: o.maxDeliveries, queueOrder: o.queueOrder, promoteIntervalMs: o.promoteIntervalMs,
