@@ -14,7 +14,8 @@ import { waitFor } from './helpers/wait-for.ts';
 import { workerProcesses } from './helpers/worker-process.ts';
 import { runCli } from './fixtures/cli.ts';
 
-const { world, useApp, start } = workerProcesses(fileURLToPath(new URL('./fixtures/pool-app.ts', import.meta.url)));
+const appModule = fileURLToPath(new URL('./fixtures/pool-app.ts', import.meta.url));
+const { world, useApp, start } = workerProcesses(appModule);
 let app: App;
 
 function startWorker(worker: Record<string, unknown>) {
@@ -36,7 +37,7 @@ test('a deep queue grows the worker to MAX; idleness brings it back to MIN', asy
     const naps = await app.sendMany('nap', Array.from({ length: 200 }, () => [runs, 100]), { queue });
     await waitFor(async () => (await record(id))?.concurrency === 8, { timeoutMs: 30_000, what: 'the worker to grow to MAX' });
     const grewMs = Date.now() - sentAt;
-    for (const nap of naps) await nap.get({ timeoutMs: 60_000 });
+    await Promise.all(naps.map((nap) => nap.get({ timeoutMs: 60_000 })));
     const idleAt = Date.now();
     await waitFor(async () => (await record(id))?.concurrency === 2, { timeoutMs: 30_000, what: 'the idle worker to shrink to MIN' });
     const shrankMs = Date.now() - idleAt;
@@ -47,19 +48,20 @@ test('a deep queue grows the worker to MAX; idleness brings it back to MIN', asy
   }
 });
 
-test('the autoscale command turns autoscale on and brings the size within the bounds at once', async () => {
-  const { child, id } = await startWorker({ concurrency: 20 });
+test('the autoscale command turns autoscale on, brings the size within the bounds at once, and the threads pool follows', async () => {
+  // The threads pool starts at min(concurrency, cores) members; with autoscale it follows the concurrency.
+  const { child, id } = await startWorker({ concurrency: 5, pool: 'threads', poolSize: 2, appModule });
   try {
     assert.equal((await record(id))?.autoscale, undefined);
-    const reply = await controlWorkers(app, 'autoscale', { max: 6, min: 3 }, { workerId: id, timeoutMs: 5000 });
-    assert.deepEqual(reply.replies[id], { worker: id, ok: true, data: { max: 6, min: 3, concurrency: 6 } });
+    const reply = await controlWorkers(app, 'autoscale', { max: 4, min: 2 }, { workerId: id, timeoutMs: 5000 });
+    assert.deepEqual(reply.replies[id], { worker: id, ok: true, data: { max: 4, min: 2, concurrency: 4, poolSize: 4 } });
     await waitFor(async () => {
       const now = await record(id);
-      return now?.concurrency === 6 && now.autoscale?.max === 6 && now.autoscale.min === 3;
+      return now?.concurrency === 4 && now.poolSize === 4 && now.autoscale?.max === 4 && now.autoscale.min === 2;
     }, { what: 'the record to show the bounds and the size' });
     await assert.rejects(controlWorkers(app, 'autoscale', { max: 2, min: 5 }, { workerId: id, timeoutMs: 5000 }), /1 <= min <= max/);
     const stats = await runCli('hardq', ['inspect', 'stats', '-d', id, '--redis', world.server.url]);
-    assert.match(stats.stdout, /concurrency 6 \(autoscale 6,3\)/, stats.stderr);
+    assert.match(stats.stdout, /concurrency 4 \(autoscale 4,2\), pool size 4/, stats.stderr);
   } finally {
     assert.deepEqual(await child.terminate(), { code: 0, signal: null });
   }

@@ -8,6 +8,7 @@
  *    down or by hand): to the most it held at once meanwhile, at least MIN. Celery shrinks
  *    after its keepalive too; taking the peak rather than the last sample keeps a steady
  *    load from being cut and grown back every cooldown (the flapping of celery#1967).
+ * The threads and process pools follow the concurrency, one member per handler (worker-size.ts).
  * Growing never outruns the loop's backpressure: fetch still waits while `concurrency`
  * finished messages wait for their ack, whatever the size.
  */
@@ -68,6 +69,8 @@ export class Autoscaler {
   }
 
   start(): void {
+    // The pool starts at its own default size (min(concurrency, cores)); with autoscale it follows the concurrency.
+    if (this.#bounds !== undefined) setWorkerSize(this.#worker, this.#worker.concurrency(), true);
     this.#timer = startJitteredTimer(() => this.tick(), {
       intervalMs: autoscaleIntervalMs, jitter: 0.1,
       onError: (error) => {
@@ -86,7 +89,8 @@ export class Autoscaler {
     this.#bounds = bounds;
     const size = this.#worker.concurrency();
     const within = Math.min(bounds.max, Math.max(bounds.min, size));
-    return { ...bounds, ...(within === size ? { concurrency: size } : this.#resize(within, 'the new bounds')) };
+    if (within !== size) return { ...bounds, ...this.#resize(within, 'the new bounds') };
+    return { ...bounds, ...setWorkerSize(this.#worker, size, true) };
   }
 
   /** A change by hand (pool_grow, pool_shrink) holds for a cooldown before the autoscaler may undo it (celery PR #6085). */
@@ -115,7 +119,7 @@ export class Autoscaler {
 
   #resize(concurrency: number, why: string): WorkerSize {
     const before = this.#worker.concurrency();
-    const size = setWorkerSize(this.#worker, concurrency);
+    const size = setWorkerSize(this.#worker, concurrency, true);
     this.#lastChangeAt = Date.now();
     this.#log(`[hardq] autoscale: concurrency ${before} → ${size.concurrency}${size.poolSize === undefined ? '' : ` (pool ${size.poolSize})`}: ${why}`);
     return size;

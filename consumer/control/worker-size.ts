@@ -1,7 +1,9 @@
 /**
  * The worker's size: handlers in flight (concurrency) and, for the threads and process
- * pools, the pool's threads or children, which move by the same number. pool_grow,
- * pool_shrink, autoscale and the autoscaler all change it here, never below 1.
+ * pools, the pool's threads or children. pool_grow and pool_shrink move the pool by the same
+ * number as the concurrency (Celery's meaning); autoscale makes the pool follow the
+ * concurrency, one member per handler, since a member runs one task at a time and a
+ * concurrency above the pool's size would only queue in the pool. Never below 1.
  */
 import type { Pool } from '../pool.ts';
 
@@ -22,12 +24,13 @@ export function poolSize(pool: Pool): number | undefined {
   return resizable(pool) ? pool.size : undefined;
 }
 
-/** Sets concurrency, and moves the pool by the same number. */
-export function setWorkerSize(worker: SizedWorker, concurrency: number): WorkerSize {
+/** Sets concurrency, and moves the pool by the same number, or (`poolFollows`) to the same size. */
+export function setWorkerSize(worker: SizedWorker, concurrency: number, poolFollows = false): WorkerSize {
   const before = worker.concurrency();
   const after = Math.max(1, Math.floor(concurrency));
   worker.setConcurrency(after);
   const { pool } = worker;
-  if (resizable(pool) && after !== before) pool.resize(Math.max(1, pool.size + after - before));
+  const poolTarget = !resizable(pool) ? undefined : poolFollows ? after : Math.max(1, pool.size + after - before);
+  if (resizable(pool) && poolTarget !== pool.size) pool.resize(poolTarget!);
   return { concurrency: worker.concurrency(), ...(resizable(pool) ? { poolSize: pool.size } : {}) };
 }
