@@ -1,6 +1,6 @@
 /**
  * The monitor's cost (issue 15): how much a running dashboard slows a drain, and whether its
- * memory stays flat as tasks run. On a throwaway redis-server, a `hardq worker` child drains
+ * memory stays flat as tasks run. On a throwaway redis-server, a `hardq worker -E` child (events on) drains
  * N pre-filled noop tasks, rounds alternating without and with a monitor (in this process)
  * that has one live-feed (SSE) client reading every tick. Then one monitor watches
  * --memory-tasks tasks drain in chunks, its heap and RSS sampled after each chunk.
@@ -26,7 +26,7 @@ async function fill(queue: string, count: number): Promise<void> {
 }
 
 function startWorker(queue: string) {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'cli/main.ts', 'worker', '-A', 'bench/monitor-app.ts', '--redis', server.url, '-Q', queue, '-c', '50'], {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'cli/main.ts', 'worker', '-A', 'bench/monitor-app.ts', '--redis', server.url, '-Q', queue, '-c', '50', '-E'], {
     cwd: new URL('..', import.meta.url).pathname, stdio: 'ignore',
   });
   return { stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }) };

@@ -27,8 +27,8 @@ app.task('resize_image', async (width: number) => {
 }, { queue: 'images' });
 
 const workers = [
-  app.worker({ consumerId: 'web-1', queues: ['default', 'email'], concurrency: 8 }),
-  app.worker({ consumerId: 'media-1', queues: ['images'], concurrency: 2, pool: 'async' }),
+  app.worker({ consumerId: 'web-1', queues: ['default', 'email'], concurrency: 8, events: 'all' }),
+  app.worker({ consumerId: 'media-1', queues: ['images'], concurrency: 2, pool: 'async', events: 'final' }),
 ];
 const runs = workers.map((worker) => worker.run());
 const monitor = await startMonitor(app, { port: 0, intervalMs: 500 });
