@@ -54,7 +54,7 @@ export type WorkerOptions = {
    */
   poolSize?: number;
   /**
-   * Grow and shrink concurrency (and the threads or process pool) between `min` and `max`
+   * Grow and shrink concurrency (the threads or process pool follows it) between `min` and `max`
    * with the backlog of the queues consumed (consumer/control/autoscaler.ts), as Celery's
    * `--autoscale MAX,MIN`. The worker starts at `min` unless `concurrency` says otherwise.
    * It grows at once; it shrinks after `cooldownMs` (default 30000) without a change.
