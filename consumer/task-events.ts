@@ -17,7 +17,7 @@ import { decodeMessage, type TaskMessage } from '../shared/message.ts';
 import { completionTally, type CompletionTally } from '../shared/scripts.ts';
 import { unknownTask } from '../shared/counters.ts';
 import {
-  argumentPreviews, eventStreamMaxLength, type EventsLevel, type TaskEventBody, type TaskEventType, type WorkerEventBody, type WorkerEventType,
+  argumentPreviews, eventStreamMaxLength, rawValuePrefix, type EventsLevel, type TaskEventBody, type TaskEventType, type WorkerEventBody, type WorkerEventType,
 } from '../shared/events.ts';
 import type { Claimed, Completion } from './fetch.ts';
 import type { TaskEvent } from './execute.ts';
@@ -137,7 +137,10 @@ function messageOf(claimed: Claimed): TaskMessage | undefined {
   return decoded.ok ? decoded.message : undefined;
 }
 
+/** Cut from the raw message (no JSON.stringify per event); the decoded one only when the raw has no args key. */
 function previews(claimed: Claimed, message?: TaskMessage): { args?: string; kwargs?: string } {
+  const args = rawValuePrefix(claimed.raw, 'args');
+  if (args !== undefined) return { args, kwargs: rawValuePrefix(claimed.raw, 'kwargs') };
   const decoded = message ?? messageOf(claimed);
   return decoded === undefined ? {} : argumentPreviews(decoded.args, decoded.kwargs);
 }

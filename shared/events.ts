@@ -71,6 +71,36 @@ export function argumentPreviews(args: unknown, kwargs: unknown): { args?: strin
   return { args: preview(args), kwargs: kwargs === undefined ? undefined : preview(kwargs) };
 }
 
+/**
+ * The first `maxChars` characters of the JSON value that follows `"<key>":` in a message as
+ * it travels, cut at the end of that value (`…` when longer), or undefined without the key.
+ * The same text as a preview of the decoded value, for the price of a scan of at most
+ * `maxChars` characters instead of a JSON.stringify per event (bench/events.ts: that was
+ * most of an event's cost in the worker). Inside a JSON string a quote is escaped, so the
+ * first `"args":` is a key; hardq, the Python producer and signing all put args before kwargs.
+ */
+export function rawValuePrefix(raw: string, key: string, maxChars = 100): string | undefined {
+  const at = raw.indexOf(`"${key}":`);
+  if (at < 0) return undefined;
+  const start = at + key.length + 3;
+  const limit = Math.min(raw.length, start + maxChars);
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < limit; i++) {
+    const c = raw.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // a backslash escapes the next character
+      else if (c === 34) inString = false;
+      continue;
+    }
+    if (c === 34) inString = true;
+    else if (c === 91 || c === 123) depth++;
+    else if ((c === 93 || c === 125) && --depth <= 0) return raw.slice(start, depth === 0 ? i + 1 : i);
+    else if (c === 44 && depth === 0) return raw.slice(start, i);
+  }
+  return limit < raw.length ? `${raw.slice(start, limit)}…` : raw.slice(start, limit);
+}
+
 export function parseEventsLevel(value: unknown, what: string): EventsLevel {
   if (value === undefined || value === false) return 'off';
   if (value === true) return 'final';

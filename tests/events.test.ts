@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { controlWorkers, listQueues, listWorkers, minuteSeries, readEvents, rebuildQueueSet, runtimeBucketsMs, runtimeHistograms } from 'hardq';
 import { minuteOf } from '../shared/counters.ts';
+import { argumentPreviews, rawValuePrefix } from '../shared/events.ts';
 import { privateRedis } from './helpers/private-redis.ts';
 import { waitFor } from './helpers/wait-for.ts';
 import { harness } from './fixtures/harness.ts';
@@ -160,4 +161,21 @@ test('the run-time buckets of complete-batch/counters.lua are those of shared/co
   const lua = readFileSync(new URL('../shared/lua/complete-batch/counters.lua', import.meta.url), 'utf8');
   const listed = /local bounds = \{ ([\d, ]+) \}/.exec(lua)?.[1]?.split(',').map((text) => Number(text.trim()));
   assert.deepEqual(listed, [...runtimeBucketsMs]);
+});
+
+test('an event\'s argument previews cut from the raw message equal previews of the decoded arguments', () => {
+  const messages = [
+    { v: 1, id: 'a', task: 't', args: [1, 'x"y]', { a: [1, 2] }], kwargs: { k: 'v,]', n: null } },
+    { v: 1, id: 'a', task: 't', args: [] },
+    { v: 1, id: 'a', task: 't', args: ['x'.repeat(300)], kwargs: { long: 'y'.repeat(300) } },
+    { v: 1, id: 'a', task: 't', args: [{ i: 1, pad: '\\"]}'.repeat(30) }], createdAt: 5 },
+  ];
+  for (const message of messages) {
+    const raw = JSON.stringify(message);
+    assert.deepEqual(
+      { args: rawValuePrefix(raw, 'args'), kwargs: rawValuePrefix(raw, 'kwargs') },
+      argumentPreviews(message.args, (message as { kwargs?: unknown }).kwargs),
+      raw.slice(0, 80),
+    );
+  }
 });
