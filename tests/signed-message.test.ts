@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createApp, type TaskContext } from 'hardq';
+import { chain, chord, createApp, type TaskContext } from 'hardq';
 import { buildMessage } from '../producer/send.ts';
 import { resolveSigning, sign, verify, type SigningConfig } from '../shared/signing.ts';
 import { requeueDeadLetters } from '../admin/dead-letters.ts';
@@ -139,5 +139,21 @@ test('requeueing dead letters signs again only messages whose own signature hold
     assert.deepEqual(verify(JSON.parse(again!), admin.config.signing!, 'message', Date.now()), { ok: true, signed: true });
   } finally {
     await admin.close();
+  }
+});
+
+test('a chain and a chord run under require: parentResults, which a Lua step fills in, is outside the signature', async () => {
+  const queue = randomUUID();
+  const app = createApp({ redis: server.url, defaultQueue: queue, signing: workerSigning, log: () => {} });
+  const add = app.task('add', (a: number, b: number) => a + b);
+  const sum = app.task('sum', (values: number[]) => values.reduce((x, y) => x + y, 0));
+  const running = app.worker().run();
+  try {
+    assert.equal(await (await chain(add.s(1, 2), add.s(10)).delay()).get({ timeoutMs: 10_000 }), 13);
+    assert.equal(await (await chord([add.s(1, 1), add.s(2, 2)], sum.s()).delay()).get({ timeoutMs: 10_000 }), 6);
+    assert.deepEqual(await deadReasons(app, queue), []);
+  } finally {
+    await app.close();
+    await running;
   }
 });
