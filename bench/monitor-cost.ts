@@ -6,13 +6,13 @@
  * --memory-tasks tasks drain in chunks, its heap and RSS sampled after each chunk.
  *   node --conditions=source --import tsx bench/monitor-cost.ts [--tasks 50000] [--rounds 2] [--memory-tasks 1000000]
  */
-import { spawn } from 'node:child_process';
 import { get } from 'node:http';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createApp, queueStats, startMonitor, type Monitor } from 'hardq';
 import { startThrowawayRedis } from '../scripts/throwaway-redis.ts';
+import { startBenchWorker } from './monitor-worker.ts';
 
 const { values } = parseArgs({ options: { tasks: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '2' }, 'memory-tasks': { type: 'string', default: '1000000' } } });
 const tasks = Number(values.tasks);
@@ -23,13 +23,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function fill(queue: string, count: number): Promise<void> {
   for (let sent = 0; sent < count; sent += 5000) await app.sendMany('noop', Array.from({ length: Math.min(5000, count - sent) }, () => []), { queue });
-}
-
-function startWorker(queue: string) {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'cli/main.ts', 'worker', '-A', 'bench/monitor-app.ts', '--redis', server.url, '-Q', queue, '-c', '50', '-E'], {
-    cwd: new URL('..', import.meta.url).pathname, stdio: 'ignore',
-  });
-  return { stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }) };
 }
 
 /** Waits until the queue holds nothing ready or held; returns the ms from the first claim to then. */
@@ -60,7 +53,7 @@ for (let round = 0; round < Number(values.rounds) * 2; round++) {
   const monitor = withMonitor ? await startMonitor(app, { port: 0, queues: [queue] }) : undefined;
   const client = monitor === undefined ? undefined : sseClient(monitor);
   const cpuBefore = process.cpuUsage();
-  const worker = startWorker(queue);
+  const worker = startBenchWorker(server.url, queue);
   const ms = await drain(queue, tasks);
   const cpu = process.cpuUsage(cpuBefore);
   await worker.stop();
@@ -75,7 +68,7 @@ if (memoryTasks > 0) {
   const queue = `bench-${randomUUID()}`;
   const monitor = await startMonitor(app, { port: 0, queues: [queue] });
   const client = sseClient(monitor);
-  const worker = startWorker(queue);
+  const worker = startBenchWorker(server.url, queue);
   const chunk = Math.min(100_000, memoryTasks);
   const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
   for (let done = 0; done < memoryTasks; done += chunk) {
