@@ -115,8 +115,9 @@ export type App = {
    * Defines a periodic task, sent by `hardq beat` (or `runBeat(app)`) once per slot.
    * @example app.schedule('cleanup', { task: 'cleanup', args: [] }, { every: '30s' })
    * @example app.schedule('report', { task: report, args: ['daily'] }, { cron: '0 9 * * 1-5', tz: 'Europe/Berlin' }, { catchUp: 'none' })
+   * @example app.schedule('sum', add.s(2, 2), { every: '1m' })
    */
-  schedule(name: string, signature: ScheduleSignature, timing: ScheduleTiming, options?: ScheduleOptions): ScheduleDefinition;
+  schedule(name: string, signature: ScheduleSignature | Signature, timing: ScheduleTiming, options?: ScheduleOptions): ScheduleDefinition;
   /** The schedules this app defines, merged into Redis when a beat starts. */
   readonly schedules: ReadonlyMap<string, ScheduleDefinition>;
   /** The app's command connection (opened on first use). */

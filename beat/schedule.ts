@@ -8,6 +8,7 @@ import { Cron } from 'croner';
 import { InvalidOptionError } from '../shared/errors.ts';
 import { assertJson, type JsonValue } from '../shared/json-value.ts';
 import { checkQueueName } from '../shared/options.ts';
+import { Signature } from '../producer/canvas.ts';
 
 /** What a schedule sends: a task name (or a task) with its arguments. */
 export type ScheduleSignature = {
@@ -19,6 +20,17 @@ export type ScheduleSignature = {
   /** The queue to send to. @default the task's route, as for `sendTask` */
   queue?: string;
 };
+
+/** A task signature (`add.s(2, 2)`) as a schedule: its task, args, kwargs and queue. */
+function fromSignature(name: string, signature: Signature): ScheduleSignature {
+  if (signature.links.length > 0 || signature.errorLinks.length > 0 || signature.options.countdownMs !== undefined) {
+    throw new InvalidOptionError(`schedule ${name}: a scheduled signature takes no link, linkError or countdownMs; schedule the plain task`);
+  }
+  const plain: ScheduleSignature = { task: signature.task, args: signature.args };
+  if (signature.kwargs !== undefined) plain.kwargs = signature.kwargs;
+  if (signature.options.queue !== undefined) plain.queue = signature.options.queue;
+  return plain;
+}
 
 /**
  * When it runs. `every`: slots at `offsetMs + k·every` since the epoch, so every beat
@@ -81,8 +93,9 @@ function checkTimeZone(tz: string): void {
 
 /** Checks everything and returns the stored form. */
 export function defineSchedule(
-  name: string, signature: ScheduleSignature, timing: ScheduleTiming, options: ScheduleOptions = {}, origin: 'app' | 'runtime' = 'app',
+  name: string, given: ScheduleSignature | Signature, timing: ScheduleTiming, options: ScheduleOptions = {}, origin: 'app' | 'runtime' = 'app',
 ): ScheduleDefinition {
+  const signature = given instanceof Signature ? fromSignature(name, given) : given;
   if (typeof name !== 'string' || !/^[\w.:@-]{1,200}$/.test(name)) {
     throw new InvalidOptionError(`schedule name must be 1-200 letters, digits or . : @ - _, got ${JSON.stringify(name)}`);
   }

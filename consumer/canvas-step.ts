@@ -27,7 +27,7 @@ export function followUpsOnSuccess(message: TaskMessage, valueJson: string, nowM
   const [next, ...rest] = message.chain ?? [];
   if (next !== undefined) return [...followUps, ...startStep(next, rest, parent, message.chord, nowMs, signing)];
   const { chord } = message;
-  if (chord !== undefined) followUps.push({ op: 'part', queue: chord.queue, chordId: chord.id, index: chord.index, value: valueJson, failed: false });
+  if (chord !== undefined) followUps.push({ op: 'part', queue: chord.queue, chordId: chord.id, index: chord.index, size: chord.size, value: valueJson, failed: false });
   return followUps;
 }
 
@@ -38,7 +38,7 @@ export function followUpsOnFailure(message: TaskMessage, failure: FailureJson, n
   const { chord } = message;
   if (chord !== undefined) {
     const reported: FailureJson = { ...failure, chord: failure.chord ?? chord.id };
-    followUps.push({ op: 'part', queue: chord.queue, chordId: chord.id, index: chord.index, value: JSON.stringify(reported), failed: true });
+    followUps.push({ op: 'part', queue: chord.queue, chordId: chord.id, index: chord.index, size: chord.size, value: JSON.stringify(reported), failed: true });
   }
   return followUps;
 }

@@ -10,6 +10,7 @@
  *   npm run chaos -- [--mode reliable|simple] [--jobs N (20000)] [--consumers K (4)]
  *     [--kills K (while work is left)] [--no-restart] [--concurrency N (20)]
  *     [--job-ms MAX (100; each job waits 0..MAX ms)] [--deadline-s S (600)]
+ *   npm run chaos -- --canvas [...]: chords and chains across two queues (scripts/chaos-canvas.ts)
  */
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,12 @@ import { tally } from './chaos-tally.ts';
 import { chaosKeys } from './chaos-app.ts';
 import { exitWith, UsageError } from '../cli/exit.ts';
 import { parseFlags, parseIntFlag } from '../cli/flags.ts';
+
+// --canvas runs the canvas chaos run instead (chords and chains across two queues).
+if (process.argv.includes('--canvas')) {
+  await import('./chaos-canvas.ts');
+  await new Promise(() => {});
+}
 
 const usage = `usage: npm run chaos -- [options]
   --mode <reliable|simple>  reliable (BLMOVE, processing lists, reaper) or simple (BRPOP) (default reliable)

@@ -69,5 +69,5 @@ export function startStep(
   };
   // If we crash here (a producer, between its init and its pushes): the chord's hash waits
   // for parts that never come and expires with its TTL; nothing runs.
-  return [init, ...step.header.flatMap((member, index) => startMember(member, parent, { id: step.id, queue: bodyQueue, index }, nowMs, signing))];
+  return [init, ...step.header.flatMap((member, index) => startMember(member, parent, { id: step.id, queue: bodyQueue, index, size: step.header.length }, nowMs, signing))];
 }

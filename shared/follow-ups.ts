@@ -14,7 +14,7 @@ export type FollowUp =
   /** A chord's bookkeeping, created in the body's queue (idempotent). */
   | { op: 'init'; queue: string; chordId: string; size: number; body: string; immutable: boolean; allowFailures: boolean }
   /** One header task's final result (a value, or a failure description) for its chord. */
-  | { op: 'part'; queue: string; chordId: string; index: number; value: string; failed: boolean };
+  | { op: 'part'; queue: string; chordId: string; index: number; size: number; value: string; failed: boolean };
 
 /** A chord's hash lives this long after its last progress (each header part refreshes it), in ms. */
 export const chordTtlMs = 86_400_000;
@@ -42,7 +42,7 @@ function encodeOp(followUp: FollowUp, key: (kind: 'ready' | 'scheduled' | 'chord
         + field(followUp.immutable ? '1' : '') + field(followUp.allowFailures ? '1' : '') + field(chordTtlMs);
     case 'part':
       return field('part') + field(key('chord')) + field(key('ready')) + field(followUp.index) + field(followUp.value)
-        + field(followUp.failed ? '1' : '') + field(chordTtlMs);
+        + field(followUp.failed ? '1' : '') + field(chordTtlMs) + field(followUp.size);
   }
 }
 

@@ -53,7 +53,7 @@ export type ChordJson = {
 };
 
 /** Where a header task (or the last step of a header chain) reports: the chord's key and its slot. */
-export type ChordMembership = { id: string; queue: string; index: number };
+export type ChordMembership = { id: string; queue: string; index: number; /** Header tasks in all. */ size: number };
 
 /** What a failed step hands down its chain and to its error callbacks. */
 export type FailureJson = { id: string; task: string; error: RemoteError; chord?: string };
@@ -124,8 +124,8 @@ function listProblem(value: unknown, path: string): string | undefined {
 /** The first thing wrong with a message's canvas fields, or undefined. */
 export function canvasProblem(m: Record<string, unknown>): string | undefined {
   const chord = m.chord;
-  if (chord !== undefined && (!isObject(chord) || typeof chord.id !== 'string' || typeof chord.queue !== 'string' || !Number.isInteger(chord.index))) {
-    return 'field "chord" must be { id, queue, index }';
+  if (chord !== undefined && (!isObject(chord) || typeof chord.id !== 'string' || typeof chord.queue !== 'string' || !Number.isInteger(chord.index) || !Number.isInteger(chord.size))) {
+    return 'field "chord" must be { id, queue, index, size }';
   }
   if (m.parentResults !== undefined && !Array.isArray(m.parentResults)) return 'field "parentResults" must be an array';
   const failure = m.failure;

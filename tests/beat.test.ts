@@ -143,3 +143,25 @@ test('two beats that both believe they lead (lease 300 ms, one paused 1 s after 
   await app.close();
   await other.close();
 });
+
+test('app.schedule takes a signature (add.s(2, 2)) as well as the { task, args } form; a linked one is refused', async () => {
+  const { app, queue } = freshApp();
+  const add = app.task('add', (a: number, b: number) => a + b);
+  app.schedule('sum', add.s(2, 2), { every: 100 });
+  app.schedule('plain', { task: add, args: [1, 1] }, { every: 100 });
+  assert.throws(() => app.schedule('linked', add.s(1, 1).link(add.s(1)), { every: 100 }), /takes no link/);
+  assert.deepEqual(app.schedules.get('sum')?.args, [2, 2]);
+  const beat = await runBeat(app, { tickMs: 50, leaseMs: 1000 });
+  try {
+    await waitFor(async () => {
+      const names = (await sentSlots(app, queue)).map((slot) => slot.name);
+      return names.includes('sum') && names.includes('plain');
+    }, { what: 'a slot of each schedule' });
+    const slots = await sentSlots(app, queue);
+    assert.deepEqual(slots.find((slot) => slot.name === 'sum')?.args, [2, 2]);
+    assert.deepEqual(slots.find((slot) => slot.name === 'plain')?.args, [1, 1]);
+  } finally {
+    await beat.close();
+    await app.close();
+  }
+});

@@ -3,7 +3,7 @@
  * steps (read, delivered, forgotten), then a fresh relay, loses no entry and acts on none
  * twice: each message reaches its target list once, and a chord part counts once. Also a
  * worker killed between its ack (which wrote the outbox) and its relay: another worker's
- * relay delivers.
+ * relay delivers. Runs on one Redis and on a local 3-master cluster (same code path).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { Keys } from '../shared/keys.ts';
 import { followUpProgram, type FollowUp } from '../shared/follow-ups.ts';
 import { startRedis, type RedisServer } from './helpers/redis-server.ts';
-import { Redis } from 'ioredis';
+import { startCluster, connectRaw, type TestCluster } from './helpers/redis-cluster.ts';
 
 const keys = new Keys();
 
@@ -44,27 +44,30 @@ function outboxEntries(source: string, messageId: string, followUps: FollowUp[])
   return entries;
 }
 
-for (const kind of ['one Redis'] as const) {
+for (const kind of ['one Redis', 'a 3-master cluster'] as const) {
   let server: RedisServer | undefined;
+  let cluster: TestCluster | undefined;
   let url = '';
   before(async () => {
-    url = (server = await startRedis()).url;
+    if (kind === 'one Redis') url = (server = await startRedis()).url;
+    else url = (cluster = await startCluster()).url;
   });
   after(async () => {
     await server?.stop();
+    await cluster?.stop();
   });
 
   for (const dieAfter of ['read', 'delivered', 'forgotten', 'never'] as const) {
     test(`${kind}: a relay killed with -9 after "${dieAfter}", then a fresh one: every entry acts exactly once`, async () => {
       const [source, target] = [randomUUID(), randomUUID()];
-      const raw = new Redis(url);
+      const raw = connectRaw(url);
       try {
         const chordId = randomUUID();
         const followUps: FollowUp[] = [
           ...Array.from({ length: 5 }, (_, i) => ({ op: 'push' as const, queue: target, raw: `{"v":1,"id":"m${i}","task":"t","args":[[],0.30000000000000004]}` })),
           { op: 'init', queue: target, chordId, size: 2, body: '{"v":2,"id":"body","task":"t","args":[]}', immutable: false, allowFailures: false },
-          { op: 'part', queue: target, chordId, index: 0, value: '9007199254740993', failed: false },
-          { op: 'part', queue: target, chordId, index: 1, value: '[]', failed: false },
+          { op: 'part', queue: target, chordId, index: 0, size: 2, value: '9007199254740993', failed: false },
+          { op: 'part', queue: target, chordId, index: 1, size: 2, value: '[]', failed: false },
         ];
         const entries = outboxEntries(source, 'msg', followUps);
         await raw.lpush(keys.outbox(source), ...entries);

@@ -71,6 +71,7 @@ for i = write_riding_events(), #ARGV, 13 do
   end
 end
 write_counters()
+chord_flush()
 if wrote_dead then
   redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)
   redis.call('PEXPIRE', KEYS[3], ARGV[4])

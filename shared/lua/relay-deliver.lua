@@ -23,4 +23,5 @@ for entry = 2, #ARGV do
     delivered = delivered + 1
   end
 end
+chord_flush()
 return delivered

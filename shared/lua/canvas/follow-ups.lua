@@ -7,7 +7,7 @@
 --   push n raw                        LPUSH KEYS[n] raw (a ready list, or an outbox)
 --   zadd n score raw                  ZADD KEYS[n] score raw (a scheduled set)
 --   init c r size body immutable allow ttl    chord_init (chord.lua)
---   part c r index value failed ttl   chord_part (chord.lua)
+--   part c r index value failed ttl size   chord_part (chord-parts.lua; chord_flush ends the step)
 -- Payloads are never decoded: they are spliced or stored as the text they are.
 
 local function run_follow_ups(program, base)
@@ -25,8 +25,8 @@ local function run_follow_ups(program, base)
       chord_init(k, at(2), f[i + 3], f[i + 4], f[i + 5], f[i + 6], f[i + 7])
       i = i + 8
     elseif op == 'part' then
-      chord_part(k, at(2), f[i + 3], f[i + 4], f[i + 5], f[i + 6])
-      i = i + 7
+      chord_part(k, at(2), f[i + 3], f[i + 4], f[i + 5], f[i + 6], f[i + 7])
+      i = i + 8
     else
       return error('ERR unknown follow-up op ' .. tostring(op))
     end

@@ -1,0 +1,13 @@
+/**
+ * The canvas on a local 3-master cluster, under the cross-slot hook (tests/helpers/redis-cluster.ts):
+ * the same cases as on one Redis (tests/fixtures/canvas-cases.ts), with queues on different shards.
+ */
+import { before, after } from 'node:test';
+import { startCluster, type TestCluster } from './helpers/redis-cluster.ts';
+import { canvasCases } from './fixtures/canvas-cases.ts';
+
+let cluster: TestCluster;
+before(async () => (cluster = await startCluster()));
+after(async () => cluster.stop());
+
+canvasCases(() => cluster.url, 'cluster');
