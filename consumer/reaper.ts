@@ -17,6 +17,8 @@ import { startJitteredTimer, type JitteredTimer } from './jittered-timer.ts';
 import { deadLetterLimit, deadLetterTtlMs } from '../shared/dead-letter.ts';
 import { decodeMessage } from '../shared/message.ts';
 import { encodeResult } from '../shared/result-record.ts';
+import { minuteOf, unknownTask } from '../shared/counters.ts';
+import type { TaskEventBody } from '../shared/events.ts';
 import { queuesNow, type Queues } from './queue-set.ts';
 
 /** Messages moved per script call, and calls per consumer per round: bounded work. */
@@ -95,6 +97,7 @@ export class Reaper {
     const lists = {
       heartbeat: keys.heartbeat(queue, other), processing: keys.processing(queue, other),
       quarantine: keys.quarantine(queue, other), ready: keys.ready(queue), dead: keys.dead(queue), consumers: keys.consumers(queue),
+      events: keys.events(queue), counters: keys.counters(queue),
     };
     let requeued = 0;
     const deadLettered: string[] = [];
@@ -104,10 +107,16 @@ export class Reaper {
       const decoded = quarantined === '' ? undefined : decodeMessage(quarantined);
       const id = decoded === undefined ? undefined : decoded.ok ? decoded.message.id : decoded.id;
       const error = { name: 'Redelivered', message: `its consumer died while running it more than ${maxDeliveries} times; it was dead-lettered` };
-      const outcome = await requeueDeadConsumer(redis, { ...lists, result: id === undefined ? undefined : keys.result(queue, id) }, {
+      // Counted under the name it was sent with: a message only gets here after it ran, so its task was registered.
+      const task = decoded?.ok === true ? decoded.message.task : unknownTask;
+      const now = Date.now();
+      const event: TaskEventBody = { id, task: decoded?.ok === true ? task : undefined, worker: other, at: now, reason: 'redelivered', error: `Redelivered: ${error.message}` };
+      const outcome = await requeueDeadConsumer(redis, {
+        ...lists, countersMinute: keys.countersMinute(queue, minuteOf(now)), result: id === undefined ? undefined : keys.result(queue, id),
+      }, {
         consumerId: other, maxDeliveries, queue, deadLimit: deadLetterLimit, runsAloneFrom: runsAloneFrom(maxDeliveries), chunk,
-        quarantined, quarantinedId: id ?? '', failure: encodeResult({ state: 'FAILURE', error, doneAt: Date.now(), reason: 'redelivered' }),
-        resultTtlMs, channel: keys.resultChannel(queue), deadTtlMs: deadLetterTtlMs,
+        quarantined, quarantinedId: id ?? '', failure: encodeResult({ state: 'FAILURE', error, doneAt: now, reason: 'redelivered' }),
+        resultTtlMs, channel: keys.resultChannel(queue), deadTtlMs: deadLetterTtlMs, task, event: JSON.stringify(event),
       });
       if (outcome === 'alive') break;
       // The quarantine list changed between the read and the call: read it again.

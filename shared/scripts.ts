@@ -36,7 +36,7 @@ export const scriptKeyCounts = {
 export type ScriptName = keyof typeof scriptKeyCounts;
 
 /** The canvas's Lua, shared by the two scripts that run follow-ups (shared/lua/canvas/), in join order. */
-const canvasFragments = ['canvas/fields', 'canvas/chord', 'canvas/chord-parts', 'canvas/follow-ups'];
+const canvasFragments = ['canvas/fields', 'canvas/chord', 'canvas/follow-ups'];
 
 /**
  * The fragments of a joined script, in the order they are placed: shared/lua/<name>/<fragment>.lua,
@@ -210,7 +210,11 @@ export function quarantine(redis: Redis, processing: string, quarantineKey: stri
   return call(redis, 'quarantine', [processing, quarantineKey, raw]) as Promise<number>;
 }
 
-export type DeadConsumerKeys = { heartbeat: string; processing: string; quarantine: string; ready: string; dead: string; consumers: string };
+export type DeadConsumerKeys = {
+  heartbeat: string; processing: string; quarantine: string; ready: string; dead: string; consumers: string;
+  /** Where a poison pill is counted and its event written (keys.events, keys.counters, keys.countersMinute). */
+  events: string; counters: string; countersMinute: string;
+};
 
 /**
  * requeue-dead-consumer.lua, one bounded call: `alive` when the consumer's heartbeat exists;
@@ -222,13 +226,16 @@ export async function requeueDeadConsumer(
   args: {
     consumerId: string; maxDeliveries: number; queue: string; deadLimit: number; runsAloneFrom: number; chunk: number;
     quarantined: string; quarantinedId: string; failure: string; resultTtlMs: number; channel: string; deadTtlMs: number;
+    /** The quarantined message's task name to count it under, and its task-dead-lettered event JSON. */
+    task: string; event: string;
   },
 ): Promise<{ requeued: number; left: number; deadLettered: string[] } | 'alive' | 'stale'> {
-  const keyList = [keys.heartbeat, keys.processing, keys.quarantine, keys.ready, keys.dead, keys.consumers];
+  const keyList = [keys.heartbeat, keys.processing, keys.quarantine, keys.ready, keys.dead, keys.consumers, keys.events, keys.counters, keys.countersMinute];
   if (keys.result !== undefined) keyList.push(keys.result);
   const reply = (await call(redis, 'requeue-dead-consumer', [
     keyList.length, ...keyList, args.consumerId, args.maxDeliveries, args.queue, args.deadLimit, args.runsAloneFrom, args.chunk,
     args.quarantined, args.failure, args.resultTtlMs, args.channel, args.deadTtlMs, args.quarantinedId,
+    args.task, minuteCountersTtlMs, args.event, eventStreamMaxLength,
   ])) as [number, ...unknown[]];
   if (reply[0] === -1) return 'alive';
   if (reply[0] === -2) return 'stale';

@@ -13,6 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { controlWorkers, listQueues, listWorkers, minuteSeries, readEvents, rebuildQueueSet, runtimeBucketsMs, runtimeHistograms } from 'hardq';
 import { minuteOf } from '../shared/counters.ts';
 import { argumentPreviews, rawValuePrefix } from '../shared/events.ts';
+import { Keys } from '../shared/keys.ts';
+import { defineScripts, requeueDeadConsumer } from '../shared/scripts.ts';
 import { privateRedis } from './helpers/private-redis.ts';
 import { waitFor } from './helpers/wait-for.ts';
 import { harness } from './fixtures/harness.ts';
@@ -178,4 +180,38 @@ test('an event\'s argument previews cut from the raw message equal previews of t
       raw.slice(0, 80),
     );
   }
+});
+
+test('the reaper\'s poison pill is counted as DEAD, and its event written where the queue has a stream', async () => {
+  const k = new Keys();
+  const queue = randomUUID();
+  const redis = world.redis;
+  defineScripts(redis);
+  const lists = {
+    heartbeat: k.heartbeat(queue, 'gone'), processing: k.processing(queue, 'gone'), quarantine: k.quarantine(queue, 'gone'),
+    ready: k.ready(queue), dead: k.dead(queue), consumers: k.consumers(queue),
+    events: k.events(queue), counters: k.counters(queue), countersMinute: k.countersMinute(queue, minuteOf(Date.now())),
+  };
+  const pill = (id: string) => `{"deliveries":5,"v":1,"id":"${id}","task":"ok","args":[1]}`;
+  const reap = (id: string) => requeueDeadConsumer(redis, { ...lists, result: k.result(queue, id) }, {
+    consumerId: 'gone', maxDeliveries: 5, queue, deadLimit: 10, runsAloneFrom: 3, chunk: 100, quarantined: pill(id), quarantinedId: id,
+    failure: '{"state":"FAILURE","reason":"redelivered"}', resultTtlMs: 60_000, channel: k.resultChannel(queue), deadTtlMs: 60_000,
+    task: 'ok', event: JSON.stringify({ id, task: 'ok', at: 1, reason: 'redelivered' }),
+  });
+  await redis.lpush(lists.quarantine, pill('p1'));
+  assert.deepEqual(await reap('p1'), { requeued: 0, left: 0, deadLettered: [pill('p1')] });
+  assert.equal(await redis.hget(lists.counters, 'DEAD:ok'), '1');
+  assert.equal(await redis.exists(lists.events), 0, 'no stream, no event: events are off on this queue');
+  await redis.xadd(lists.events, '*', 'type', 'task-succeeded', 'event', '{}');
+  await redis.lpush(lists.quarantine, pill('p2'));
+  await reap('p2');
+  assert.equal(await redis.hget(lists.counters, 'DEAD:ok'), '2');
+  assert.ok((await redis.pttl(lists.countersMinute)) > 0);
+  const [, fields] = (await redis.xrevrange(lists.events, '+', '-', 'COUNT', 1))[0]!;
+  assert.deepEqual(fields.slice(0, 2), ['type', 'task-dead-lettered']);
+  // A task that did finish (it only looked dead) keeps its SUCCESS and is not counted again.
+  await redis.set(k.result(queue, 'p3'), '{"state":"SUCCESS","value":1,"doneAt":1}');
+  await redis.lpush(lists.quarantine, pill('p3'));
+  await reap('p3');
+  assert.equal(await redis.hget(lists.counters, 'DEAD:ok'), '2');
 });

@@ -81,6 +81,7 @@ test('the reaper counts a delivery only when the message may have run', async ()
   const lists = {
     heartbeat: k.heartbeat(queue, 'gone'), processing: k.processing(queue, 'gone'), quarantine: k.quarantine(queue, 'gone'),
     ready: k.ready(queue), dead: k.dead(queue), consumers: k.consumers(queue),
+    events: k.events(queue), counters: k.counters(queue), countersMinute: k.countersMinute(queue, 0),
   };
   const message = (id: string, deliveries?: number) =>
     `{${deliveries === undefined ? '' : `"deliveries":${deliveries},`}"v":1,"id":"${id}","task":"record","args":[0]}`;
@@ -93,7 +94,7 @@ test('the reaper counts a delivery only when the message may have run', async ()
     await redis.zadd(lists.consumers, 0, 'gone');
     const outcome = await requeueDeadConsumer(redis, lists, {
       consumerId: 'gone', maxDeliveries: 5, queue, deadLimit: 10, runsAloneFrom: alone, chunk: 1000, quarantined: message('alone', alone),
-      quarantinedId: 'alone', failure: '', resultTtlMs: 60_000, channel: k.resultChannel(queue), deadTtlMs: 60_000,
+      quarantinedId: 'alone', failure: '', resultTtlMs: 60_000, channel: k.resultChannel(queue), deadTtlMs: 60_000, task: 'record', event: '{}',
     });
     assert.deepEqual(outcome, { requeued: 4, left: 0, deadLettered: [] });
     // In the order they will run (from the consuming end): the oldest claim first.

@@ -7,12 +7,17 @@
 -- KEYS[4] ready list       keys.ready(queue)                    list
 -- KEYS[5] dead letters     keys.dead(queue)                     list
 -- KEYS[6] consumer set     keys.consumers(queue)                sorted set, score: keep-until
--- KEYS[7..] result key     keys.result(queue, id) of the quarantined message: given only when it has an id
+-- KEYS[7] events           keys.events(queue)                   stream
+-- KEYS[8] counters         keys.counters(queue)                 hash
+-- KEYS[9] this minute      keys.countersMinute(queue, minute)   hash
+-- KEYS[10..] result key    keys.result(queue, id) of the quarantined message: given only when it has an id
 -- ARGV[1] the consumer id   ARGV[2] maxDeliveries   ARGV[3] the queue name, for dead letters
 -- ARGV[4] the dead-letter cap (10000)   ARGV[5] the delivery from which a message runs alone
 -- ARGV[6] the most messages to move in this call   ARGV[7] the quarantined message read, or ''
 -- ARGV[8] the poison pill's FAILURE record   ARGV[9] result TTL, ms   ARGV[10] results channel
 -- ARGV[11] dead-letter TTL, ms   ARGV[12] the quarantined message's id, SPUBLISHed with its FAILURE
+-- ARGV[13] its task name, to count it under   ARGV[14] the minute hash's TTL, ms
+-- ARGV[15] its task-dead-lettered event JSON   ARGV[16] the events stream's cap (XADD MAXLEN ~)
 --
 -- Returns: { requeued, left (for the next call), dead-lettered raw messages... }; { -1 } if
 --   the consumer is alive; { -2 } if the quarantine list no longer holds ARGV[7] (read again).
