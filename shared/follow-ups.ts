@@ -25,24 +25,21 @@ export const relayMarkerTtlMs = 86_400_000;
 /** An outbox entry's first line. */
 export type OutboxHeader = { entry: string; queue: string; chord?: string };
 
-const field = (value: string | number) => {
-  const text = String(value);
-  return `${Buffer.byteLength(text, 'utf8')}:${text}`;
-};
+/** Small fields (numbers, flags) are separated by spaces; the payload is `<byte length>:<bytes>`, cut out as text in Lua. */
+const payload = (text: string) => `${Buffer.byteLength(text, 'utf8')}:${text}`;
+const flag = (on: boolean) => (on ? '1' : '0');
 
 /** One op as program fields; `key(kind)` is the KEYS index of the target queue's key of that kind. */
 function encodeOp(followUp: FollowUp, key: (kind: 'ready' | 'scheduled' | 'chord') => number, chordTtlMs: number): string {
   switch (followUp.op) {
     case 'push':
       return followUp.dueAtMs === undefined
-        ? field('push') + field(key('ready')) + field(followUp.raw)
-        : field('zadd') + field(key('scheduled')) + field(followUp.dueAtMs) + field(followUp.raw);
+        ? `push ${key('ready')} ${payload(followUp.raw)}`
+        : `zadd ${key('scheduled')} ${Math.round(followUp.dueAtMs)} ${payload(followUp.raw)}`;
     case 'init':
-      return field('init') + field(key('chord')) + field(key('ready')) + field(followUp.size) + field(followUp.body)
-        + field(followUp.immutable ? '1' : '') + field(followUp.allowFailures ? '1' : '') + field(chordTtlMs);
+      return `init ${key('chord')} ${key('ready')} ${followUp.size} ${flag(followUp.immutable)} ${flag(followUp.allowFailures)} ${chordTtlMs} ${payload(followUp.body)}`;
     case 'part':
-      return field('part') + field(key('chord')) + field(key('ready')) + field(followUp.index) + field(followUp.value)
-        + field(followUp.failed ? '1' : '') + field(chordTtlMs) + field(followUp.size);
+      return `part ${key('chord')} ${key('ready')} ${followUp.index} ${followUp.size} ${flag(followUp.failed)} ${chordTtlMs} ${payload(followUp.value)}`;
   }
 }
 
@@ -70,7 +67,7 @@ export function followUpProgram(
     const entry = `${JSON.stringify(header)}\n${encodeOp(followUp, (kind) => ({ ready: 1, scheduled: 2, chord: 3 })[kind], chordTtlMs)}`;
     // If we crash here (before the step that holds this write): neither the ack nor the
     // entry is written, and the message runs again. After it: the relay delivers the entry.
-    program += field('push') + field(keyIndex(keys.outbox(sourceQueue))) + field(entry);
+    program += `push ${keyIndex(keys.outbox(sourceQueue))} ${payload(entry)}`;
   });
   return program;
 }

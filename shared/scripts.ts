@@ -36,7 +36,7 @@ export const scriptKeyCounts = {
 export type ScriptName = keyof typeof scriptKeyCounts;
 
 /** The canvas's Lua, shared by the two scripts that run follow-ups (shared/lua/canvas/), in join order. */
-const canvasFragments = ['canvas/fields', 'canvas/chord', 'canvas/follow-ups'];
+const canvasFragments = ['canvas/chord', 'canvas/chord-parts', 'canvas/follow-ups'];
 
 /**
  * The fragments of a joined script, in the order they are placed: shared/lua/<name>/<fragment>.lua,
