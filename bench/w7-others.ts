@@ -3,7 +3,7 @@
  * chain of H steps on Redis (broker and result backend; `-P threads -c 50`), and BullMQ's
  * flow of one parent with N children (workers with concurrency 50), each on a fresh
  * throwaway redis-server, with the same Redis CPU and command counts as bench/w7.ts.
- *   npx tsx bench/w7-others.ts [--n 10000] [--hops 1000]
+ *   npx tsx bench/w7-others.ts [--n 10000] [--hops 1000] [--only bullmq|celery-chord|celery-chain]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -12,14 +12,19 @@ import { FlowProducer, Worker } from 'bullmq';
 import { startThrowawayRedis } from '../scripts/throwaway-redis.ts';
 import { delta, snapshot, type Delta } from './redis-stats.ts';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '10000' }, hops: { type: 'string', default: '1000' } } });
+const { values } = parseArgs({ options: { n: { type: 'string', default: '10000' }, hops: { type: 'string', default: '1000' }, only: { type: 'string' } } });
 const n = Number(values.n);
 const hops = Number(values.hops);
 const adapters = new URL('./adapters/', import.meta.url).pathname;
 const python = '/usr/bin/python3';
 
 type Row = { label: string; tasks: number; wallMs: number; redis: Delta };
-const rows: Row[] = [];
+const rows = {
+  /** Printed as each run ends, so a run that fails later loses nothing. */
+  push(r: Row): void {
+    console.log(`| ${r.label} | ${(r.wallMs / 1000).toFixed(2)} s | ${(r.wallMs / r.tasks).toFixed(3)} ms | ${(r.redis.cpuUs / r.tasks).toFixed(1)} µs | ${(r.redis.totalCalls / r.tasks).toFixed(2)} |`);
+  },
+};
 
 async function celery(kind: 'chord' | 'chain', count: number): Promise<void> {
   if (spawnSync(python, ['-c', 'import celery, redis'], { stdio: 'ignore' }).status !== 0) {
@@ -71,11 +76,8 @@ async function bullmqFlow(count: number): Promise<void> {
   }
 }
 
-await bullmqFlow(n);
-await celery('chord', n);
-await celery('chain', hops);
 console.log('| run | wall | per task | Redis CPU per task | commands per task |');
 console.log('|---|---|---|---|---|');
-for (const r of rows) {
-  console.log(`| ${r.label} | ${(r.wallMs / 1000).toFixed(2)} s | ${(r.wallMs / r.tasks).toFixed(3)} ms | ${(r.redis.cpuUs / r.tasks).toFixed(1)} µs | ${(r.redis.totalCalls / r.tasks).toFixed(2)} |`);
-}
+if (values.only === undefined || values.only === 'bullmq') await bullmqFlow(n);
+if (values.only === undefined || values.only === 'celery-chord') await celery('chord', n);
+if (values.only === undefined || values.only === 'celery-chain') await celery('chain', hops);
