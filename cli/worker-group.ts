@@ -62,6 +62,11 @@ export function runWorkerGroup(options: { count: number; argv: string[]; log: (l
     const child = spawn(process.execPath, command, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     slot.child = child;
     child.once('exit', (code, signal) => onExit(slot, code, signal));
+    child.once('error', (error) => {
+      log(`[hardq] worker group ${group}: process ${slot.index + 1}: ${error.message}`);
+      // Never started (no pid): no 'exit' follows, so count it as a death here.
+      if (child.pid === undefined) onExit(slot, 1, null);
+    });
   };
 
   const onExit = (slot: Slot, code: number | null, signal: NodeJS.Signals | null) => {
@@ -92,10 +97,7 @@ export function runWorkerGroup(options: { count: number; argv: string[]; log: (l
   };
 
   const stop = (signal: NodeJS.Signals) => {
-    const now = Date.now();
-    // The terminal signals the children too: a copy within sameSignalMs is the same press.
-    if (stoppingAt !== undefined && now - stoppingAt < sameSignalMs) return;
-    stoppingAt ??= now;
+    stoppingAt ??= Date.now();
     for (const slot of slots) clearTimeout(slot.restart);
     const live = slots.filter((slot) => slot.child !== undefined);
     if (live.length === 0) return done(exitCode);
@@ -103,6 +105,8 @@ export function runWorkerGroup(options: { count: number; argv: string[]; log: (l
   };
 
   const onSignal = (signal: NodeJS.Signals) => {
+    // The terminal signals the children too: a copy within sameSignalMs is the same press.
+    if (stoppingAt !== undefined && Date.now() - stoppingAt < sameSignalMs) return;
     const again = stoppingAt !== undefined;
     log(`${signal}: ${again ? 'passing it on again (the workers quit at once)' : `passing it on to the ${count} worker processes of group ${group}, which finish their in-flight tasks`}`);
     stop(signal);

@@ -30,8 +30,8 @@ export type QueueConsumersOptions = {
 
 export class QueueConsumers {
   #o: QueueConsumersOptions;
-  /** Queues being left: fetch no longer takes from them, their held messages are not all acked yet. */
-  #leaving = new Map<string, Promise<void>>();
+  /** Leaves in progress: fetch no longer takes from their queue, what it held is not all acked yet. */
+  #leaving = new Set<Promise<void>>();
   /** Leaves in their last step (unregister.lua): an add of the same queue waits for it. */
   #unregistering = new Map<string, Promise<void>>();
   /** How many leaves reached their last step: an add that saw one start meanwhile registers again. */
@@ -68,12 +68,12 @@ export class QueueConsumers {
     if (!queues.remove(queue)) return { queue, cancelled: false, queues: [...queues.list], holding: this.#holding(queue) };
     // A pop blocked on this queue returns at once (as a timeout): nothing it took is lost.
     await fetch.interrupt();
-    const leaving = this.#leave(queue).catch((error: Error) => {
+    const leaving: Promise<void> = this.#leave(queue).catch((error: Error) => {
       // Still registered: the heartbeat keeps our messages ours, and a later leave or the
       // worker's stop unregisters.
       this.#o.log(`[hardq] cancel_consumer "${queue}": could not unregister (${error.message}); the worker stays registered there until it stops`);
-    }).finally(() => this.#leaving.delete(queue));
-    this.#leaving.set(queue, leaving);
+    }).finally(() => this.#leaving.delete(leaving));
+    this.#leaving.add(leaving);
     return { queue, cancelled: true, queues: [...queues.list], holding: this.#holding(queue) };
   }
 
