@@ -56,12 +56,17 @@ export async function listDeadLetters(app: AppContext, queue: string, filter: De
  * The message to queue again: the same id and arguments, its delivery and retry counts
  * started over. With signing keys it is signed again, but only when its own signature holds
  * (at any age): an unsigned or forged entry is never given a signature by a requeue.
+ * Without keys, a signed message keeps its retries and its signature.
  */
 function freshMessage(letter: DeadLetter, queue: string, signing: ResolvedSigning | undefined): string | undefined {
   const decoded = decodeMessage(letter.raw);
   if (!decoded.ok) return undefined;
   const { deliveries: _deliveries, retries: _retries, ...message } = decoded.message;
-  if (signing === undefined) return JSON.stringify(message);
+  if (signing === undefined) {
+    // Without keys, a signed message keeps its retry count: removing it would break the
+    // signature (deliveries is outside it), and a worker that checks would dead-letter it.
+    return JSON.stringify(decoded.message.sig === undefined ? message : { ...message, retries: decoded.message.retries });
+  }
   const verdict = verify(decoded.message, { ...signing, require: true, maxAgeMs: undefined }, 'message', Date.now());
   if (!verdict.ok || decoded.message.queue !== queue) return undefined;
   return JSON.stringify(sign(message, signing, 'message'));

@@ -124,11 +124,20 @@ test('requeueing dead letters signs again only messages whose own signature hold
   const redis = await worker.app.connection();
   const unknownTask = buildMessage(worker.app, 'not-registered', [1], {}).raw;
   const tampered = JSON.stringify({ ...JSON.parse(buildMessage(worker.app, 'echo', [1], {}).raw), args: [2] });
-  await redis.lpush(worker.app.keys.ready(queue), unknownTask, tampered);
+  const retried = sign({ ...JSON.parse(buildMessage(worker.app, 'not-registered', [2], {}).raw), retries: 2 }, resolveSigning(workerSigning)!, 'message');
+  await redis.lpush(worker.app.keys.ready(queue), unknownTask, tampered, JSON.stringify(retried));
   const running = worker.app.worker().run();
-  await waitFor(async () => (await redis.llen(worker.app.keys.dead(queue))) === 2, { what: 'two dead letters' });
+  await waitFor(async () => (await redis.llen(worker.app.keys.dead(queue))) === 3, { what: 'three dead letters' });
   await worker.app.close();
   await running;
+  // An admin without keys requeues a signed message with its retries kept, so it still verifies.
+  const keyless = createApp({ redis: server.url });
+  assert.equal((await requeueDeadLetters(keyless, queue, { id: retried.id as string })).requeued, 1);
+  const [kept] = await (await keyless.connection()).lrange(keyless.keys.ready(queue), 0, -1);
+  assert.equal(JSON.parse(kept!).retries, 2);
+  assert.deepEqual(verify(JSON.parse(kept!), resolveSigning(workerSigning)!, 'message', Date.now()), { ok: true, signed: true });
+  await (await keyless.connection()).del(keyless.keys.ready(queue));
+  await keyless.close();
   const admin = createApp({ redis: server.url, signing: workerSigning });
   try {
     const { requeued, skipped } = await requeueDeadLetters(admin, queue, { all: true });
