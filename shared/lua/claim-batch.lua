@@ -41,7 +41,9 @@ while #moved < limit and dropped < 1000 do
   if not message then break end
   local ok, decoded = pcall(cjson.decode, message)
   local id = ok and type(decoded) == 'table' and decoded.id
-  if type(id) == 'string' and redis.call('ZSCORE', KEYS[3], id) then
+  -- A canvas message (v2) is not dropped: the worker records it REVOKED and fails its chain
+  -- and its chord (consumer/canvas-step.ts), which would otherwise wait for it forever.
+  if type(id) == 'string' and decoded.v ~= 2 and redis.call('ZSCORE', KEYS[3], id) then
     dropped = dropped + 1
   else
     redis.call('LPUSH', KEYS[2], message)
