@@ -78,7 +78,7 @@ export class WorkerParts {
 
   /** Connects and builds every part; nothing runs yet. On failure, closes what it opened. */
   static async assemble(app: AppContext, o: Options, self: {
-    consumerId: string; queues: QueueSet; held: () => Iterable<Claimed>; fetchSettled: () => Promise<unknown>; describe: () => Omit<WorkerRecord, 'writtenAt' | 'intervalMs'>;
+    consumerId: string; queues: QueueSet; held: () => Iterable<Claimed>; unfinished: () => number; fetchSettled: () => Promise<unknown>; describe: () => Omit<WorkerRecord, 'writtenAt' | 'intervalMs'>;
     control: Pick<ControlledWorker, 'concurrency' | 'setConcurrency' | 'close'>;
   }): Promise<WorkerParts> {
     const { config, keys } = app;
@@ -119,7 +119,7 @@ export class WorkerParts {
       const consumers = new QueueConsumers({ queues: self.queues, fetch, scheduler, held: self.held, fetchSettled: self.fetchSettled, log: config.log });
       const autoscaler = new Autoscaler({
         redis, keys, queues: self.queues, worker: { pool, ...self.control }, bounds: o.autoscale, cooldownMs: o.autoscale?.cooldownMs ?? 30_000,
-        busy: () => [...self.held()].length, nowMs: () => scheduler.nowMs(), log: config.log,
+        busy: self.unfinished, nowMs: () => scheduler.nowMs(), log: config.log,
       });
       const handle = controlHandler({ redis, keys, registry: app.registry, pool, rateLimiter, timeLimits, terminations, events, consumers, autoscaler, ...self.control });
       const mailbox = new ControlMailbox({ redis, keys, workerId: self.consumerId, nowMs: () => scheduler.nowMs(), handle, log: config.log, signing: config.signing });

@@ -110,7 +110,7 @@ export class Worker extends EventEmitter {
     const { config } = this.#app;
     const o = this.#options;
     const parts = await WorkerParts.assemble(this.#app, o, {
-      consumerId: this.consumerId, queues: this.#queues, held: () => [...this.#held, ...this.#acking], fetchSettled: () => this.#fetching.catch(() => {}),
+      consumerId: this.consumerId, queues: this.#queues, held: () => [...this.#held, ...this.#acking], unfinished: () => this.#held.size, fetchSettled: () => this.#fetching.catch(() => {}),
       describe: () => describeWorker({
         id: this.consumerId, startedAt: this.startedAt, queues: this.queues, options: o, config, registry: this.#app.registry,
         counts: this.#counts, inFlight: this.#held.size + this.#acking.size, active: [...this.#active], autoscale: this.#parts?.autoscaler.bounds,

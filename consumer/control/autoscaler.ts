@@ -46,7 +46,11 @@ export class Autoscaler {
 
   constructor(options: {
     redis: Redis; keys: Keys; queues: QueueSet; worker: SizedWorker; bounds?: AutoscaleBounds; cooldownMs: number;
-    /** Messages the worker holds now (running, waiting to start, waiting for their ack). */
+    /**
+     * Messages the worker has claimed and not finished (running or waiting to start). Not
+     * those waiting for their ack: when acks fail, the loop's backpressure stops fetching,
+     * and counting them would make the autoscaler grow past what the worker can run.
+     */
     busy: () => number;
     /** Now on Redis's clock, epoch ms: scheduled scores and createdAt are on it. */
     nowMs: () => number;
