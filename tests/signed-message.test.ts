@@ -166,3 +166,25 @@ test('a chain and a chord run under require: parentResults, which a Lua step fil
     await running;
   }
 });
+
+test('replay, as documented: a captured signed message pushed again runs again within maxAgeMs, and the first result stays', async () => {
+  const queue = randomUUID();
+  const app = createApp({ redis: server.url, defaultQueue: queue, signing: workerSigning, log: () => {} });
+  let runs = 0;
+  app.task('count', () => ++runs);
+  const running = app.worker().run();
+  try {
+    // The same text twice: what someone who read it off the list could push again.
+    const { id, raw } = buildMessage(app, 'count', []);
+    const redis = await app.connection();
+    await redis.lpush(app.keys.ready(queue), raw);
+    assert.equal(await app.asyncResult(id, { queue }).get({ timeoutMs: 10_000 }), 1);
+    const record = await redis.get(app.keys.result(queue, id));
+    await redis.lpush(app.keys.ready(queue), raw);
+    await waitFor(() => runs === 2, { what: 'the replayed message to run' });
+    assert.equal(await redis.get(app.keys.result(queue, id)), record, 'a final result is never replaced');
+  } finally {
+    await app.close();
+    await running;
+  }
+});
