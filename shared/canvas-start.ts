@@ -20,7 +20,9 @@ export function signatureMessage(
   nowMs: number,
 ): { raw: string; dueAtMs?: number } {
   const { options } = sig;
-  const message: TaskMessage = { v: 1, id: options.taskId, task: sig.task, args: sig.args, queue: options.queue, createdAt: nowMs };
+  const message: TaskMessage = { v: 1, id: options.taskId, task: sig.task, args: sig.args, createdAt: nowMs };
+  // A signed message names its queue (so it cannot be moved to another); otherwise the list it sits on says it.
+  if (fields.signing !== undefined) message.queue = options.queue;
   if (sig.kwargs !== undefined) message.kwargs = sig.kwargs;
   const dueAtMs = options.countdownMs !== undefined && options.countdownMs > 0 ? nowMs + options.countdownMs : undefined;
   if (dueAtMs !== undefined) message.eta = dueAtMs;
