@@ -23,9 +23,9 @@ function handlerOf(registry: TaskRegistry, name: string): (...args: unknown[]) =
 }
 
 export function registerCanvasBuiltins(registry: TaskRegistry): void {
-  registry.add({ name: startTaskName, bind: false, options: {}, handler: () => null });
+  registry.add({ name: startTaskName, bind: false, builtin: true, options: {}, handler: () => null });
   registry.add({
-    name: mapTaskName, bind: false, options: {},
+    name: mapTaskName, bind: false, builtin: true, options: {},
     handler: (async (name: string, items: unknown[]) => {
       const handler = handlerOf(registry, name);
       const results: unknown[] = [];
@@ -34,7 +34,7 @@ export function registerCanvasBuiltins(registry: TaskRegistry): void {
     }) as (...args: never[]) => unknown,
   });
   registry.add({
-    name: starmapTaskName, bind: false, options: {},
+    name: starmapTaskName, bind: false, builtin: true, options: {},
     handler: (async (name: string, items: unknown[][]) => {
       const handler = handlerOf(registry, name);
       const results: unknown[] = [];

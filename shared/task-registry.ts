@@ -28,6 +28,8 @@ export type TaskDefinition = {
   bind: boolean;
   handler: (...args: never[]) => unknown;
   options: TaskOptions;
+  /** hardq's own tasks (hardq.map, hardq.starmap, hardq.start): runnable, but not listed by names(), as Celery hides celery.* tasks. */
+  builtin?: boolean;
 };
 
 export class TaskRegistry {
@@ -47,7 +49,8 @@ export class TaskRegistry {
     return this.#tasks.get(name);
   }
 
+  /** The app's own tasks, built-ins left out. */
   names(): string[] {
-    return [...this.#tasks.keys()];
+    return [...this.#tasks.values()].filter((task) => task.builtin !== true).map((task) => task.name);
   }
 }
