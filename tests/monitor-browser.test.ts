@@ -37,7 +37,8 @@ async function scene(t: TestContext, options: MonitorOptions = {}): Promise<{ h:
   const monitor = await startMonitor(h.app, { port: 0, intervalMs: 250, ...options });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  // Generous: the machine runs other suites beside this one; every wait is for a condition.
+  page.setDefaultTimeout(30_000);
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(String(error)));
   page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
@@ -158,7 +159,10 @@ test('with a token, the login link opens the pages; without it they are refused'
   await page.goto(`${monitor.url}/login?token=${token}`);
   await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
   await live(page);
-  const status = await page.evaluate(async () => (await fetch('/api/control/ping', { method: 'POST', body: '{"timeoutMs":50}' })).status);
-  assert.equal(status, 200, 'a same-origin POST with the cookie passes');
+  const reply = await page.evaluate(async () => {
+    const response = await fetch('/api/control/ping', { method: 'POST', body: '{"timeoutMs":50}' });
+    return { status: response.status, body: await response.text() };
+  });
+  assert.equal(reply.status, 200, `a same-origin POST with the cookie passes (${reply.body})`);
   assert.deepEqual(errors.filter((error) => !/401/.test(error)), []);
 });
