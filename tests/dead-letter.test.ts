@@ -82,7 +82,7 @@ for (const mode of ['simple', 'reliable'] as const) {
       const [badArgs, badVersion] = [randomUUID(), randomUUID()];
       const raws = [
         JSON.stringify({ v: 1, id: badArgs, task: 'add', args: '2,3' }),
-        JSON.stringify({ v: 2, id: badVersion, task: 'add', args: [2, 3] }),
+        JSON.stringify({ v: 3, id: badVersion, task: 'add', args: [2, 3] }),
         JSON.stringify({ v: 1, task: 'add', args: [2, 3] }),
       ];
       await h.raw.lpush(h.app.keys.ready(h.queue), ...raws);

@@ -63,7 +63,7 @@ const kinds: Kind[] = [
   ...['v', 'id', 'task', 'args'].map((field): Kind => ({
     kind: `no ${field}`, make: (n) => ({ raw: json(without(field, n)), reason: 'invalid', id: field === 'id' ? undefined : `bad-${n}` }),
   })),
-  { kind: 'v 2', make: (n) => ({ raw: json(message(n, { v: 2 })), reason: 'invalid', id: `bad-${n}` }) },
+  { kind: 'v 3', make: (n) => ({ raw: json(message(n, { v: 3 })), reason: 'invalid', id: `bad-${n}` }) },
   { kind: 'v 99', make: (n) => ({ raw: json(message(n, { v: 99 })), reason: 'invalid', id: `bad-${n}` }) },
   { kind: 'an id with a comma', make: (n, pick) => ({ raw: json(message(n, { id: pick([`bad-${n},x`, `,${n}`, `${n},`]) })), reason: 'invalid' }) },
   { kind: 'an empty id', make: (n) => ({ raw: json(message(n, { id: '' })), reason: 'invalid' }) },
@@ -71,7 +71,7 @@ const kinds: Kind[] = [
   // The producer refuses these, so only a raw LPUSH can make one; a registered task, so only the size is wrong.
   { kind: 'too large', make: (n) => ({ raw: json(message(n, { args: ['é'.repeat(maxMessageBytes / 2), n] })), reason: 'too-large' }) },
   { kind: 'deep args, unknown task', make: (n, pick) => ({ raw: deep(n, pick([1000, 5000, 20_000]), { task: 'no_such_task' }), reason: 'unknown-task', id: `bad-${n}` }) },
-  { kind: 'deep args, v 2', make: (n, pick) => ({ raw: deep(n, pick([1000, 5000, 20_000]), { v: 2 }), reason: 'invalid', id: `bad-${n}` }) },
+  { kind: 'deep args, v 3', make: (n, pick) => ({ raw: deep(n, pick([1000, 5000, 20_000]), { v: 3 }), reason: 'invalid', id: `bad-${n}` }) },
 ];
 
 /**
