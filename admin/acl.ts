@@ -26,9 +26,10 @@ const reads = ['get', 'mget', 'exists', 'type', 'pttl', 'llen', 'lrange', 'linde
 
 /** The commands of each role; the comment says which code needs them. */
 const commandsOf: Record<AclRole, string[]> = {
-  // producer/send.ts (LPUSH ready, ZADD scheduled, SADD the known-queues set), AsyncResult (GET result),
+  // producer/send.ts (LPUSH ready, ZADD scheduled, SADD the known-queues set; with sentEvents,
+  // XADD task-sent in a MULTI with the LPUSH), AsyncResult (GET result),
   // ResultWaiter (SSUBSCRIBE: result announcements are sharded pub/sub).
-  producer: [...connection, 'lpush', 'zadd', 'sadd', 'get', 'ssubscribe', 'sunsubscribe'],
+  producer: [...connection, 'lpush', 'zadd', 'sadd', 'xadd', 'multi', 'exec', 'discard', 'get', 'ssubscribe', 'sunsubscribe'],
   // simple-fetch (BLMPOP, RPUSH back), reliable-fetch (BLMOVE, LRANGE), reaper, scheduler,
   // completer, registry, rate limiter, control mailbox, and inside Lua: claim-batch,
   // complete-batch (SPUBLISH results), beat, quarantine, promote-due, requeue-*, unregister,
@@ -72,7 +73,7 @@ export function aclPatterns(role: AclRole, prefix: string, queues: string[]): { 
   const channels = q.map((tag) => `&${tag}:results`);
   switch (role) {
     case 'producer':
-      return { keys: [...q.flatMap((tag) => [`%W~${tag}:ready`, `%W~${tag}:scheduled`, `%R~${tag}:result:*`]), `%W~${control}:queues`], channels };
+      return { keys: [...q.flatMap((tag) => [`%W~${tag}:ready`, `%W~${tag}:scheduled`, `%R~${tag}:result:*`, `%W~${tag}:task-events`]), `%W~${control}:queues`], channels };
     case 'worker':
       return {
         keys: [...q.map((tag) => `~${tag}:*`), `~${prefix}:rate:*`, `~${control}:worker:*`, `~${control}:workers`, `~${control}:commands:*`,

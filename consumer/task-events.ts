@@ -17,7 +17,7 @@ import { decodeMessage, type TaskMessage } from '../shared/message.ts';
 import { completionTally, type CompletionTally } from '../shared/scripts.ts';
 import { unknownTask } from '../shared/counters.ts';
 import {
-  argumentPreviews, eventStreamMaxLength, rawValuePrefix, type EventsLevel, type TaskEventBody, type TaskEventType, type WorkerEventBody, type WorkerEventType,
+  addEvent, argumentPreviews, rawValuePrefix, type EventsLevel, type TaskEventBody, type TaskEventType, type WorkerEventBody, type WorkerEventType,
 } from '../shared/events.ts';
 import type { Claimed, Completion } from './fetch.ts';
 import type { TaskEvent } from './execute.ts';
@@ -145,7 +145,3 @@ function previews(claimed: Claimed, message?: TaskMessage): { args?: string; kwa
   return decoded === undefined ? {} : argumentPreviews(decoded.args, decoded.kwargs);
 }
 
-/** XADD with the stream's cap; MAXLEN ~ trims whole stream nodes, so it is cheap. */
-export function addEvent(into: ChainableCommander, stream: string, type: string, body: string): void {
-  into.xadd(stream, 'MAXLEN', '~', eventStreamMaxLength, '*', 'type', type, 'event', body);
-}

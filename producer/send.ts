@@ -13,6 +13,7 @@ import { sign } from '../shared/signing.ts';
 import { routeTask } from './route.ts';
 import { withPendingSends } from './pending-sends.ts';
 import { noteQueues } from './queue-note.ts';
+import { addSentEvents } from './sent-events.ts';
 
 export type SendOptions = CallOptions & {
   /** Keyword arguments, handed to bound handlers as `ctx.kwargs`. */
@@ -59,7 +60,14 @@ export async function send(app: AppContext, taskName: string, args: unknown[], o
   return withPendingSends(app, redis, 1, async () => {
     // If we crash here: the message may or may not be on the list, and a caller that sends it
     // again (or ioredis resending an LPUSH whose reply a reconnect swallowed) queues it twice.
-    if (sent.dueAtMs === undefined) await redis.lpush(app.keys.ready(sent.queue), sent.raw);
+    if (app.config.sentEvents) {
+      // Its task-sent event in the same MULTI (one slot: the queue's).
+      const multi = redis.multi();
+      if (sent.dueAtMs === undefined) multi.lpush(app.keys.ready(sent.queue), sent.raw);
+      else multi.zadd(app.keys.scheduled(sent.queue), sent.dueAtMs, sent.raw);
+      addSentEvents(multi, app, taskName, sent.queue, [sent]);
+      for (const [error] of (await multi.exec()) ?? []) if (error) throw error;
+    } else if (sent.dueAtMs === undefined) await redis.lpush(app.keys.ready(sent.queue), sent.raw);
     else await redis.zadd(app.keys.scheduled(sent.queue), sent.dueAtMs, sent.raw);
     await noting;
     return sent;
@@ -97,9 +105,11 @@ export async function sendMany(app: AppContext, taskName: string, argsList: unkn
   const redis = await app.connection();
   const noting = noteQueues(app, redis, sent.map((item) => item.queue));
   return withPendingSends(app, redis, sent.length, async () => {
-    const pipeline = redis.pipeline();
+    // With sentEvents, a MULTI: the messages and their task-sent events are written together.
+    const pipeline = app.config.sentEvents ? redis.multi() : redis.pipeline();
     for (const [queue, raws] of byQueue) pipeline.lpush(app.keys.ready(queue), ...raws);
     for (const [queue, pairs] of scheduled) pipeline.zadd(app.keys.scheduled(queue), ...pairs);
+    if (app.config.sentEvents) for (const queue of new Set(sent.map((item) => item.queue))) addSentEvents(pipeline, app, taskName, queue, sent.filter((item) => item.queue === queue));
     const replies = (await pipeline.exec()) ?? [];
     for (const [error] of replies) if (error) throw error;
     await noting;

@@ -81,6 +81,13 @@ export type AppConfig = {
    * @example { keys: { k2: process.env.HARDQ_KEY_2!, k1: process.env.HARDQ_KEY_1! }, current: 'k2', maxAgeMs: 86_400_000 }
    */
   signing?: SigningConfig;
+  /**
+   * Write a task-sent event (docs/EVENTS.md) for every message this app sends, into its
+   * queue's event stream, in the same MULTI as the LPUSH (Celery's task_send_sent_event).
+   * One XADD per message: part of events level `all`, whose cost bench/events.ts reports.
+   * @default false
+   */
+  sentEvents?: boolean;
 };
 
 /** `redis` is always a URL once resolved: redis://, rediss://, or the redis-cluster:// form (shared/cluster-url.ts). */
@@ -99,6 +106,7 @@ export function resolveConfig(config: AppConfig): ResolvedConfig {
     maxMessageBytes: config.maxMessageBytes ?? 1_048_576,
     maxPendingSends: config.maxPendingSends ?? 10_000,
     signing: resolveSigning(config.signing),
+    sentEvents: config.sentEvents ?? false,
   };
   checkQueueName(resolved.defaultQueue, 'defaultQueue');
   if (!(Number.isInteger(resolved.resultTtlMs) && resolved.resultTtlMs > 0)) {

@@ -5,6 +5,7 @@
  * events go to keys.workerEvents() under {control}, so heartbeats never push task history
  * out of a queue's capped stream. Its shape is protocol (docs/PROTOCOL.md, "Events").
  */
+import type { ChainableCommander } from 'ioredis';
 import { preview } from './worker-record.ts';
 
 /**
@@ -99,6 +100,11 @@ export function rawValuePrefix(raw: string, key: string, maxChars = 100): string
     else if (c === 44 && depth === 0) return raw.slice(start, i);
   }
   return limit < raw.length ? `${raw.slice(start, limit)}…` : raw.slice(start, limit);
+}
+
+/** Queues an XADD of one event on a MULTI or pipeline, with the stream's cap (MAXLEN ~ trims whole stream nodes, so it is cheap). */
+export function addEvent(into: ChainableCommander, stream: string, type: TaskEventType | WorkerEventType, body: string): void {
+  into.xadd(stream, 'MAXLEN', '~', eventStreamMaxLength, '*', 'type', type, 'event', body);
 }
 
 export function parseEventsLevel(value: unknown, what: string): EventsLevel {

@@ -100,17 +100,20 @@ test('the per-minute hashes expire within 3 days; the series sums them across qu
   }
 });
 
-test('level all adds task-received and task-started, each with its own time', async () => {
-  const h = withTasks(harness(world.server.url));
+test('level all adds task-sent (sentEvents, in the MULTI with the LPUSH), task-received and task-started', async () => {
+  const h = withTasks(harness(world.server.url, { sentEvents: true }));
   try {
+    const [early] = await h.app.sendMany('ok', [[6]]);
+    const sent = await readEvents(h.app, { queues: [h.queue], workers: false });
+    assert.deepEqual(sent.map((e) => [e.type, e.kind === 'task' && e.event.id, e.kind === 'task' && e.event.args]), [['task-sent', early!.id, '[6]']]);
     h.start({ events: 'all' });
-    const [result] = await h.app.sendMany('ok', [[7]]);
-    await result!.get({ timeoutMs: 10_000 });
+    const result = await h.app.sendTask('ok', [7]);
+    await result.get({ timeoutMs: 10_000 });
     const types = await waitFor(async () => {
-      const found = (await readEvents(h.app, { queues: [h.queue], workers: false })).map((e) => e.type);
-      return found.length === 3 && found;
-    }, { what: 'three events' });
-    assert.deepEqual(types, ['task-received', 'task-started', 'task-succeeded']);
+      const found = (await readEvents(h.app, { queues: [h.queue], workers: false })).flatMap((e) => (e.kind === 'task' && e.event.id === result.id ? [e.type] : []));
+      return found.length === 4 ? found : undefined;
+    }, { what: 'four events' });
+    assert.deepEqual(types, ['task-sent', 'task-received', 'task-started', 'task-succeeded']);
   } finally {
     await h.close();
   }
