@@ -15,6 +15,8 @@
  * Several queues: BLMOVE blocks on one list only. So the consumer claims from each queue in
  * priority order without blocking, and only when all are empty blocks on the first queue,
  * briefly (multiQueueBlockMs, 250 ms) so that a message on a later queue waits at most that.
+ * On a Redis Cluster it blocks once per node that owns a consumed queue, all at once
+ * (shard-block.ts), briefly only when a node owns more than one of them.
  */
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.ts';
@@ -24,6 +26,8 @@ import { claimBatch, completeBatch, quarantine, requeueHeld, unregister, type Co
 import { deadLetterLimit, deadLetterTtlMs } from '../shared/dead-letter.ts';
 import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
 import type { BlockingConnection } from './blocking-connection.ts';
+import { asCluster } from '../shared/cluster-connection.ts';
+import { blockOnShards } from './shard-block.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { Reaper, runsAloneFrom } from './reaper.ts';
 import { completionRows } from './completion-rows.ts';
@@ -148,6 +152,7 @@ export class ReliableFetch implements FetchStrategy {
       // If we crash here: the messages sit in our processing list; the reaper requeues them.
       if (raws.length > 0) return raws.map((raw) => ({ raw, queue }));
     }
+    if (asCluster(blocking.redis) !== undefined) return this.#blockOnShards(queues, max);
     const first = queues[0]!;
     const lists = this.#list(first);
     const timeoutMs = queues.length > 1 ? Math.min(multiQueueBlockMs, this.#o.blockTimeoutMs) : this.#o.blockTimeoutMs;
@@ -157,6 +162,21 @@ export class ReliableFetch implements FetchStrategy {
     // BLMOVE cannot check the heartbeat as claim-batch.lua does, and may land after it has
     // expired: the reaper keeps our id until keepMs after our last beat, so it still looks.
     return raw === null ? [] : [{ raw, queue: first }];
+  }
+
+  /** On a Redis Cluster: one BLMOVE per node that owns a consumed queue, all at once (shard-block.ts). */
+  async #blockOnShards(queues: readonly string[], max: number): Promise<Claimed[]> {
+    const { redis, blocking } = this.#o;
+    const found = await blockOnShards({
+      blocking, via: redis, queues, readyKey: (queue) => this.#list(queue).ready, timeoutMs: this.#o.blockTimeoutMs, shortMs: multiQueueBlockMs,
+      pop: (queue, timeoutS) => blocking.redis.blmove(this.#list(queue).ready, this.#list(queue).processing, 'RIGHT', 'LEFT', timeoutS),
+    });
+    // If we crash here: as after the single BLMOVE above, the reaper requeues them.
+    const claimed = found.map(({ queue, value }) => ({ raw: value, queue }));
+    // Pops on several nodes may bring more than `max`: the rest go back to their queues.
+    const surplus = claimed.splice(max);
+    if (surplus.length > 0) await this.requeue(surplus);
+    return claimed;
   }
 
   async beforeRun(claimed: Claimed, message: TaskMessage): Promise<'run' | 'gone'> {

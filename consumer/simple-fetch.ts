@@ -1,5 +1,6 @@
 /**
- * Simple mode: BLMPOP (BRPOP with a COUNT) from the ready lists, in priority order.
+ * Simple mode: BLMPOP (BRPOP with a COUNT) from the ready lists, in priority order. On a
+ * Redis Cluster, LMPOP on each queue in turn, then one BLMPOP per node (shard-block.ts).
  *
  * What it loses, by design: once popped, a message exists only in this process's memory.
  * If the process dies (kill -9, OOM, power) before the result is written, the message is
@@ -14,6 +15,11 @@ import { completionRows } from './completion-rows.ts';
 import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
 import type { BlockingConnection } from './blocking-connection.ts';
 import type { QueueSet } from './queue-set.ts';
+import { asCluster } from '../shared/cluster-connection.ts';
+import { blockOnShards } from './shard-block.ts';
+
+/** On a cluster, a node with several consumed queues blocks this long, then looks at them all again. */
+const multiQueueBlockMs = 250;
 
 export class SimpleFetch implements FetchStrategy {
   readonly mode = 'simple' as const;
@@ -54,6 +60,7 @@ export class SimpleFetch implements FetchStrategy {
       const start = this.#turn++ % queues.length;
       queues = [...queues.slice(start), ...queues.slice(0, start)];
     }
+    if (asCluster(this.#redis) !== undefined) return this.#fetchFromShards(queues, max);
     const keys = queues.map((queue) => this.#keys.ready(queue));
     // One command: pops up to `max` from the first non-empty list, in the order given.
     const reply = (await this.#blocking.redis.blmpop(this.#blockTimeoutMs / 1000, keys.length, ...keys, 'RIGHT', 'COUNT', max)) as
@@ -62,6 +69,28 @@ export class SimpleFetch implements FetchStrategy {
     if (reply === null) return [];
     const queue = queues[keys.indexOf(reply[0])]!;
     return reply[1].map((raw) => ({ raw, queue }));
+  }
+
+  /**
+   * On a Redis Cluster one BLMPOP cannot name two queues (two slots): try each queue without
+   * blocking, in order, then block on every node that owns one (shard-block.ts).
+   */
+  async #fetchFromShards(queues: readonly string[], max: number): Promise<Claimed[]> {
+    const readyKey = (queue: string) => this.#keys.ready(queue);
+    for (const queue of queues.length > 1 ? queues : []) {
+      const reply = (await this.#redis.lmpop(1, readyKey(queue), 'RIGHT', 'COUNT', max)) as [string, string[]] | null;
+      // If we crash here: the popped messages are lost (simple mode's documented loss).
+      if (reply !== null) return reply[1].map((raw) => ({ raw, queue }));
+    }
+    const found = await blockOnShards({
+      blocking: this.#blocking, via: this.#redis, queues, readyKey, timeoutMs: this.#blockTimeoutMs, shortMs: multiQueueBlockMs,
+      pop: async (queue, timeoutS) => ((await this.#blocking.redis.blmpop(timeoutS, 1, readyKey(queue), 'RIGHT', 'COUNT', max)) as [string, string[]] | null)?.[1] ?? null,
+    });
+    // If we crash here: the popped messages are lost (simple mode's documented loss).
+    const claimed = found.flatMap(({ queue, value }) => value.map((raw) => ({ raw, queue })));
+    // Pops on several nodes may bring more than `max`: the rest go back where they were.
+    await this.requeue(claimed.splice(max));
+    return claimed;
   }
 
   async beforeRun(): Promise<'run'> {
@@ -86,12 +115,14 @@ export class SimpleFetch implements FetchStrategy {
 
   async requeue(items: Claimed[]): Promise<void> {
     if (items.length === 0) return;
-    const pipeline = this.#redis.pipeline();
-    // RPUSH in reverse so the first item ends at the consuming (right) end.
-    for (let i = items.length - 1; i >= 0; i--) pipeline.rpush(this.#keys.ready(items[i]!.queue), items[i]!.raw);
-    // A failed push must reach the caller, which logs it: the message exists nowhere else.
-    const replies = (await pipeline.exec()) ?? [];
-    for (const [error] of replies) if (error) throw error;
+    // One RPUSH per queue (a queue is one hash slot), in reverse so the first item ends at
+    // the consuming (right) end. A failed push must reach the caller, which logs it: the
+    // message exists nowhere else.
+    const queues = [...new Set(items.map((item) => item.queue))];
+    await Promise.all(queues.map((queue) => {
+      const raws = items.filter((item) => item.queue === queue).map((item) => item.raw).reverse();
+      return this.#redis.rpush(this.#keys.ready(queue), ...raws);
+    }));
   }
 
   interrupt(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Sending: turn a call into a message and LPUSH it onto its queue's ready list.
  * One message costs one LPUSH; `sendMany` groups messages by queue and sends one LPUSH
- * with many values per queue, all in one pipelined round trip.
+ * with many values per queue, one pipeline per queue (one hash slot each), all at once.
  */
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../shared/app-config.ts';
@@ -105,13 +105,21 @@ export async function sendMany(app: AppContext, taskName: string, argsList: unkn
   const redis = await app.connection();
   const noting = noteQueues(app, redis, sent.map((item) => item.queue));
   return withPendingSends(app, redis, sent.length, async () => {
-    // With sentEvents, a MULTI: the messages and their task-sent events are written together.
-    const pipeline = app.config.sentEvents ? redis.multi() : redis.pipeline();
-    for (const [queue, raws] of byQueue) pipeline.lpush(app.keys.ready(queue), ...raws);
-    for (const [queue, pairs] of scheduled) pipeline.zadd(app.keys.scheduled(queue), ...pairs);
-    if (app.config.sentEvents) for (const queue of new Set(sent.map((item) => item.queue))) addSentEvents(pipeline, app, taskName, queue, sent.filter((item) => item.queue === queue));
-    const replies = (await pipeline.exec()) ?? [];
-    for (const [error] of replies) if (error) throw error;
+    // One pipeline per queue, all sent at once: a queue's keys share one hash slot, and a
+    // Redis Cluster serves a pipeline only within one slot (on one Redis it is the same
+    // round trip). Not atomic across queues, as the single pipeline was not either.
+    const queues = new Set([...byQueue.keys(), ...scheduled.keys()]);
+    const batches = [...queues].map((queue) => {
+      // With sentEvents, a MULTI: the messages and their task-sent events are written together.
+      const pipeline = app.config.sentEvents ? redis.multi() : redis.pipeline();
+      const raws = byQueue.get(queue);
+      const pairs = scheduled.get(queue);
+      if (raws) pipeline.lpush(app.keys.ready(queue), ...raws);
+      if (pairs) pipeline.zadd(app.keys.scheduled(queue), ...pairs);
+      if (app.config.sentEvents) addSentEvents(pipeline, app, taskName, queue, sent.filter((item) => item.queue === queue));
+      return pipeline.exec();
+    });
+    for (const replies of await Promise.all(batches)) for (const [error] of replies ?? []) if (error) throw error;
     await noting;
     return sent;
   });

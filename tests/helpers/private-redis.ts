@@ -4,15 +4,17 @@
  * for tests that call a script's wrapper directly.
  */
 import { before, after } from 'node:test';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { defineScripts } from '../../shared/scripts.ts';
 import { startRedis, type RedisServer } from './redis-server.ts';
+import { connectRaw } from './redis-cluster.ts';
 
 export function privateRedis(options: { scripts?: boolean } = {}): { server: RedisServer; redis: Redis } {
   const world = {} as { server: RedisServer; redis: Redis };
   before(async () => {
     world.server = await startRedis();
-    world.redis = new Redis(world.server.url);
+    // A Cluster client when the file runs on a local cluster (HARDQ_TEST_CLUSTER=1).
+    world.redis = connectRaw(world.server.url);
     if (options.scripts === true) defineScripts(world.redis);
   });
   after(async () => {

@@ -8,12 +8,12 @@
 process.env.HARDQ_TEST_CLUSTER = '1';
 
 // Imported after the variable is set: each file reads it when it starts its server.
-await import('./round-trip.test.ts');
-await import('./retry.test.ts');
-await import('./revoke.test.ts');
-await import('./rate-limit.test.ts');
-await import('./dead-letter.test.ts');
-await import('./reliable-kill.test.ts');
-await import('./reliable-restart.test.ts');
+await import('../round-trip.test.ts');
+await import('../retry.test.ts');
+await import('../revoke.test.ts');
+await import('../rate-limit.test.ts');
+await import('../dead-letter.test.ts');
+await import('../reliable-kill.test.ts');
+await import('../reliable-restart.test.ts');
 // The Python producer (redis.cluster.RedisCluster, polling for its result) and the protocol checks.
-await import('./protocol.test.ts');
+await import('../protocol.test.ts');
