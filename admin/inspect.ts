@@ -67,7 +67,7 @@ export const inspectStats = (app: AppContext, workerId?: string) => perWorker(ap
   host: w.host, pid: w.pid, version: w.version, startedAt: w.startedAt, online: w.online, ageMs: w.ageMs,
   mode: w.mode, pool: w.pool, concurrency: w.concurrency, inFlight: w.inFlight, counts: w.counts, load: w.load,
   ...(w.autoscale === undefined ? {} : { autoscale: w.autoscale }), ...(w.group === undefined ? {} : { group: w.group }),
-  ...(w.poolSize === undefined ? {} : { poolSize: w.poolSize }),
+  ...(w.poolSize === undefined ? {} : { poolSize: w.poolSize }), ...(w.events === undefined ? {} : { events: w.events }),
 }), workerId);
 
 /**

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { controlWorkers, listQueues, listWorkers, minuteSeries, readEvents, rebuildQueueSet, runtimeBucketsMs, runtimeHistograms } from 'hardq';
+import { controlWorkers, inspectStats, listQueues, listWorkers, minuteSeries, readEvents, rebuildQueueSet, runtimeBucketsMs, runtimeHistograms } from 'hardq';
 import { minuteOf } from '../shared/counters.ts';
 import { argumentPreviews, rawValuePrefix } from '../shared/events.ts';
 import { Keys } from '../shared/keys.ts';
@@ -133,6 +133,7 @@ test('enable_events and disable_events switch a running worker; the record shows
     await run(2);
     await waitFor(async () => (await taskEvents()) === 1, { what: 'one event' });
     await waitFor(async () => (await listWorkers(h.app))[0]?.events === 'final', { what: 'the record says final' });
+    assert.equal((await inspectStats(h.app))[worker.consumerId]?.events, 'final', 'inspect stats shows the level');
     const workerTypes = (await readEvents(h.app, { queues: [], workers: true })).map((e) => e.type);
     assert.ok(workerTypes.includes('worker-heartbeat'), `worker events follow the level (${workerTypes.join(', ')})`);
     await controlWorkers(h.app, 'disable_events', {}, { timeoutMs: 5000 });
