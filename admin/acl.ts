@@ -30,12 +30,12 @@ const commandsOf: Record<AclRole, string[]> = {
   // XADD task-sent in a MULTI with the LPUSH), AsyncResult (GET result),
   // ResultWaiter (SSUBSCRIBE: result announcements are sharded pub/sub).
   producer: [...connection, 'lpush', 'zadd', 'sadd', 'xadd', 'multi', 'exec', 'discard', 'get', 'ssubscribe', 'sunsubscribe'],
-  // simple-fetch (BLMPOP, RPUSH back), reliable-fetch (BLMOVE, LRANGE), reaper, scheduler,
+  // simple-fetch (BLMPOP, RPUSH back; LMPOP on a cluster), reliable-fetch (BLMOVE, LRANGE), reaper, scheduler,
   // completer, registry, rate limiter, control mailbox, and inside Lua: claim-batch,
   // complete-batch (SPUBLISH results), beat, quarantine, promote-due, requeue-*, unregister,
   // rate-limit, reply (the control helper's); events and counters (XADD, HINCRBY in
   // complete-batch; SADD of the known queues and worker events with the registry).
-  worker: [...connection, ...scripts, ...reads, 'blmove', 'blmpop', 'lpush', 'rpush', 'rpop', 'lrem', 'ltrim', 'set', 'del', 'pexpire',
+  worker: [...connection, ...scripts, ...reads, 'blmove', 'blmpop', 'lmpop', 'lpush', 'rpush', 'rpop', 'lrem', 'ltrim', 'set', 'del', 'pexpire',
     'zadd', 'zrem', 'zremrangebyscore', 'hset', 'hdel', 'incr', 'spublish', 'sadd', 'xadd', 'hincrby'],
   // beat/: the lease (SET NX PX, renew-lease, release-lease), add-schedule, record-slot, enqueue-slot (SET NX + LPUSH).
   beat: [...connection, ...scripts, 'get', 'set', 'del', 'pexpire', 'hget', 'hset', 'hdel', 'hgetall', 'incr', 'lpush', 'time', 'multi', 'exec', 'discard'],

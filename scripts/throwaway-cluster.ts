@@ -34,6 +34,12 @@ export type ThrowawayCluster = {
   nodes: ClusterNode[];
   /** The ports of the nodes that serve slots now (masters; a failover changes them). */
   masterPorts(): Promise<number[]>;
+  /**
+   * Moves one hash slot, with its keys, to the master on `toPort`, as `redis-cli --cluster
+   * reshard` does for many: SETSLOT IMPORTING/MIGRATING, MIGRATE the keys in batches, then
+   * SETSLOT NODE on every master. While it runs, clients get ASK and TRYAGAIN for that slot.
+   */
+  moveSlot(slot: number, toPort: number): Promise<void>;
   /** kill -9 one node, by port (a failover test's master). */
   kill(port: number): Promise<void>;
   /** SHUTDOWN every node, then start each again on its port and directory (its nodes.conf and data come back with `persist`); resolves with the downtime in ms. */
@@ -79,6 +85,30 @@ async function ask(port: number, ...args: string[]): Promise<string | undefined>
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One command to one node, its reply as ioredis gives it. */
+async function command(port: number, ...args: (string | number)[]): Promise<unknown> {
+  const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false });
+  client.on('error', () => {});
+  try {
+    return await client.call(String(args[0]), ...args.slice(1));
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Each node's id and port, and the slots each master serves, from CLUSTER NODES. */
+async function clusterNodes(port: number): Promise<{ id: string; port: number; master: boolean; slots: [number, number][] }[]> {
+  const lines = String(await command(port, 'CLUSTER', 'NODES')).split('\n').filter(Boolean);
+  return lines.map((line) => {
+    const fields = line.split(' ');
+    const slots = fields.slice(8).filter((field) => /^\d/.test(field)).map((range) => {
+      const [from, to = from] = range.split('-').map(Number);
+      return [from!, to!] as [number, number];
+    });
+    return { id: fields[0]!, port: Number(fields[1]!.split('@')[0]!.split(':')[1]), master: fields[2]!.includes('master'), slots };
+  });
+}
 
 export async function startThrowawayCluster(options: ClusterOptions = {}): Promise<ThrowawayCluster> {
   const { masters = 3, replicasPerMaster = 0, persist = false, nodeTimeoutMs = 2000 } = options;
@@ -181,6 +211,24 @@ export async function startThrowawayCluster(options: ClusterOptions = {}): Promi
       const lines = running === undefined ? '' : (await ask(running.port, 'CLUSTER', 'NODES')) ?? '';
       return lines.split('\n').filter((line) => / master /.test(line.replace('myself,', ' ')) && !/fail/.test(line) && line.split(' ').length > 8)
         .map((line) => Number(line.split(' ')[1]!.split('@')[0]!.split(':')[1]));
+    },
+    async moveSlot(slot, toPort) {
+      const running = nodes.find((node) => node.running)!;
+      const all = await clusterNodes(running.port);
+      const from = all.find((node) => node.master && node.slots.some(([low, high]) => low <= slot && slot <= high));
+      const to = all.find((node) => node.port === toPort);
+      if (from === undefined || to === undefined) throw new Error(`slot ${slot} has no owner, or no node listens on ${toPort}`);
+      if (from.port === to.port) return;
+      await command(to.port, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', from.id);
+      await command(from.port, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', to.id);
+      for (;;) {
+        const keys = (await command(from.port, 'CLUSTER', 'GETKEYSINSLOT', slot, 100)) as string[];
+        if (keys.length === 0) break;
+        await command(from.port, 'MIGRATE', '127.0.0.1', to.port, '', 0, 5000, 'KEYS', ...keys);
+      }
+      // The target first, then the source, then the rest (the order the cluster tutorial gives).
+      const others = all.filter((node) => node.master && node.port !== to.port && node.port !== from.port);
+      for (const node of [to, from, ...others]) await command(node.port, 'CLUSTER', 'SETSLOT', slot, 'NODE', to.id);
     },
     async kill(port) {
       const node = nodes.find((candidate) => candidate.port === port);
