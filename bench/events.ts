@@ -11,7 +11,7 @@
  * bootstrap sets NODE_OPTIONS=--conditions=source, so the worker child runs these sources).
  */
 import { Redis } from 'ioredis';
-import { Keys } from '../shared/keys.ts';
+import { Keys } from 'hardq';
 import { startThrowawayRedis } from '../scripts/throwaway-redis.ts';
 import { childTracker, type BenchContext } from './context.ts';
 import { enqueueDrain, type DrainSample } from './workloads/enqueue-drain.ts';
