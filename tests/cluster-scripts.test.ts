@@ -1,9 +1,9 @@
 /**
  * Every Lua script on a real local 3-master cluster (issue 12, item 2): the files that test
  * the scripts one by one (beat's, control's reply, the poison-pill quarantine and reaper),
- * the round trip, revoke, dead-letter requeue and the canvas (the relay across queues) run
- * unchanged on the cluster under the
- * cross-slot hook, and then one test per script checks that it really ran there: its SHA
+ * the round trip, revoke, dead-letter requeue, the canvas (the relay across queues) and the
+ * Python producer run unchanged on the cluster under the cross-slot hook, and then one test
+ * per script checks that it really ran there: its SHA
  * is loaded on the node that served it (ioredis sends EVALSHA, and EVAL after NOSCRIPT,
  * to the node that owns the script's first key).
  */
@@ -25,6 +25,8 @@ await import('./revoke.test.ts');
 await import('./admin.test.ts');
 // Chains and chords across queues: relay-deliver.lua in the target queue's slot.
 await import('./canvas.test.ts');
+// The Python producer on the cluster: redis.cluster.RedisCluster, polling for its result.
+await import('./protocol.test.ts');
 
 for (const name of Object.keys(scriptKeyCounts) as (keyof typeof scriptKeyCounts)[]) {
   test(`${name}.lua ran on the cluster`, async () => {
