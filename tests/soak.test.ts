@@ -17,6 +17,10 @@ const allowedToRemain = [
   'dead', // trimmed to the newest 10,000 entries
   'revokedRecent', // expires 10 s after the newest revoke, longer than this run's 2 s TTL
   'consumers', // one member per consumer id, removed on shutdown or by the reaper
+  'queues', // the known-queues set: one member per queue name
+  'counters', 'runtimes', // one field per task and state (run times: 14 per task), whatever the number of jobs
+  'countersMinute', // one hash per minute, expires 3 days after its last write
+  'events', 'workerEvents', // streams capped near 10,000 entries
 ];
 
 test('5,000 jobs: none lost, every key left a bounded kind, used_memory back to the start plus those keys', async () => {
