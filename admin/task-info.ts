@@ -2,14 +2,15 @@
  * One task by id, as the monitor's task page and `GET /api/task/info/:id` show it: its
  * result record (under each queue's tag: the id alone does not say the queue, so each queue
  * given is asked), whether a worker runs or holds it now (the registry), whether it waits in
- * a scheduled set's first entries, and its dead letter. Reads keys.result, keys.revoked,
- * keys.dead, keys.workers and keys.workerRecord.
+ * a scheduled set's first entries, its dead letter, and its place in a canvas. Reads
+ * keys.result, keys.revoked, keys.dead, keys.workers, keys.workerRecord and keys.chord.
  */
 import type { AppContext } from '../shared/app-config.ts';
 import { decodeResult, type ResultRecord } from '../shared/result-record.ts';
 import type { TaskSummary } from '../shared/worker-record.ts';
 import { listWorkers } from './inspect.ts';
 import { listDeadLetters, type DeadLetter } from './dead-letters.ts';
+import { canvasInfo, type CanvasInfo } from './canvas-info.ts';
 
 export type TaskInfo = {
   id: string;
@@ -25,6 +26,8 @@ export type TaskInfo = {
   /** Remembered as revoked on this queue (a worker will skip it). */
   revoked: boolean;
   deadLetter?: DeadLetter;
+  /** Its place in a canvas (parent, chord progress, body), when its result record says (admin/canvas-info.ts). */
+  canvas?: CanvasInfo;
 };
 
 export async function taskInfo(app: AppContext, id: string, queues: string[]): Promise<TaskInfo> {
@@ -43,6 +46,7 @@ export async function taskInfo(app: AppContext, id: string, queues: string[]): P
     if (revokedScore !== null) Object.assign(info, { revoked: true, queue: info.queue ?? queue });
     if (record === null) continue;
     Object.assign(info, { queue, state: record.state, result: record, resultTtlMs: Number(ttlMs) });
+    if (record.canvas !== undefined) info.canvas = await canvasInfo(app, record.canvas, queue);
     break;
   }
   for (const worker of await listWorkers(app)) {

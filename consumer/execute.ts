@@ -21,6 +21,7 @@ import { retryDefaults, retryDelayMs, underlyingError, wantsRetry } from './retr
 import { TaskTerminated, type Terminations } from './control/terminations.ts';
 import type { FollowUp } from '../shared/follow-ups.ts';
 import { followUpsOnFailure, followUpsOnSuccess, hasCanvas, passFailure } from './canvas-step.ts';
+import { withCanvasPlace } from './canvas-place.ts';
 
 /** This worker's time-limit overrides by task name (the time_limit control command); each side in ms. */
 export type TimeLimitOverrides = Map<string, { softTimeLimitMs?: number; timeLimitMs?: number }>;
@@ -118,9 +119,14 @@ const terminatedMark = Symbol('terminated');
 export async function execute(claimed: Claimed, context: ExecuteContext): Promise<Outcome> {
   const started = context.nowMs();
   const decoded = decodeMessage(claimed.raw, context.maxMessageBytes);
+  if (!decoded.ok) return deadLetter(claimed, decoded.reason, decoded.error, started, decoded.id, undefined, idIsTrusted(claimed.raw, claimed.queue, context.signing, started));
+  const outcome = await executeMessage(claimed, context, decoded.message, started);
+  // Plain (v1) messages skip this: only a canvas message's record says where it sits.
+  return decoded.message.v === 2 ? withCanvasPlace(outcome, decoded.message) : outcome;
+}
+
+async function executeMessage(claimed: Claimed, context: ExecuteContext, message: TaskMessage, started: number): Promise<Outcome> {
   const { signing } = context;
-  if (!decoded.ok) return deadLetter(claimed, decoded.reason, decoded.error, started, decoded.id, undefined, idIsTrusted(claimed.raw, claimed.queue, signing, started));
-  const message = decoded.message;
   const { id, task } = message;
   if (signing !== undefined) {
     // Before anything else reads it: a forged message must not run, nor mark any result.

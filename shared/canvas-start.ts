@@ -10,13 +10,20 @@ import { encodeMessage, type TaskMessage } from './message.ts';
 import type { ChordMembership, FailureJson, MemberJson, StepJson, TaskSignatureJson } from './signature.ts';
 import { sign, type ResolvedSigning } from './signing.ts';
 
-/** What the previous step left: its result as JSON text, or the failure that stops the chain. */
-export type Parent = { valueJson: string } | { failure: FailureJson } | undefined;
+/**
+ * What the previous step left: its result as JSON text, or the failure that stops the chain;
+ * `id` names that step (the `parentId` of what it starts).
+ */
+export type Parent = (({ valueJson: string } | { failure: FailureJson }) & { id?: string }) | undefined;
 
 /** The message a task signature becomes, with the rest of its chain and its chord, as raw JSON. */
 export function signatureMessage(
   sig: TaskSignatureJson,
-  fields: { chain?: StepJson[]; chord?: ChordMembership; parent?: Parent; /** v2 even without canvas fields yet (a chord body gets them in Lua). */ v2?: boolean; signing?: ResolvedSigning },
+  fields: {
+    chain?: StepJson[]; chord?: ChordMembership; parent?: Parent; signing?: ResolvedSigning;
+    /** v2 even without canvas fields yet (a chord body gets them in Lua). */ v2?: boolean;
+    /** The chord whose body this is (the monitor's task page). */ bodyOf?: string;
+  },
   nowMs: number,
 ): { raw: string; dueAtMs?: number } {
   const { options } = sig;
@@ -32,9 +39,12 @@ export function signatureMessage(
   if (sig.link !== undefined && sig.link.length > 0) message.link = sig.link;
   if (sig.linkError !== undefined && sig.linkError.length > 0) message.linkError = sig.linkError;
   const parent = fields.parent;
+  // Unsigned or not, for the monitor: the record the worker writes keeps it (consumer/canvas-place.ts).
+  if (parent?.id !== undefined) message.parentId = parent.id;
+  if (fields.bodyOf !== undefined) message.bodyOf = fields.bodyOf;
   if (parent !== undefined && 'failure' in parent) message.failure = parent.failure;
   const spliced = parent !== undefined && 'valueJson' in parent && sig.immutable !== true;
-  if (fields.v2 === true || spliced || message.chain || message.chord || message.link || message.linkError || message.failure) message.v = 2;
+  if (fields.v2 === true || spliced || message.chain || message.chord || message.link || message.linkError || message.failure || message.parentId) message.v = 2;
   // Signed before the parent's results go in: parentResults and failure are unsigned fields.
   const raw = encodeMessage(fields.signing === undefined ? message : sign(message, fields.signing, 'message', nowMs));
   if (!spliced) return { raw, dueAtMs };
@@ -64,7 +74,7 @@ export function startStep(
   const bodyQueue = step.body.options.queue;
   const bodyChain = [...(step.bodyChain ?? []), ...(rest ?? [])];
   // The body waits in the chord's hash; its header results are spliced in when it fires.
-  const body = signatureMessage({ ...step.body, immutable: true }, { chain: bodyChain, chord, v2: true, signing }, nowMs);
+  const body = signatureMessage({ ...step.body, immutable: true }, { chain: bodyChain, chord, v2: true, bodyOf: step.id, signing }, nowMs);
   const init: FollowUp = {
     op: 'init', queue: bodyQueue, chordId: step.id, size: step.header.length, body: body.raw,
     immutable: step.body.immutable === true, allowFailures: step.allowFailures === true,

@@ -9,12 +9,28 @@ import type { RemoteError } from './errors.ts';
 
 export type TaskState = 'PENDING' | 'STARTED' | 'RETRY' | 'SUCCESS' | 'FAILURE' | 'REVOKED';
 
-export type ResultRecord =
+export type ResultRecord = (
   | { state: 'SUCCESS'; value: JsonValue; doneAt: number }
   | { state: 'FAILURE'; error: RemoteError; doneAt: number; reason?: string }
   | { state: 'STARTED'; startedAt: number }
   | { state: 'RETRY'; error: RemoteError; retries: number; eta: number }
-  | { state: 'REVOKED'; reason: string; doneAt: number };
+  | { state: 'REVOKED'; reason: string; doneAt: number }
+) & { canvas?: CanvasPlace };
+
+/**
+ * A canvas task's place, copied by the worker from its (v2) message into the record it
+ * writes, since the message is gone once acknowledged. Absent on plain tasks.
+ */
+export type CanvasPlace = {
+  /** The task whose ack sent this one (the chain's previous step, or the task it is linked to). */
+  parentId?: string;
+  /** This task is the body of that chord; the chord's hash is under this task's queue. */
+  bodyOf?: string;
+  /** This task (or the header chain it ends) reports to that chord. */
+  chord?: { id: string; queue: string; index: number; size: number };
+  /** The next chain step's task id, when the next step is a task. */
+  nextId?: string;
+};
 
 /**
  * Turns any thrown value into the name, message and stack stored with FAILURE. It never

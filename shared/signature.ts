@@ -70,9 +70,13 @@ export type CanvasFields = {
   parentResults?: JsonValue[];
   /** An earlier step (or a chord's header task) failed: do not run; record FAILURE and pass it on. */
   failure?: FailureJson;
+  /** The task whose ack sent this one (a chain's previous step, a linked task); set by the worker that built it. */
+  parentId?: string;
+  /** This message is the body of that chord (its hash is keys.chord(this queue, id)). */
+  bodyOf?: string;
 };
 
-export const canvasFieldNames = ['chain', 'link', 'linkError', 'chord', 'parentResults', 'failure'] as const;
+export const canvasFieldNames = ['chain', 'link', 'linkError', 'chord', 'parentResults', 'failure', 'parentId', 'bodyOf'] as const;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -128,6 +132,9 @@ export function canvasProblem(m: Record<string, unknown>): string | undefined {
     return 'field "chord" must be { id, queue, index, size }';
   }
   if (m.parentResults !== undefined && !Array.isArray(m.parentResults)) return 'field "parentResults" must be an array';
+  for (const field of ['parentId', 'bodyOf'] as const) {
+    if (m[field] !== undefined && typeof m[field] !== 'string') return `field "${field}" must be a task id (a string)`;
+  }
   const failure = m.failure;
   if (failure !== undefined && (!isObject(failure) || typeof failure.id !== 'string' || !isObject(failure.error))) return 'field "failure" must be { id, task, error }';
   return listProblem(m.chain, 'field "chain"') ?? listProblem(m.link, 'field "link"') ?? listProblem(m.linkError, 'field "linkError"');

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { listWorkers, startMonitor, type Monitor, type MonitorOptions } from 'hardq';
+import { chain, chord, listWorkers, startMonitor, type AsyncResult, type GroupResult, type Monitor, type MonitorOptions } from 'hardq';
 import { buildMessage } from '../producer/send.ts';
 import { encodeDeadLetter } from '../shared/dead-letter.ts';
 import { privateRedis } from './helpers/private-redis.ts';
@@ -101,6 +101,33 @@ test('revoke on the task page makes the task REVOKED in Redis', async (t) => {
   await page.getByRole('button', { name: 'revoke', exact: true }).click();
   await waitFor(async () => JSON.parse((await h.raw.get(h.app.keys.result(h.queue, later.id))) ?? '{}').state === 'REVOKED', { what: 'REVOKED in Redis' });
   await page.locator('#task-state', { hasText: 'REVOKED' }).waitFor();
+});
+
+test('the task page shows a task\'s place in a chord and a chain, with links to its body, parent and next step', async (t) => {
+  const { h, monitor, page, errors } = await scene(t);
+  const add = h.app.task('add2', (a: number, b: number) => a + b);
+  const tsum = h.app.task('tsum', (values: number[]) => values.reduce((a, b) => a + b, 0));
+  h.start({ consumerId: `w-${randomUUID()}` });
+  const body = await chord([add.s(1, 1), add.s(2, 2), add.s(3, 3)], tsum.s()).applyAsync();
+  assert.equal(await body.get({ timeoutMs: 20_000 }), 12);
+  const header = (body.parent as GroupResult).results;
+  await page.goto(`${monitor.url}/#/task/${header[1]!.id}`);
+  await page.locator('#chord-progress', { hasText: '3 of 3 done; body sent' }).waitFor();
+  assert.equal(await page.locator('#canvas-role').textContent(), 'chord header task 2');
+  await page.getByRole('region', { name: 'canvas' }).getByRole('link', { name: body.id }).click();
+  await page.getByRole('heading', { level: 1, name: `Task ${body.id}` }).waitFor();
+  await page.locator('#canvas-role', { hasText: 'chord body' }).waitFor();
+  await page.screenshot({ path: join(shots, 'task-chord-body.png'), fullPage: true });
+
+  const last = (await chain(add.s(1, 2), add.s(10)).applyAsync()) as AsyncResult;
+  assert.equal(await last.get({ timeoutMs: 20_000 }), 13);
+  const first = last.parent as AsyncResult;
+  await page.goto(`${monitor.url}/#/task/${last.id}`);
+  await page.locator('#canvas-role', { hasText: 'chain step' }).waitFor();
+  await page.getByRole('region', { name: 'canvas' }).getByRole('link', { name: first.id }).click();
+  await page.getByRole('heading', { level: 1, name: `Task ${first.id}` }).waitFor();
+  await page.getByRole('region', { name: 'canvas' }).getByRole('link', { name: last.id }).waitFor();
+  assert.deepEqual(errors, []);
 });
 
 test('pool +1 on the workers page shows in the registry', async (t) => {

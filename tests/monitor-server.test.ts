@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { aclSetUserArgs, createApp, startMonitor, type Monitor, type MonitorOptions } from 'hardq';
+import { aclSetUserArgs, chain, chord, createApp, startMonitor, type AsyncResult, type GroupResult, type Monitor, type MonitorOptions } from 'hardq';
 import { Ring } from '../monitor/history.ts';
 import { costBetween, costPerJob, parseInfo, totalsOf } from '../monitor/redis-cost.ts';
 import { formatFamilies } from '../monitor/prometheus-text.ts';
@@ -185,6 +185,42 @@ test('the API sends, waits, finds, revokes and controls through a real worker', 
       assert.equal((await call(url, '/api/control/pool_grow', { body: { args: { n: 0 } } })).status, 400);
       assert.equal((await call(url, '/api/task/async-apply/add', { body: { args: 'nope' } })).status, 400);
       assert.equal((await call(url, '/api/task/async-apply/add', { body: '[1]' as unknown })).status, 400);
+    });
+  } finally {
+    await h.close();
+  }
+});
+
+test('task info gives a canvas task its place: chord header, chord body, chain steps; a plain task has none', async () => {
+  const h = harness(world.server.url);
+  const add = h.app.task('add', (a: number, b: number) => a + b);
+  const tsum = h.app.task('tsum', (values: number[]) => values.reduce((a, b) => a + b, 0));
+  try {
+    h.start({ consumerId: `w-${randomUUID()}` });
+    await withMonitor(h, {}, async ({ url }) => {
+      const info = async (id: string) => (await call(url, `/api/task/info/${id}`)).json();
+      const body = await chord([add.s(1, 1), add.s(2, 2), add.s(3, 3)], tsum.s()).applyAsync();
+      assert.equal(await body.get({ timeoutMs: 20_000 }), 12);
+      const header = body.parent as GroupResult;
+      const first = await info(header.results[0]!.id);
+      assert.deepEqual(first.canvas, {
+        role: 'header', chordId: header.id, chordQueue: h.queue, chordIndex: 0, chordTotal: 3, chordDone: 3, chordFailures: 0, chordFired: true, bodyId: body.id,
+      });
+      assert.deepEqual((await info(body.id)).canvas, {
+        role: 'body', parentId: header.id, chordId: header.id, chordQueue: h.queue, chordTotal: 3, chordDone: 3, chordFailures: 0, chordFired: true,
+      });
+
+      const last = (await chain(add.s(1, 2), add.s(10)).applyAsync()) as AsyncResult;
+      assert.equal(await last.get({ timeoutMs: 20_000 }), 13);
+      const firstStep = last.parent as AsyncResult;
+      assert.deepEqual((await info(firstStep.id)).canvas, { role: 'chain-step', nextId: last.id });
+      assert.deepEqual((await info(last.id)).canvas, { role: 'chain-step', parentId: firstStep.id });
+
+      const plain = await add.delay(1, 1);
+      await plain.get({ timeoutMs: 20_000 });
+      const plainInfo = await info(plain.id);
+      assert.equal(plainInfo.canvas, undefined);
+      assert.equal(JSON.parse((await h.raw.get(h.app.keys.result(h.queue, plain.id)))!).canvas, undefined, 'a plain record carries nothing more');
     });
   } finally {
     await h.close();

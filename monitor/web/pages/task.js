@@ -14,6 +14,25 @@ function describe(info) {
   return h('dl', {}, rows.flatMap(([term, value]) => [h('dt', { class: 'muted' }, term), h('dd', {}, value)]));
 }
 
+const taskLink = (id, queue, label) => h('a', { href: `#/task/${encodeURIComponent(id)}${queue ? `/${encodeURIComponent(queue)}` : ''}`, 'data-link': label }, h('code', {}, id));
+
+/** Its place in a canvas (admin/canvas-info.ts): role, parent, next step, chord progress and body. */
+function canvasPlace(info) {
+  const c = info.canvas;
+  const rows = [['role', h('span', { id: 'canvas-role' }, c.role === 'header' ? `chord header task${c.chordIndex !== undefined ? ` ${c.chordIndex + 1}` : ''}` : c.role === 'body' ? 'chord body' : 'chain step')]];
+  // The parent of a body is its chord, not a task; the queue of a parent step is not recorded, so its page asks every queue.
+  if (c.parentId && c.role !== 'body') rows.push(['parent', taskLink(c.parentId, undefined, 'parent')]);
+  if (c.nextId) rows.push(['next step', taskLink(c.nextId, undefined, 'next')]);
+  if (c.chordId) {
+    rows.push(['chord', h('code', {}, c.chordId)]);
+    const progress = c.chordDone === undefined ? 'unknown (the chord’s record expired)'
+      : `${c.chordDone} of ${c.chordTotal ?? '?'} done${c.chordFailures ? `, ${c.chordFailures} failed` : ''}${c.chordFired ? '; body sent' : ''}`;
+    rows.push(['chord progress', h('span', { id: 'chord-progress' }, progress)]);
+    if (c.bodyId) rows.push(['chord body', taskLink(c.bodyId, c.chordQueue, 'body')]);
+  }
+  return h('dl', {}, rows.flatMap(([term, value]) => [h('dt', { class: 'muted' }, term), h('dd', {}, value)]));
+}
+
 /** sent → received → started → ended, from the task's events in its queue's stream. */
 function timeline(info) {
   if (info.events.length === 0) return h('p', { class: 'muted' }, info.eventsNote ?? 'no events');
@@ -49,6 +68,7 @@ export function task(root, [id, queue]) {
         h('section', { class: 'panel' }, h('h2', {}, 'State'), describe(info), actions),
         info.result?.state === 'SUCCESS' ? h('section', { class: 'panel' }, h('h2', {}, 'Result'), h('pre', {}, JSON.stringify(info.result.value, null, 2))) : null,
         info.result?.error ? h('section', { class: 'panel' }, h('h2', {}, 'Error'), h('pre', {}, info.result.error.stack ?? `${info.result.error.name}: ${info.result.error.message}`)) : null,
+        info.canvas ? h('section', { class: 'panel', 'aria-label': 'canvas' }, h('h2', {}, 'Canvas'), canvasPlace(info)) : null,
         info.deadLetter ? h('section', { class: 'panel' }, h('h2', {}, `Dead letter: ${info.deadLetter.reason}`), h('p', {}, info.deadLetter.error ?? ''), h('pre', {}, info.deadLetter.raw)) : null,
         h('section', { class: 'panel' }, h('h2', {}, 'Timeline'), timeline(info))));
   }
