@@ -22,7 +22,7 @@ export function hasCanvas(message: TaskMessage): boolean {
 
 export function followUpsOnSuccess(message: TaskMessage, valueJson: string, nowMs: number, signing?: ResolvedSigning): FollowUp[] {
   // hardq.start only starts its chain: the next step gets no parent result.
-  const parent = message.task === startTaskName ? undefined : { valueJson, id: message.id };
+  const parent = message.task === startTaskName ? undefined : { valueJson, id: message.id, queue: message.queue };
   const followUps = (message.link ?? []).flatMap((sig) => startStep(sig, undefined, parent, undefined, nowMs, signing));
   const [next, ...rest] = message.chain ?? [];
   if (next !== undefined) return [...followUps, ...startStep(next, rest, parent, message.chord, nowMs, signing)];
@@ -32,9 +32,9 @@ export function followUpsOnSuccess(message: TaskMessage, valueJson: string, nowM
 }
 
 export function followUpsOnFailure(message: TaskMessage, failure: FailureJson, nowMs: number, signing?: ResolvedSigning): FollowUp[] {
-  const followUps = (message.linkError ?? []).flatMap((sig) => startStep(sig, undefined, { valueJson: JSON.stringify(failure), id: message.id }, undefined, nowMs, signing));
+  const followUps = (message.linkError ?? []).flatMap((sig) => startStep(sig, undefined, { valueJson: JSON.stringify(failure), id: message.id, queue: message.queue }, undefined, nowMs, signing));
   const [next, ...rest] = message.chain ?? [];
-  if (next !== undefined) return [...followUps, ...startStep(next, rest, { failure, id: message.id }, message.chord, nowMs, signing)];
+  if (next !== undefined) return [...followUps, ...startStep(next, rest, { failure, id: message.id, queue: message.queue }, message.chord, nowMs, signing)];
   const { chord } = message;
   if (chord !== undefined) {
     const reported: FailureJson = { ...failure, chord: failure.chord ?? chord.id };

@@ -11,6 +11,7 @@ import { isError } from './pool-messages.ts';
 import { decodeMessage, type TaskMessage } from '../shared/message.ts';
 import type { ResolvedSigning } from '../shared/signing.ts';
 import { checkMessage, encodeRewritten, idIsTrusted } from './signed-message.ts';
+import { checkParentResults, type ReadResults } from './parent-results.ts';
 import { assertJson } from '../shared/json-value.ts';
 import { encodeDeadLetter, type DeadLetterReason } from '../shared/dead-letter.ts';
 import { encodeResult, encodeSuccess, toRemoteError } from '../shared/result-record.ts';
@@ -65,6 +66,8 @@ export type ExecuteContext = {
   timeLimits: TimeLimitOverrides;
   /** The app's signing keys: messages are verified before they run, and rewritten ones signed again. */
   signing?: ResolvedSigning;
+  /** Reads result records, to check a signed canvas step's parentResults and failure (parent-results.ts). */
+  readResults?: ReadResults;
 };
 
 /** The definition with this worker's time-limit overrides, if any, in place of its own. */
@@ -132,6 +135,9 @@ async function executeMessage(claimed: Claimed, context: ExecuteContext, message
     // Before anything else reads it: a forged message must not run, nor mark any result.
     const verdict = checkMessage(message, claimed.queue, signing, started);
     if (!verdict.ok) return deadLetter(claimed, verdict.reason, verdict.error, started, id, task, false);
+    // The parents' results were written after the signature: they must match the parents' own result keys.
+    const parents = verdict.signed && context.readResults !== undefined ? await checkParentResults(message, context.readResults) : ({ ok: true } as const);
+    if (!parents.ok) return deadLetter(claimed, 'bad-parent-results', parents.error, started, id, task, false);
   }
   if (message.failure !== undefined) {
     // An earlier canvas step failed: this one records FAILURE naming it, and passes it on.

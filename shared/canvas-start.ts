@@ -9,12 +9,13 @@ import type { FollowUp } from './follow-ups.ts';
 import { encodeMessage, type TaskMessage } from './message.ts';
 import type { ChordMembership, FailureJson, MemberJson, StepJson, TaskSignatureJson } from './signature.ts';
 import { sign, type ResolvedSigning } from './signing.ts';
+import { headerRefs, parentRefs, type ParentRefs } from './parent-refs.ts';
 
 /**
  * What the previous step left: its result as JSON text, or the failure that stops the chain;
- * `id` names that step (the `parentId` of what it starts).
+ * `id` and `queue` name that step (the signed `parents` of what it starts).
  */
-export type Parent = (({ valueJson: string } | { failure: FailureJson }) & { id?: string }) | undefined;
+export type Parent = (({ valueJson: string } | { failure: FailureJson }) & { id?: string; queue?: string }) | undefined;
 
 /** The message a task signature becomes, with the rest of its chain and its chord, as raw JSON. */
 export function signatureMessage(
@@ -22,6 +23,7 @@ export function signatureMessage(
   fields: {
     chain?: StepJson[]; chord?: ChordMembership; parent?: Parent; signing?: ResolvedSigning;
     /** v2 even without canvas fields yet (a chord body gets them in Lua). */ v2?: boolean;
+    /** The tasks whose results or failure it will carry, when not `parent` (a chord body's header). */ parents?: ParentRefs;
     /** The chord whose body this is (the monitor's task page). */ bodyOf?: string;
   },
   nowMs: number,
@@ -34,13 +36,17 @@ export function signatureMessage(
   const dueAtMs = options.countdownMs !== undefined && options.countdownMs > 0 ? nowMs + options.countdownMs : undefined;
   if (dueAtMs !== undefined) message.eta = dueAtMs;
   if (options.expires !== undefined) message.expires = options.expires;
+  // Signed, so a worker can check the unsigned parentResults and failure against these tasks' result keys.
+  const { id: parentId, queue: parentQueue } = fields.parent ?? {};
+  const parents = fields.parents ?? (parentId === undefined || parentQueue === undefined ? undefined : parentRefs([{ id: parentId, queue: parentQueue }]));
+  if (fields.signing !== undefined && parents !== undefined) message.parents = parents;
   if (fields.chain !== undefined && fields.chain.length > 0) message.chain = fields.chain;
   if (fields.chord !== undefined) message.chord = fields.chord;
   if (sig.link !== undefined && sig.link.length > 0) message.link = sig.link;
   if (sig.linkError !== undefined && sig.linkError.length > 0) message.linkError = sig.linkError;
   const parent = fields.parent;
   // Unsigned or not, for the monitor: the record the worker writes keeps it (consumer/canvas-place.ts).
-  if (parent?.id !== undefined) message.parentId = parent.id;
+  if (parentId !== undefined) message.parentId = parentId;
   if (fields.bodyOf !== undefined) message.bodyOf = fields.bodyOf;
   if (parent !== undefined && 'failure' in parent) message.failure = parent.failure;
   const spliced = parent !== undefined && 'valueJson' in parent && sig.immutable !== true;
@@ -74,7 +80,7 @@ export function startStep(
   const bodyQueue = step.body.options.queue;
   const bodyChain = [...(step.bodyChain ?? []), ...(rest ?? [])];
   // The body waits in the chord's hash; its header results are spliced in when it fires.
-  const body = signatureMessage({ ...step.body, immutable: true }, { chain: bodyChain, chord, v2: true, bodyOf: step.id, signing }, nowMs);
+  const body = signatureMessage({ ...step.body, immutable: true }, { chain: bodyChain, chord, v2: true, bodyOf: step.id, signing, parents: signing === undefined ? undefined : headerRefs(step.header) }, nowMs);
   const init: FollowUp = {
     op: 'init', queue: bodyQueue, chordId: step.id, size: step.header.length, body: body.raw,
     immutable: step.body.immutable === true, allowFailures: step.allowFailures === true,

@@ -7,7 +7,7 @@
 /** The documented reason codes (docs/PROTOCOL.md). */
 export type DeadLetterReason =
   | 'malformed' | 'invalid' | 'too-large' | 'unknown-task' | 'non-error-thrown' | 'start-failed' | 'redelivered' | 'max-retries'
-  | 'unsigned' | 'bad-signature' | 'unknown-key' | 'signature-expired';
+  | 'unsigned' | 'bad-signature' | 'unknown-key' | 'signature-expired' | 'bad-parent-results';
 
 export type DeadLetterEntry = {
   reason: DeadLetterReason;

@@ -5,6 +5,7 @@
  */
 import type { JsonValue } from './json-value.ts';
 import { canvasFieldNames, canvasProblem, type CanvasFields } from './signature.ts';
+import type { ParentRefs } from './parent-refs.ts';
 
 /** A task message as it travels. Only per-call facts are here; task options live in the consumer's registry. */
 export type TaskMessage = CanvasFields & {
@@ -35,6 +36,8 @@ export type TaskMessage = CanvasFields & {
    * had not started, so that delivery is not counted (requeue-dead-consumer.lua).
    */
   deliveries?: number;
+  /** The tasks whose results a canvas step carries in parentResults or failure (shared/parent-refs.ts); signed. */
+  parents?: ParentRefs;
   /** Signing (shared/signing.ts): the key id, the signing time in epoch ms, and the base64url HMAC-SHA256. */
   kid?: string;
   signedAt?: number;
