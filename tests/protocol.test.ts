@@ -59,7 +59,7 @@ after(async () => server.stop());
 test('the schema requires v, id, task, args and lists exactly the optional fields', () => {
   assert.deepEqual(schema.required, ['v', 'id', 'task', 'args']);
   assert.deepEqual(Object.keys(schema.properties!).sort(),
-    ['args', 'chain', 'chord', 'createdAt', 'deliveries', 'eta', 'expires', 'failure', 'id', 'kid', 'kwargs', 'link', 'linkError', 'parentResults', 'parents', 'queue', 'retries', 'sig', 'signedAt', 'task', 'v']);
+    ['args', 'bodyOf', 'chain', 'chord', 'createdAt', 'deliveries', 'eta', 'expires', 'failure', 'id', 'kid', 'kwargs', 'link', 'linkError', 'parentId', 'parentResults', 'parents', 'queue', 'retries', 'sig', 'signedAt', 'task', 'v']);
 });
 
 test('the schema and the decoder accept and reject the same messages', () => {
