@@ -1,7 +1,7 @@
 /**
  * `hardq beat`: any number may run; the one holding the lease sends the due slots.
  * Each tick:
- * 1. read Redis's clock (every beat computes slots on the same clock);
+ * 1. read Redis's clock on the {control} master (every beat computes slots on the same clock);
  * 2. take or renew the lease (lease.ts); followers stop here;
  * 3. read the schedules (run-time changes show up within a tick) and plan each one's slots;
  * 4. send each slot with enqueue-slot.lua (marker and LPUSH in the target queue's slot),
@@ -123,8 +123,7 @@ export class Beat {
   async tick(): Promise<void> {
     const redis = await this.#app.connection();
     defineScripts(redis);
-    const [seconds, micros] = await redis.time();
-    const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const nowMs = await controlClockMs(redis, this.#app.keys.beatLeader());
     const lead = await this.lease.lead(redis);
     if (lead === 'lost') this.#log(`[hardq] beat ${this.lease.token}: lost the lead (another beat holds the lease)`);
     if (lead === 'took') {
@@ -177,6 +176,19 @@ export class Beat {
     // Slots left out (catchUp, startingDeadlineMs, unbuildable) after the last one sent: handled too.
     if (recordedThroughMs !== plan.handledThroughMs) await record(plan.handledThroughMs);
   }
+}
+
+/**
+ * Redis's clock in epoch ms, read on the `{control}` master. On a cluster a bare TIME goes to
+ * any node, and nodes' clocks may differ: every beat must plan on one clock, the one that
+ * add-schedule.lua stamps createdAtMs with. The GET of the lease only routes the transaction.
+ */
+async function controlClockMs(redis: Redis, leaseKey: string): Promise<number> {
+  const replies = await redis.multi().get(leaseKey).time().exec();
+  const [error, time] = replies?.[1] ?? [new Error('the clock read was discarded; trying again next tick'), undefined];
+  if (error) throw error;
+  const [seconds, micros] = time as [string, string];
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
 /** True when `promise` settled within `ms`. */

@@ -34,6 +34,16 @@ async function slotOwners(): Promise<(slot: number) => number> {
   return (slot) => ranges.find(([low, high]) => low <= slot && slot <= high)![2]![1];
 }
 
+/** How many TIME calls the master at `port` has served (INFO commandstats). */
+async function timeCalls(port: number): Promise<number> {
+  const node = connectRaw(`redis://127.0.0.1:${port}`);
+  try {
+    return Number(/cmdstat_time:calls=(\d+)/.exec(await node.info('commandstats'))?.[1] ?? 0);
+  } finally {
+    node.disconnect();
+  }
+}
+
 /** A fresh queue name whose hash tag lands on the master at `port`. */
 function queueOn(owner: (slot: number) => number, port: number): string {
   for (;;) {
@@ -142,7 +152,10 @@ test('two beats that both believe they lead (one paused past its lease until the
   const prefix = `t${randomUUID().slice(0, 8)}`;
   const apps = [0, 1].map(() => createApp({ redis: cluster.url, prefix, log: quiet }));
   const controlPort = owner(hashSlot(apps[0]!.keys.beatLeader()));
-  const queue = queueOn(owner, (await cluster.masterPorts()).find((port) => port !== controlPort)!);
+  const [queuePort, idlePort] = (await cluster.masterPorts()).filter((port) => port !== controlPort) as [number, number];
+  const queue = queueOn(owner, queuePort);
+  // The third master holds nothing of this test: no beat may read its clock (below).
+  const idleTimeCalls = await timeCalls(idlePort);
   const beats: Beat[] = [];
   let createdAtMs = 0;
   try {
@@ -168,5 +181,7 @@ test('two beats that both believe they lead (one paused past its lease until the
   const slots = await sentSlots(apps[0]!, queue);
   assertEverySlotOnce(slots, 'tick', createdAtMs);
   assert.equal(beats[0]!.counts.sent + beats[1]!.counts.sent, slots.length);
+  // Every beat plans on the {control} master's clock: a bare TIME goes to any node, whose clock may differ.
+  assert.equal(await timeCalls(idlePort), idleTimeCalls, 'a beat read the clock of a master that holds none of its keys');
   assert.deepEqual(cluster.crossSlotErrors(), []);
 });
