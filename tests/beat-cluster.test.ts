@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import { addSchedule, createApp, listSchedules, removeSchedule, runBeat, type App, type Beat } from 'hardq';
 import { hashSlot } from '../shared/hash-slot.ts';
 import { connectRaw, startCluster, type TestCluster } from './helpers/redis-cluster.ts';
+import { killCliChildren, runCli, startCli } from './fixtures/cli.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
 let cluster: TestCluster;
@@ -21,6 +22,7 @@ before(async () => {
   raw = connectRaw(cluster.url);
 });
 after(async () => {
+  await killCliChildren();
   await raw.quit();
   await cluster.stop();
 });
@@ -183,5 +185,34 @@ test('two beats that both believe they lead (one paused past its lease until the
   assert.equal(beats[0]!.counts.sent + beats[1]!.counts.sent, slots.length);
   // Every beat plans on the {control} master's clock: a bare TIME goes to any node, whose clock may differ.
   assert.equal(await timeCalls(idlePort), idleTimeCalls, 'a beat read the clock of a master that holds none of its keys');
+  assert.deepEqual(cluster.crossSlotErrors(), []);
+});
+
+test('hardq beat processes on a cluster: -A sends the app schedule, add and list in other processes, SIGTERM gives the lease back', async () => {
+  const owner = await slotOwners();
+  const prefix = `t${randomUUID().slice(0, 8)}`;
+  const probe = createApp({ redis: cluster.url, prefix, log: quiet });
+  const { keys } = probe;
+  await probe.close();
+  const [portA, portB] = (await cluster.masterPorts()).filter((port) => port !== owner(hashSlot(keys.beatLeader()))) as [number, number];
+  const [queueA, queueB] = [queueOn(owner, portA), queueOn(owner, portB)];
+  const env = { BEAT_PREFIX: prefix, BEAT_QUEUE: queueA };
+  const base = ['beat', '-A', 'tests/fixtures/beat-app.ts', '--redis', cluster.url];
+  const added = await runCli('hardq', [...base, 'add', 'other', '--task', 'tick', '--queue', queueB, '--every', '1s'], { env });
+  assert.equal(added.code, 0, added.stderr);
+  const beat = startCli('hardq', [...base, '--lease-ms', '3000', '--tick-ms', '100'], { env });
+  await waitFor(async () => (await raw.llen(keys.ready(queueA))) >= 1 && (await raw.llen(keys.ready(queueB))) >= 1, { what: 'a slot on each queue', timeoutMs: 20_000 });
+  const listed = await runCli('hardq', [...base, 'list'], { env });
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, new RegExp(`^leader: \\S+:${beat.child.pid}:`, 'm'));
+  assert.match(listed.stdout, new RegExp(`^other\\s+v1\\s+every 1s\\s+tick\\s+${queueB}\\s`, 'm'));
+  beat.child.kill('SIGTERM');
+  const exit = await beat.exited;
+  assert.equal(exit.code, 0, exit.stderr);
+  assert.equal(await raw.exists(keys.beatLeader()), 0, 'the lease was given back');
+  for (const [queue, name] of [[queueA, 'tick'], [queueB, 'other']] as const) {
+    const ids = (await raw.lrange(keys.ready(queue), 0, -1)).map((text) => (JSON.parse(text) as { id: string }).id);
+    assert.ok(ids.every((id) => id.startsWith(`${name}:`)) && new Set(ids).size === ids.length, `${queue}: ${ids.join(' ')}`);
+  }
   assert.deepEqual(cluster.crossSlotErrors(), []);
 });
