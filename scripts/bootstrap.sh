@@ -43,8 +43,10 @@ export NODE_OPTIONS="--conditions=source${NODE_OPTIONS:+ $NODE_OPTIONS}"
 case "$1" in
   test)
     shift
-    # The shell expands the glob: Node 20 does not.
-    exec node --conditions=source --import tsx --test "$@" tests/*.test.ts
+    # The shell expands the glob: Node 20 does not. Two files at a time: the tests mostly
+    # wait on redis-servers, workers and a browser, so on 2 cores this halves the wall time
+    # (8 min 05 s at one file at a time, 4 min 13 s at two, same 492 tests, 0 failures).
+    exec node --conditions=source --import tsx --test --test-concurrency=2 "$@" tests/*.test.ts
     ;;
   test-long)
     shift
