@@ -12,12 +12,19 @@ import { createHash } from 'node:crypto';
 import { InvalidOptionError } from '../shared/errors.ts';
 import { checkQueueName } from '../shared/options.ts';
 import type { AppContext } from '../shared/app-config.ts';
+import { asCluster } from '../shared/cluster-connection.ts';
 
 export const aclRoles = ['producer', 'worker', 'beat', 'monitor', 'admin'] as const;
 export type AclRole = (typeof aclRoles)[number];
 
+/**
+ * On a Redis Cluster, ioredis's Cluster client reads the slot map (CLUSTER SLOTS) on connect
+ * and after each MOVED, checks CLUSTER INFO's cluster_state for its ready check, and sends
+ * ASKING before a command that a reshard redirects with ASK. On one Redis nothing sends them.
+ */
+const clusterClient = ['cluster|slots', 'cluster|info', 'asking'];
 /** Every connection: the handshake (CLIENT SETNAME, SELECT for a /db URL, INFO for the ready check), PING, QUIT, and CLIENT ID (the worker's blocking connection reads it). */
-const connection = ['ping', 'quit', 'select', 'info', 'client|setname', 'client|id'];
+const connection = ['ping', 'quit', 'select', 'info', 'client|setname', 'client|id', ...clusterClient];
 /** The Lua steps go through EVALSHA, and EVAL after a SCRIPT FLUSH or a restart (ioredis defineCommand). */
 const scripts = ['evalsha', 'eval'];
 /** What admin/queues.ts, admin/inspect.ts, admin/dead-letters.ts, admin/events.ts and admin/counters.ts read. */
@@ -109,10 +116,16 @@ export function aclSetUserLine(options: AclUserOptions): string {
   return ['ACL', 'SETUSER', ...aclSetUserArgs(options)].join(' ');
 }
 
-/** Runs the role's ACL SETUSER on the app's Redis, whose URL must name a user allowed to (admin credentials). */
+/**
+ * Runs the role's ACL SETUSER on the app's Redis, whose URL must name a user allowed to
+ * (admin credentials). ACL users are per node, and a cluster does not copy them: on a Redis
+ * Cluster it runs on every node, replicas too, so that a failover finds the user there.
+ */
 export async function applyAclUser(app: AppContext, options: AclUserOptions): Promise<string> {
   const redis = await app.connection();
   const args = aclSetUserArgs(options);
-  await redis.call('ACL', 'SETUSER', ...args);
+  const cluster = asCluster(redis);
+  const nodes = cluster ? cluster.nodes('all') : [redis];
+  await Promise.all(nodes.map((node) => node.call('ACL', 'SETUSER', ...args)));
   return args[0]!;
 }
