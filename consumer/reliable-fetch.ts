@@ -32,6 +32,7 @@ import { Heartbeat } from './heartbeat.ts';
 import { Reaper, runsAloneFrom } from './reaper.ts';
 import { completionRows } from './completion-rows.ts';
 import type { QueueSet } from './queue-set.ts';
+import { heldCounts, requeueOrphans } from './reconcile-held.ts';
 
 export type ReliableFetchOptions = {
   redis: Redis;
@@ -242,29 +243,8 @@ export class ReliableFetch implements FetchStrategy {
   /** Gives back whatever our lists hold beyond what the worker holds in memory. */
   async #reconcileHeld(): Promise<void> {
     const asked = this.#reconcileAsked;
-    const counts = new Map<string, number>();
-    for (const { raw, queue } of this.#o.held()) counts.set(`${queue}\n${raw}`, (counts.get(`${queue}\n${raw}`) ?? 0) + 1);
-    for (const queue of this.#registered) {
-      const lists = this.#list(queue);
-      // One MULTI, so a quarantine move between two reads cannot show a message twice.
-      const replies = await this.#o.redis.multi().lrange(lists.processing, 0, -1).lrange(lists.quarantine, 0, -1).exec();
-      // A failed read must not pass for empty lists, or the reconcile would count as done.
-      if (replies === null) throw new Error('the reconcile MULTI was discarded');
-      for (const [error] of replies) if (error) throw error;
-      const listed = replies.flatMap(([, value]) => (Array.isArray(value) ? (value as string[]) : []));
-      const orphans: string[] = [];
-      // Oldest claim is rightmost; walk from the right so orphans keep their order.
-      for (let i = listed.length - 1; i >= 0; i--) {
-        const key = `${queue}\n${listed[i]}`;
-        const count = counts.get(key) ?? 0;
-        if (count > 0) counts.set(key, count - 1);
-        else orphans.push(listed[i]!);
-      }
-      if (orphans.length > 0) {
-        const moved = await requeueHeld(this.#o.redis, lists, orphans);
-        this.#o.log(`[hardq] reconciled "${queue}": ${moved} message(s) in this consumer's lists were not being run; requeued`);
-      }
-    }
+    const counts = heldCounts(this.#o.held());
+    for (const queue of this.#registered) await requeueOrphans(this.#o.redis, queue, this.#list(queue), counts, this.#o.log);
     // Marked done only now: under OOM or an outage the MULTI fails, and the next fetch retries.
     this.#reconciledUpTo = asked;
   }

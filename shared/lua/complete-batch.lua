@@ -37,7 +37,7 @@
 --   because a final one was there counts nothing, and a revoked task's dropped retry was
 --   counted by revoke-task.lua.
 -- Why Lua: the writes and the ack must be one step, and a resent batch must be harmless.
---   The pieces live in complete-batch/*.lua, each with its header; scripts.ts joins them
+--   The pieces live in complete-batch/*.lua, each with its header; script-loader.ts joins them
 --   above this loop, and tests/scripts.test.ts checks that their KEYS agree with these.
 
 check_types()
