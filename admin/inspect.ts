@@ -68,6 +68,7 @@ export const inspectStats = (app: AppContext, workerId?: string) => perWorker(ap
   mode: w.mode, pool: w.pool, concurrency: w.concurrency, inFlight: w.inFlight, counts: w.counts, load: w.load,
   ...(w.autoscale === undefined ? {} : { autoscale: w.autoscale }), ...(w.group === undefined ? {} : { group: w.group }),
   ...(w.poolSize === undefined ? {} : { poolSize: w.poolSize }), ...(w.events === undefined ? {} : { events: w.events }),
+  ...(w.replicaWaits === undefined ? {} : { replicaWaits: w.replicaWaits }),
 }), workerId);
 
 /**

@@ -33,6 +33,10 @@ ${tlsUsage(30)}
   -E, --events                write task and worker events (Celery's -E): final states and
                               worker heartbeats; hardq events shows them (counters are always on)
   --events-level <final|all>  final (as -E), or all: also task-received and task-started
+  --wait-replicas <n>         after each batch of acks, WAIT for n replicas of the queue's node
+                              (fewer acks lost to a failover; docs/RELIABILITY.md) (default off)
+  --wait-replicas-timeout-ms <ms>
+                              the longest such WAIT (default 100)
   --quiet                     no line per task, only the banner and the summary
   -h, --help                  this text
 Ctrl-C (SIGINT) or SIGTERM: stop taking tasks, finish those in flight, exit 0.
@@ -57,6 +61,8 @@ export async function run(argv: string[]): Promise<number> {
       'connect-timeout-ms': { type: 'string' },
       events: { type: 'boolean', short: 'E', default: false },
       'events-level': { type: 'string' },
+      'wait-replicas': { type: 'string' },
+      'wait-replicas-timeout-ms': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -77,6 +83,8 @@ export async function run(argv: string[]): Promise<number> {
   const autoscale = values.autoscale === undefined ? undefined : parseAutoscale(values.autoscale);
   const concurrency = parseIntFlag(values.concurrency, 'concurrency', autoscale?.min ?? 50, 1);
   const shutdownTimeoutMs = parseIntFlag(values['shutdown-timeout-ms'], 'shutdown-timeout-ms', 10_000);
+  const waitReplicas = values['wait-replicas'] === undefined ? undefined
+    : { replicas: parseIntFlag(values['wait-replicas'], 'wait-replicas', 1, 1), timeoutMs: parseIntFlag(values['wait-replicas-timeout-ms'], 'wait-replicas-timeout-ms', 100, 1) };
   const waitMs = connectTimeoutMs(values['connect-timeout-ms']);
   if (values.app === undefined) throw new UsageError('give the app module with -A <module> (see hardq worker --help)');
   if (values.processes !== undefined) {
@@ -93,7 +101,7 @@ export async function run(argv: string[]): Promise<number> {
   const { app, module, modulePath } = await loadApp(values.app, values.redis, values);
   const log = (line: string) => console.error(line);
   const worker = app.worker({
-    queues: values.queues?.split(',').filter(Boolean), queueOrder, concurrency, shutdownTimeoutMs, mode, pool, autoscale, group: values.group, events,
+    queues: values.queues?.split(',').filter(Boolean), queueOrder, concurrency, shutdownTimeoutMs, mode, pool, autoscale, group: values.group, events, waitReplicas,
     // The threads and process pools import the app module again in each thread or child.
     appModule: modulePath,
   });

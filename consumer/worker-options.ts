@@ -3,6 +3,7 @@
  */
 import { InvalidOptionError } from '../shared/errors.ts';
 import { parseEventsLevel, type EventsLevel } from '../shared/events.ts';
+import { resolveWaitReplicas, type WaitReplicas } from './replica-wait.ts';
 
 export type WorkerOptions = {
   /** Queues to consume, highest priority first. @default [the app's defaultQueue] */
@@ -78,6 +79,15 @@ export type WorkerOptions = {
    * @default true
    */
   counters?: boolean;
+  /**
+   * After each completion write, WAIT until this many replicas of the queue's node have it,
+   * or until `timeoutMs` (consumer/replica-wait.ts, docs/RELIABILITY.md): fewer acks lost
+   * to a failover, at one round trip and up to `timeoutMs` per batch. A shortfall is logged
+   * at most every 10 s and counted in the worker record; the ack stands.
+   * @default undefined (no WAIT); `timeoutMs` defaults to 100
+   * @example { replicas: 1, timeoutMs: 100 }
+   */
+  waitReplicas?: WaitReplicas;
 };
 
 export function resolveWorkerOptions(options: WorkerOptions, defaultQueue: string) {
@@ -102,6 +112,7 @@ export function resolveWorkerOptions(options: WorkerOptions, defaultQueue: strin
     group: options.group,
     events: parseEventsLevel(options.events, 'events'),
     counters: options.counters ?? true,
+    waitReplicas: resolveWaitReplicas(options.waitReplicas),
   };
   const { autoscale } = resolved;
   if (autoscale !== undefined) {

@@ -13,7 +13,7 @@ import { connectRedis } from '../shared/connection.ts';
 import { defineScripts } from '../shared/scripts.ts';
 import { InvalidOptionError } from '../shared/errors.ts';
 import type { WorkerRecord } from '../shared/worker-record.ts';
-import type { Claimed, FetchStrategy } from './fetch.ts';
+import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
 import { SimpleFetch } from './simple-fetch.ts';
 import { ReliableFetch } from './reliable-fetch.ts';
 import { BlockingConnection } from './blocking-connection.ts';
@@ -32,6 +32,7 @@ import { QueueConsumers } from './control/queue-consumers.ts';
 import { Autoscaler } from './control/autoscaler.ts';
 import type { QueueSet } from './queue-set.ts';
 import { Relay } from './relay.ts';
+import { ReplicaWait } from './replica-wait.ts';
 
 type Options = ReturnType<typeof resolveWorkerOptions>;
 
@@ -51,14 +52,17 @@ export class WorkerParts {
   readonly consumers: QueueConsumers;
   readonly autoscaler: Autoscaler;
   readonly events: TaskEvents;
+  /** The WAIT after each completion write, when waitReplicas is on. */
+  readonly replicaWait: ReplicaWait | undefined;
   #log: (line: string) => void;
   #fetchStarted = false;
 
   private constructor(parts: {
     redis: Redis; blocking: BlockingConnection; fetch: FetchStrategy; pool: Pool; scheduler: Scheduler; registry: WorkerRegistry;
     rateLimiter: RateLimiter; terminations: Terminations; timeLimits: TimeLimitOverrides; mailbox: ControlMailbox; log: (line: string) => void;
-    consumers: QueueConsumers; autoscaler: Autoscaler; events: TaskEvents; keys: AppContext['keys']; queues: QueueSet;
+    consumers: QueueConsumers; autoscaler: Autoscaler; events: TaskEvents; keys: AppContext['keys']; queues: QueueSet; replicaWait: ReplicaWait | undefined;
   }) {
+    this.replicaWait = parts.replicaWait;
     this.consumers = parts.consumers;
     this.autoscaler = parts.autoscaler;
     this.events = parts.events;
@@ -105,9 +109,13 @@ export class WorkerParts {
           });
       const pool = await createPool(app, o);
       const scheduler = new Scheduler({ redis, keys, queues: self.queues, intervalMs: o.promoteIntervalMs, log: config.log });
+      const replicaWait = o.waitReplicas === undefined ? undefined : new ReplicaWait({ redis, keys, ...o.waitReplicas, log: config.log });
       const registry = new WorkerRegistry({
         redis, keys, id: self.consumerId, log: config.log,
-        describe: () => ({ ...self.describe(), events: events.level, poolSize: 'size' in pool ? Number(pool.size) : undefined }),
+        describe: () => ({
+          ...self.describe(), events: events.level, poolSize: 'size' in pool ? Number(pool.size) : undefined,
+          ...(replicaWait === undefined ? {} : { replicaWaits: { ...replicaWait.stats } }),
+        }),
         // Every write also lists the worker's queues as known, and at events on adds its worker event.
         alongside: (multi, record, phase) => {
           multi.sadd(keys.queues(), ...record.queues);
@@ -123,11 +131,17 @@ export class WorkerParts {
       });
       const handle = controlHandler({ redis, keys, registry: app.registry, pool, rateLimiter, timeLimits, terminations, events, consumers, autoscaler, ...self.control });
       const mailbox = new ControlMailbox({ redis, keys, workerId: self.consumerId, nowMs: () => scheduler.nowMs(), handle, log: config.log, signing: config.signing });
-      return new WorkerParts({ redis, blocking, fetch, pool, scheduler, registry, rateLimiter, terminations, timeLimits, mailbox, consumers, autoscaler, events, keys, queues: self.queues, log: config.log });
+      return new WorkerParts({ redis, blocking, fetch, pool, scheduler, registry, rateLimiter, terminations, timeLimits, mailbox, consumers, autoscaler, events, keys, queues: self.queues, log: config.log, replicaWait });
     } catch (error) {
       for (const redis of opened) redis.disconnect();
       throw error;
     }
+  }
+
+  /** Writes results and acks (the fetch strategy's complete-batch), then, with waitReplicas, WAITs for the replicas. */
+  async complete(queue: string, batch: Completion[]): Promise<void> {
+    await this.fetch.complete(queue, batch);
+    await this.replicaWait?.after(queue);
   }
 
   /** Reads the rate-limit overrides, registers (reliable: heartbeat, reaper), starts the scheduler, writes the first record, opens the mailbox. */

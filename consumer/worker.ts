@@ -122,7 +122,7 @@ export class Worker extends EventEmitter {
     this.#parts = parts;
     const { fetch, scheduler } = parts;
     this.#completer = new Completer({
-      write: (queue, batch) => fetch.complete(queue, batch),
+      write: (queue, batch) => parts.complete(queue, batch),
       onWritten: (batch) => {
         for (const completion of batch) this.#acking.delete(completion.claimed);
         // Canvas steps for other queues wait in an outbox: relay them now, not at the next tick.

@@ -40,6 +40,8 @@ export type WorkerRecord = {
   poolSize?: number;
   /** The events level now (`off`, `final`, `all`): enable_events and disable_events change it. */
   events?: 'off' | 'final' | 'all';
+  /** With waitReplicas on: the replicas asked for, WAIT's timeout in ms, WAITs sent, and how many fell short. */
+  replicaWaits?: { replicas: number; timeoutMs: number; waits: number; short: number };
   /** Tasks finished since start, by outcome. */
   counts: Record<'SUCCESS' | 'FAILURE' | 'RETRY' | 'REVOKED' | 'DEAD', number>;
   /** Messages held: running, waiting to start, or finished with the ack not yet written. */
