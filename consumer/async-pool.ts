@@ -35,8 +35,9 @@ export class AsyncPool implements Pool {
   run(job: PoolJob): Promise<unknown> {
     const { definition, message } = job;
     const { softTimeLimitMs, timeLimitMs } = definition.options;
-    // The common case: no limits, no timers, no extra promises.
-    if (softTimeLimitMs === undefined && timeLimitMs === undefined) return this.#call(job, job.signal);
+    // The common case: no limits, no timers, no extra promises, and the task's signal is not
+    // even read unless the handler is bound (consumer/running-task.ts makes it lazily).
+    if (softTimeLimitMs === undefined && timeLimitMs === undefined) return this.#call(job);
 
     const controller = new AbortController();
     const onWorkerAbort = () => controller.abort(job.signal.reason);
@@ -62,10 +63,10 @@ export class AsyncPool implements Pool {
     });
   }
 
-  async #call(job: PoolJob, signal: AbortSignal): Promise<unknown> {
+  async #call(job: PoolJob, signal?: AbortSignal): Promise<unknown> {
     const { definition, message } = job;
     if (definition.bind) {
-      return (definition.handler as (ctx: TaskContext, ...args: unknown[]) => unknown)(taskContext(job, signal), ...message.args);
+      return (definition.handler as (ctx: TaskContext, ...args: unknown[]) => unknown)(taskContext(job, signal ?? job.signal), ...message.args);
     }
     return (definition.handler as (...args: unknown[]) => unknown)(...message.args);
   }

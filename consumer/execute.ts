@@ -19,7 +19,8 @@ import type { Claimed, Completion, FetchStrategy } from './fetch.ts';
 import type { Pool } from './pool.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { retryDefaults, retryDelayMs, underlyingError, wantsRetry } from './retry.ts';
-import { TaskTerminated, type Terminations } from './control/terminations.ts';
+import type { Terminations } from './control/terminations.ts';
+import { RunningTask, terminatedMark } from './running-task.ts';
 import type { FollowUp } from '../shared/follow-ups.ts';
 import { followUpsOnFailure, followUpsOnSuccess, hasCanvas, passFailure } from './canvas-step.ts';
 import { withCanvasPlace } from './canvas-place.ts';
@@ -116,8 +117,6 @@ function notRun(message: TaskMessage, reason: string, nowMs: number, signing: Re
   return hasCanvas(message) ? followUpsOnFailure(message, { id: message.id, task: message.task, error: { name: 'TaskRevoked', message: reason } }, nowMs, signing) : undefined;
 }
 
-const terminatedMark = Symbol('terminated');
-
 /** Runs one claimed message; `null` when it turned out not to be ours to run. */
 export async function execute(claimed: Claimed, context: ExecuteContext): Promise<Outcome> {
   const started = context.nowMs();
@@ -171,16 +170,7 @@ async function executeMessage(claimed: Claimed, context: ExecuteContext, message
   if (keep && options.trackStarted === true) await context.markStarted(claimed.queue, id);
 
   context.onStart(claimed, message);
-  // The task's own signal: the worker's (shutdown) passes through; terminate aborts only this one.
-  const job = new AbortController();
-  const forward = () => job.abort(context.signal.reason);
-  context.signal.addEventListener('abort', forward, { once: true });
-  let killed!: () => void;
-  const terminated = new Promise<typeof terminatedMark>((resolve) => (killed = () => resolve(terminatedMark)));
-  const untrack = context.terminations.track(id, (reason) => {
-    killed();
-    job.abort(reason);
-  });
+  const running = new RunningTask(id, context.signal, context.terminations);
   const revokedByTerminate = (): Outcome => [
     { claimed, id, result: keep ? encodeResult({ state: 'REVOKED', reason: 'terminated', doneAt: Date.now() }) : undefined },
     event('REVOKED', 'terminated'),
@@ -191,23 +181,18 @@ async function executeMessage(claimed: Claimed, context: ExecuteContext, message
     try {
       // A chain step's parent result (a chord body's list of them) comes first.
       const called = message.parentResults === undefined ? message : { ...message, args: [...message.parentResults, ...message.args] };
-      const running = context.pool.run({ definition, message: called, queue: claimed.queue, signal: job.signal });
-      const value = await Promise.race([running, terminated]);
-      if (value === terminatedMark) {
-        // The async pool cannot stop a promise: it may still settle, and nobody listens.
-        running.catch(() => {});
-        return revokedByTerminate();
-      }
+      // The job reads the task's signal only if its pool or handler asks for it (running-task.ts).
+      const value = await running.settled(context.pool.run({ definition, message: called, queue: claimed.queue, get signal() { return running.signal; } }));
+      if (value === terminatedMark) return revokedByTerminate();
       // undefined (a handler that returns nothing) is stored as null, as Celery stores None.
       if (keep && value !== undefined) assertJson(value, 'result');
       const followUps = hasCanvas(message) ? followUpsOnSuccess(message, value === undefined ? 'null' : JSON.stringify(value), Date.now(), signing) : undefined;
       return [{ claimed, id, result: keep ? encodeSuccess(value, Date.now()) : undefined, followUps }, event('SUCCESS')];
     } catch (error) {
-      if (job.signal.reason instanceof TaskTerminated) return revokedByTerminate();
+      if (running.terminated) return revokedByTerminate();
       return failed(claimed, message, options, keep, error, event, signing);
     } finally {
-      untrack();
-      context.signal.removeEventListener('abort', forward);
+      running.end();
     }
   } catch (unexpected) {
     // A bug in hardq's own failure path (retry options that throw, say): still a FAILURE.

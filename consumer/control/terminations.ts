@@ -17,24 +17,36 @@ export class TaskTerminated extends Error {
   }
 }
 
-export class Terminations {
-  #running = new Map<string, Set<(reason: TaskTerminated) => void>>();
+/** A running task that can be stopped (consumer/running-task.ts). */
+export type Terminable = { terminate(reason: TaskTerminated): void };
 
-  /** Registers a running task; the returned function unregisters it. */
-  track(id: string, kill: (reason: TaskTerminated) => void): () => void {
-    let kills = this.#running.get(id);
-    if (kills === undefined) this.#running.set(id, (kills = new Set()));
-    kills.add(kill);
-    return () => {
-      kills.delete(kill);
-      if (kills.size === 0 && this.#running.get(id) === kills) this.#running.delete(id);
-    };
+export class Terminations {
+  // One entry per id; a Set only when the same id runs twice here (a duplicate delivery),
+  // so the common case allocates nothing per task.
+  #running = new Map<string, Terminable | Set<Terminable>>();
+
+  /** Registers a running task until `untrack`. */
+  track(id: string, task: Terminable): void {
+    const there = this.#running.get(id);
+    if (there === undefined) this.#running.set(id, task);
+    else if (there instanceof Set) there.add(task);
+    else this.#running.set(id, new Set([there, task]));
+  }
+
+  untrack(id: string, task: Terminable): void {
+    const there = this.#running.get(id);
+    if (there === task) this.#running.delete(id);
+    else if (there instanceof Set) {
+      there.delete(task);
+      if (there.size === 0) this.#running.delete(id);
+    }
   }
 
   /** Stops every running copy of the task here; returns how many were running. */
   terminate(id: string): number {
-    const kills = [...(this.#running.get(id) ?? [])];
-    for (const kill of kills) kill(new TaskTerminated(id));
-    return kills.length;
+    const there = this.#running.get(id);
+    const tasks = there === undefined ? [] : there instanceof Set ? [...there] : [there];
+    for (const task of tasks) task.terminate(new TaskTerminated(id));
+    return tasks.length;
   }
 }

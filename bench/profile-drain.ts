@@ -1,0 +1,69 @@
+/**
+ * Profile of one worker's drain, the tool behind "profile before guessing" (issue 17):
+ * a throwaway Redis, N no-op tasks queued first, then one in-process worker drains them
+ * while node:inspector's CPU profiler records only the drain. It prints the worker's CPU
+ * per job, Redis's CPU per job and the profile's self time grouped by where it is spent.
+ *
+ *   sh scripts/bootstrap.sh tsx bench/profile-drain.ts [N] [reliable|simple] [--ignore-result] [--out file.cpuprofile]
+ *
+ * Under tsx the module names are the source files; run from dist/ for the compiled view.
+ */
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
+import { createApp } from 'hardq';
+import { startThrowawayRedis } from '../scripts/throwaway-redis.ts';
+import { summarizeProfile, type CpuProfile } from './profile-summary.ts';
+
+const args = process.argv.slice(2);
+const total = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
+const mode = args.includes('simple') ? 'simple' : 'reliable';
+const ignoreResult = args.includes('--ignore-result');
+const outAt = args.indexOf('--out');
+const out = outAt >= 0 ? args[outAt + 1] : undefined;
+
+const redisServer = await startThrowawayRedis();
+const app = createApp({ redis: redisServer.url, defaultQueue: 'profile' });
+const noop = app.task('noop', (_n: number) => ({ ok: true }), { ignoreResult });
+const redis = await app.connection();
+
+for (let sent = 0; sent < total; sent += 1000) {
+  await noop.applyMany(Array.from({ length: Math.min(1000, total - sent) }, (_, i) => [sent + i]));
+}
+
+function redisCpuMs(info: string): number {
+  const pick = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return (pick('used_cpu_sys') + pick('used_cpu_user')) * 1000;
+}
+
+let done = 0;
+let finished!: () => void;
+const allDone = new Promise<void>((resolve) => (finished = resolve));
+const worker = app.worker({ mode });
+worker.on('task', () => {
+  if (++done === total) finished();
+});
+
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 200 });
+const redisBefore = redisCpuMs(await redis.info('cpu'));
+const cpuBefore = process.cpuUsage();
+const startedAt = performance.now();
+await session.post('Profiler.start');
+const running = worker.run();
+await allDone;
+const elapsedMs = performance.now() - startedAt;
+const { profile } = await session.post('Profiler.stop');
+const cpu = process.cpuUsage(cpuBefore);
+const redisAfter = redisCpuMs(await redis.info('cpu'));
+await worker.close();
+await running;
+await app.close();
+await redisServer.stop();
+
+const perJob = (us: number) => (us / total).toFixed(1);
+console.log(`${mode}${ignoreResult ? ', ignoreResult' : ''}: ${total} jobs in ${elapsedMs.toFixed(0)} ms = ${Math.round(total / (elapsedMs / 1000))} jobs/s`);
+console.log(`worker CPU ${perJob(cpu.user + cpu.system)} µs/job (user ${perJob(cpu.user)}, sys ${perJob(cpu.system)}); Redis CPU ${perJob((redisAfter - redisBefore) * 1000)} µs/job`);
+console.log(summarizeProfile(profile as CpuProfile));
+if (out !== undefined) writeFileSync(out, JSON.stringify(profile));
