@@ -11,7 +11,7 @@ export class UsageError extends Error {
 }
 
 /** Codes that mean "fix the call or the setup", not "it failed while running": exit 2. */
-const usageCodes = new Set(['USAGE', 'INVALID_OPTION', 'REDIS_UNAVAILABLE', 'SERIALIZATION', 'UNKNOWN_TASK', 'MESSAGE_TOO_LARGE']);
+const usageCodes = new Set(['USAGE', 'INVALID_OPTION', 'REDIS_UNAVAILABLE', 'REDIS_NO_PERMISSION', 'SERIALIZATION', 'UNKNOWN_TASK', 'MESSAGE_TOO_LARGE']);
 
 export function exitCodeOf(error: unknown): number {
   const code = (error as { code?: unknown } | null)?.code;

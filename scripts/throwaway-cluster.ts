@@ -4,15 +4,17 @@
  * with a free cluster bus port (`--cluster-port`: the default, port + 10000, is invalid above
  * 55535), joined with `redis-cli --cluster create`, ready once every node says
  * `cluster_state:ok`. Each node has a private directory; every process is stopped by pid.
- * Nothing else is touched.
+ * Nothing else is touched. With `tls` every node speaks TLS only, to clients, replicas and
+ * on the cluster bus (`--port 0 --tls-port P --tls-cluster yes --tls-replication yes`), asks
+ * clients for a certificate, and its url is rediss-cluster://.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort } from './throwaway-redis.ts';
+import { freePort, type ThrowawayTls } from './throwaway-redis.ts';
 
 const run = promisify(execFile);
 
@@ -59,7 +61,12 @@ export type ClusterOptions = {
   persist?: boolean;
   /** cluster-node-timeout, in ms: how long a master may be silent before a failover. @default 2000 */
   nodeTimeoutMs?: number;
+  /** Certificate files: every node listens with TLS only and asks clients for a certificate. @default plain TCP */
+  tls?: ThrowawayTls;
 };
+
+/** How this file's own clients reach a node: the client certificate when the nodes speak TLS. */
+type Reach = { tls?: { ca: Buffer; cert: Buffer; key: Buffer } };
 
 /** Free ports, none repeated: each node needs two. */
 async function distinctFreePorts(count: number): Promise<number[]> {
@@ -71,8 +78,8 @@ async function distinctFreePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
-async function ask(port: number, ...args: string[]): Promise<string | undefined> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false });
+async function ask(reach: Reach, port: number, ...args: string[]): Promise<string | undefined> {
+  const client = new Redis({ ...reach, port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -87,8 +94,8 @@ async function ask(port: number, ...args: string[]): Promise<string | undefined>
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One command to one node, its reply as ioredis gives it. */
-async function command(port: number, ...args: (string | number)[]): Promise<unknown> {
-  const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false });
+async function command(reach: Reach, port: number, ...args: (string | number)[]): Promise<unknown> {
+  const client = new Redis({ ...reach, port, host: '127.0.0.1', retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false });
   client.on('error', () => {});
   try {
     return await client.call(String(args[0]), ...args.slice(1));
@@ -98,8 +105,8 @@ async function command(port: number, ...args: (string | number)[]): Promise<unkn
 }
 
 /** Each node's id and port, and the slots each master serves, from CLUSTER NODES. */
-async function clusterNodes(port: number): Promise<{ id: string; port: number; master: boolean; slots: [number, number][] }[]> {
-  const lines = String(await command(port, 'CLUSTER', 'NODES')).split('\n').filter(Boolean);
+async function clusterNodes(reach: Reach, port: number): Promise<{ id: string; port: number; master: boolean; slots: [number, number][] }[]> {
+  const lines = String(await command(reach, port, 'CLUSTER', 'NODES')).split('\n').filter(Boolean);
   return lines.map((line) => {
     const fields = line.split(' ');
     const slots = fields.slice(8).filter((field) => /^\d/.test(field)).map((range) => {
@@ -110,8 +117,28 @@ async function clusterNodes(port: number): Promise<{ id: string; port: number; m
   });
 }
 
+/**
+ * `redis-cli --cluster create` refuses fewer than 3 masters; the scaling bench (W6) also
+ * runs 1 and 2. Those are joined by hand: MEET (with the bus port, which is not port + 10000
+ * here), then even slot ranges, the split redis-cli would make.
+ */
+async function joinByHand(reach: Reach, nodes: ClusterNode[], replicasPerMaster: number): Promise<void> {
+  if (replicasPerMaster > 0) throw new Error('a local cluster with replicas needs 3 masters at least');
+  for (const node of nodes.slice(1)) await command(reach, nodes[0]!.port, 'CLUSTER', 'MEET', '127.0.0.1', node.port, node.busPort);
+  const perNode = Math.ceil(16384 / nodes.length);
+  await Promise.all(nodes.map((node, i) => command(reach, node.port, 'CLUSTER', 'ADDSLOTSRANGE', i * perNode, Math.min(16383, (i + 1) * perNode - 1))));
+}
+
 export async function startThrowawayCluster(options: ClusterOptions = {}): Promise<ThrowawayCluster> {
-  const { masters = 3, replicasPerMaster = 0, persist = false, nodeTimeoutMs = 2000 } = options;
+  const { masters = 3, replicasPerMaster = 0, persist = false, nodeTimeoutMs = 2000, tls } = options;
+  const reach: Reach = tls === undefined ? {} : { tls: { ca: readFileSync(tls.ca), cert: readFileSync(tls.clientCert), key: readFileSync(tls.clientKey) } };
+  // tls-cluster makes the bus TLS too: a node dials another's bus port as a client, showing
+  // tls-client-cert-file (the server certificate is for serverAuth only, which a node that
+  // asks for client certificates refuses).
+  const listen = (port: number) => tls === undefined ? ['--port', String(port)] : ['--port', '0', '--tls-port', String(port),
+    '--tls-cluster', 'yes', '--tls-replication', 'yes', '--tls-auth-clients', 'yes', '--tls-ca-cert-file', tls.ca,
+    '--tls-cert-file', tls.serverCert, '--tls-key-file', tls.serverKey, '--tls-client-cert-file', tls.clientCert, '--tls-client-key-file', tls.clientKey];
+  const cliTls = tls === undefined ? [] : ['--tls', '--cacert', tls.ca, '--cert', tls.clientCert, '--key', tls.clientKey];
   const count = masters * (1 + replicasPerMaster);
   const ports = await distinctFreePorts(count * 2);
   const children = new Map<number, ChildProcess>();
@@ -133,7 +160,7 @@ export async function startThrowawayCluster(options: ClusterOptions = {}): Promi
 
   const launch = async (node: ClusterNode) => {
     const child = spawn('redis-server', [
-      '--port', String(node.port), '--cluster-port', String(node.busPort), '--bind', '127.0.0.1', '--dir', node.dir,
+      ...listen(node.port), '--cluster-port', String(node.busPort), '--bind', '127.0.0.1', '--dir', node.dir,
       '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs),
       '--save', '', '--appendonly', persist ? 'yes' : 'no', '--logfile', join(node.dir, 'redis.log'),
     ], { stdio: 'ignore' });
@@ -142,7 +169,7 @@ export async function startThrowawayCluster(options: ClusterOptions = {}): Promi
       reject(new Error(`cannot start redis-server (${error.message}); install it with: apt-get install -y redis-server`))));
     const deadline = Date.now() + 15_000;
     const answered = (async () => {
-      while ((await ask(node.port, 'PING')) !== 'PONG') {
+      while ((await ask(reach, node.port, 'PING')) !== 'PONG') {
         if (Date.now() > deadline) throw new Error(`cluster node on port ${node.port} did not answer PING within 15 s`);
         await sleep(20);
       }
@@ -164,10 +191,10 @@ export async function startThrowawayCluster(options: ClusterOptions = {}): Promi
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const running = nodes.filter((node) => node.running);
-      const infos = await Promise.all(running.map((node) => ask(node.port, 'CLUSTER', 'INFO')));
+      const infos = await Promise.all(running.map((node) => ask(reach, node.port, 'CLUSTER', 'INFO')));
       // Every node must agree on the slot map, or a client may be sent back and forth.
       const maps = await Promise.all(running.map(async (node) => {
-        const lines = (await ask(node.port, 'CLUSTER', 'NODES')) ?? '';
+        const lines = (await ask(reach, node.port, 'CLUSTER', 'NODES')) ?? '';
         return lines.split('\n').filter((line) => /master/.test(line) && !/fail/.test(line)).map((line) => {
           const fields = line.split(' ');
           return `${fields[1]!.split('@')[0]} ${fields.slice(8).join(' ')}`;
@@ -191,7 +218,8 @@ export async function startThrowawayCluster(options: ClusterOptions = {}): Promi
   try {
     await Promise.all(nodes.map(launch));
     const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
-    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes']).catch((error: Error & { stdout?: string }) => {
+    if (masters < 3) await joinByHand(reach, nodes, replicasPerMaster);
+    else await run('redis-cli', [...cliTls, '--cluster', 'create', ...addresses, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes']).catch((error: Error & { stdout?: string }) => {
       throw new Error(`redis-cli --cluster create failed: ${error.stdout?.trim().split('\n').at(-1) ?? error.message}`);
     });
     await waitReady();
@@ -203,32 +231,32 @@ export async function startThrowawayCluster(options: ClusterOptions = {}): Promi
   }
 
   return {
-    url: `redis-cluster://${nodes.map((node) => `127.0.0.1:${node.port}`).join(',')}`,
-    nodeUrls: nodes.map((node) => `redis://127.0.0.1:${node.port}`),
+    url: `${tls === undefined ? 'redis' : 'rediss'}-cluster://${nodes.map((node) => `127.0.0.1:${node.port}`).join(',')}`,
+    nodeUrls: nodes.map((node) => `${tls === undefined ? 'redis' : 'rediss'}://127.0.0.1:${node.port}`),
     nodes,
     async masterPorts() {
       const running = nodes.find((node) => node.running);
-      const lines = running === undefined ? '' : (await ask(running.port, 'CLUSTER', 'NODES')) ?? '';
+      const lines = running === undefined ? '' : (await ask(reach, running.port, 'CLUSTER', 'NODES')) ?? '';
       return lines.split('\n').filter((line) => / master /.test(line.replace('myself,', ' ')) && !/fail/.test(line) && line.split(' ').length > 8)
         .map((line) => Number(line.split(' ')[1]!.split('@')[0]!.split(':')[1]));
     },
     async moveSlot(slot, toPort) {
       const running = nodes.find((node) => node.running)!;
-      const all = await clusterNodes(running.port);
+      const all = await clusterNodes(reach, running.port);
       const from = all.find((node) => node.master && node.slots.some(([low, high]) => low <= slot && slot <= high));
       const to = all.find((node) => node.port === toPort);
       if (from === undefined || to === undefined) throw new Error(`slot ${slot} has no owner, or no node listens on ${toPort}`);
       if (from.port === to.port) return;
-      await command(to.port, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', from.id);
-      await command(from.port, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', to.id);
+      await command(reach, to.port, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', from.id);
+      await command(reach, from.port, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', to.id);
       for (;;) {
-        const keys = (await command(from.port, 'CLUSTER', 'GETKEYSINSLOT', slot, 100)) as string[];
+        const keys = (await command(reach, from.port, 'CLUSTER', 'GETKEYSINSLOT', slot, 100)) as string[];
         if (keys.length === 0) break;
-        await command(from.port, 'MIGRATE', '127.0.0.1', to.port, '', 0, 5000, 'KEYS', ...keys);
+        await command(reach, from.port, 'MIGRATE', '127.0.0.1', to.port, '', 0, 5000, 'KEYS', ...keys);
       }
       // The target first, then the source, then the rest (the order the cluster tutorial gives).
       const others = all.filter((node) => node.master && node.port !== to.port && node.port !== from.port);
-      for (const node of [to, from, ...others]) await command(node.port, 'CLUSTER', 'SETSLOT', slot, 'NODE', to.id);
+      for (const node of [to, from, ...others]) await command(reach, node.port, 'CLUSTER', 'SETSLOT', slot, 'NODE', to.id);
     },
     async kill(port) {
       const node = nodes.find((candidate) => candidate.port === port);

@@ -9,6 +9,7 @@
 import { Cluster, type Redis } from 'ioredis';
 import { parseClusterUrl } from './cluster-url.ts';
 import { FirstConnection } from './first-connection.ts';
+import { probeClusterSeed } from './cluster-probe.ts';
 import type { ResolvedTls } from './tls.ts';
 
 export type ClusterConnectOptions = {
@@ -34,7 +35,7 @@ export async function connectCluster(url: string, options: ClusterConnectOptions
   const { nodes, username, password, tls: tlsFromUrl } = parseClusterUrl(url);
   const { connectTimeoutMs, log, name, tls } = options;
   const seeds = nodes.map((node) => `${node.host}:${node.port}`).join(',');
-  const first = new FirstConnection(connectTimeoutMs);
+  const first = new FirstConnection(connectTimeoutMs, username);
   const cluster = new Cluster(nodes, {
     lazyConnect: true,
     enableReadyCheck: true,
@@ -58,9 +59,28 @@ export async function connectCluster(url: string, options: ClusterConnectOptions
     clusterNodeRetryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
     clusterRetryStrategy: (times) => (first.mayRetry() ? Math.min(100 * 2 ** Math.min(times, 5), 2000) : null),
   });
-  cluster.on('error', first.noteError);
+  // The Cluster client hides a TLS or permission failure behind "Failed to refresh slots
+  // cache."; on the first failure one plain connection to a seed finds the real reason,
+  // which stops the retries when retrying cannot help (shared/cluster-probe.ts).
+  let probing: Promise<void> | undefined;
+  const probe = () => {
+    if (first.connectedOnce) return;
+    probing ??= probeClusterSeed(nodes[0]!, { username, password, tls: tls ?? (tlsFromUrl ? {} : undefined), connectTimeoutMs })
+      .then((reason) => reason && first.noteError(reason));
+  };
+  cluster.on('error', (error: Error) => {
+    first.noteError(error);
+    probe();
+  });
   cluster.on('node error', first.noteError);
-  await first.wait(cluster, nodes[0]!.host, nodes[0]!.port, 'start a local one with: npm run cluster');
+  // A failed ready check (CLUSTER INFO refused) emits no error at all, only a close.
+  cluster.on('close', probe);
+  const advice = 'start a local one with: npm run cluster';
+  await first.wait(cluster, nodes[0]!.host, nodes[0]!.port, advice).catch(async () => {
+    probe();
+    await probing;
+    throw first.failure(nodes[0]!.host, nodes[0]!.port, advice);
+  });
   // One line when the whole cluster is lost and one when it is back; a single node's
   // failover shows as commands that wait, then succeed.
   let lostAt: number | undefined;

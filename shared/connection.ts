@@ -96,7 +96,7 @@ async function connectOne(url: string, options: { connectTimeoutMs: number; log:
   const { connectTimeoutMs, name, tls, log } = options;
   const { host, port } = describeUrl(url);
   const address = `${host}:${port}`;
-  const first = new FirstConnection(connectTimeoutMs);
+  const first = new FirstConnection(connectTimeoutMs, URL.canParse(url) ? decodeURIComponent(new URL(url).username) : undefined);
 
   const redis = new Redis(url, {
     lazyConnect: true,

@@ -60,6 +60,32 @@ export class RedisUnavailableError extends HardqError {
   }
 }
 
+/**
+ * Redis answered, but the user hardq connects as may not run a command hardq needs
+ * (NOPERM), such as `cluster|slots` on a Cluster. Retrying does not help: grant the command.
+ */
+export class RedisPermissionError extends HardqError {
+  static readonly code = 'REDIS_NO_PERMISSION';
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  /** The command refused, as ACL rules name it (`cluster|slots`); undefined when Redis named keys or channels instead. */
+  readonly command: string | undefined;
+  constructor(host: string, port: number, username: string, reply: string) {
+    const command = /run the '([^']+)' command/.exec(reply)?.[1];
+    const what = command === undefined ? reply.replace(/^NOPERM\s*/, '') : `it may not run ${command.toUpperCase().replace('|', ' ')}`;
+    const fix = command === undefined ? `fix the user's key and channel patterns on every node` : `grant it on every node with ACL SETUSER ${username} +${command}`;
+    super(
+      RedisPermissionError.code,
+      `Redis at ${host}:${port} refused user "${username}" (NOPERM: ${what}); ${fix}, or make the user with: hardq acl --role <role> --queues <queues> --apply`,
+    );
+    this.host = host;
+    this.port = port;
+    this.username = username;
+    this.command = command;
+  }
+}
+
 // --- Fix the call -------------------------------------------------------------
 
 /** A value JSON cannot carry faithfully; `path` names where it sits, e.g. `args[1].when`. */

@@ -9,9 +9,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis, type Cluster } from 'ioredis';
-import { createApp, applyAclUser, type AclRole, type App } from 'hardq';
+import { createApp, applyAclUser, aclSetUserArgs, RedisPermissionError, type AclRole, type App } from 'hardq';
 import { hashSlot } from '../shared/hash-slot.ts';
 import { startCluster, type TestCluster } from './helpers/redis-cluster.ts';
+import { runCli } from './fixtures/cli.ts';
 
 let cluster: TestCluster;
 let admin: App;
@@ -73,6 +74,36 @@ test('applyAclUser makes the user on every node; producer and worker users round
   } finally {
     await producer.close();
     await workerApp.close();
+  }
+  assert.deepEqual(printed, [], 'no warning or log line');
+});
+
+test('a user without cluster|slots or cluster|info: one line that names the command and the grant, at once, not "cannot reach Redis"', async () => {
+  const queues = await queuesOnTwoNodes();
+  // A producer user with one of the Cluster client's commands taken away, on every node.
+  for (const missing of ['cluster|slots', 'cluster|info']) {
+    const user = `no-${missing.replace('|', '-')}`;
+    const args = [...aclSetUserArgs({ role: 'producer', queues, prefix, password, user }), `-${missing}`];
+    for (const port of await cluster.masterPorts()) {
+      const node = new Redis(port);
+      await node.call('ACL', 'SETUSER', ...args).finally(() => node.disconnect());
+    }
+    const url = cluster.url.replace('redis-cluster://', `redis-cluster://${user}:${password}@`);
+    const app = createApp({ redis: url, prefix, connectTimeoutMs: 60_000, log: (line) => printed.push(line) });
+    const startedAt = Date.now();
+    await assert.rejects(app.connection(), (error: Error) => {
+      assert.ok(RedisPermissionError.is(error), `a RedisPermissionError, got ${error.name}: ${error.message}`);
+      assert.equal(error.code, 'REDIS_NO_PERMISSION');
+      assert.equal(error.command, missing);
+      assert.match(error.message, new RegExp(`^Redis at 127\\.0\\.0\\.1:\\d+ refused user "${user}" \\(NOPERM: it may not run ${missing.toUpperCase().replace('|', ' ')}\\); grant it on every node with ACL SETUSER ${user} \\+${missing.replace('|', '\\|')}, or make the user with: hardq acl --role`));
+      return true;
+    });
+    assert.ok(Date.now() - startedAt < 30_000, 'a refused permission is not retried for connectTimeoutMs (60 s)');
+    await app.close();
+    const cli = await runCli('hardq', ['queues', '--redis', url]);
+    assert.equal(cli.code, 2, cli.stderr);
+    assert.equal(cli.stderr.split('\n').filter(Boolean).length, 1, cli.stderr);
+    assert.match(cli.stderr, new RegExp(`refused user "${user}" \\(NOPERM: it may not run`));
   }
   assert.deepEqual(printed, [], 'no warning or log line');
 });

@@ -3,6 +3,7 @@
  * certificate for 127.0.0.1 and localhost, a client certificate, and a second CA that
  * signed none of them (the "wrong CA"). EC P-256 keys, valid for one day.
  */
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,4 +34,18 @@ export function makeTestCerts(): TestCerts {
     serverCert: at('server.crt'), serverKey: at('server.key'), clientCert: at('client.crt'), clientKey: at('client.key'),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** The one line a client that does not trust the server's certificate fails with (shared/tls.ts). */
+export const untrustedCertificateLine = /^cannot reach Redis at 127\.0\.0\.1:\d+ \(TLS: the server's certificate is not trusted, [A-Z_]+; give the CA that signed it \(tls\.ca, --tls-ca\)\)$/;
+
+/** Asserts that a first connection fails with that line, and sooner than `withinMs` (a certificate error is not retried). */
+export async function assertUntrustedCertificate(connecting: Promise<unknown>, withinMs: number): Promise<void> {
+  const startedAt = Date.now();
+  await assert.rejects(connecting, (error: Error & { code?: string }) => {
+    assert.equal(error.code, 'REDIS_UNAVAILABLE');
+    assert.match(error.message, untrustedCertificateLine);
+    return true;
+  });
+  assert.ok(Date.now() - startedAt < withinMs, 'a certificate error is not retried for connectTimeoutMs');
 }
