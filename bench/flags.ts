@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const workloadNames = ['w1w2', 'single', 'w3', 'w5', 'big'] as const;
+export const workloadNames = ['w1w2', 'single', 'w3', 'w5', 'big', 'startup'] as const;
 export type WorkloadName = (typeof workloadNames)[number];
 
 export type Profile = {
@@ -17,7 +17,10 @@ export type Profile = {
   bigN: number;
   /** Jobs per W1 single-enqueue run. */
   singleN: number;
-  latency: { ratePerS: number; durationMs: number; idleMs: number };
+  /** W3 runs more often than the rest (`runs`): one run's p99 moves by 3× on a shared VM. */
+  latency: { ratePerS: number; durationMs: number; idleMs: number; runs: number };
+  /** Spawn → first job, compiled and under tsx: short, so it runs more often too. */
+  startup: { runs: number };
   scaling: { processes: number[]; n: number };
   workloads: Set<WorkloadName>;
   /** Systems left out unless --only names them: smoke runs one of each adapter, to fit CI. */
@@ -27,19 +30,22 @@ export type Profile = {
 const profiles: Record<Profile['name'], Omit<Profile, 'workloads'> & { workloads: WorkloadName[] }> = {
   full: {
     name: 'full', n: 20_000, runs: 3, bigN: 100_000, singleN: 20_000,
-    latency: { ratePerS: 200, durationMs: 10_000, idleMs: 1000 },
+    latency: { ratePerS: 200, durationMs: 10_000, idleMs: 1000, runs: 5 },
+    startup: { runs: 7 },
     scaling: { processes: [1, 2, 4, 8], n: 50_000 },
-    workloads: ['w1w2', 'single', 'w3', 'w5', 'big'], skip: [],
+    workloads: ['w1w2', 'single', 'w3', 'w5', 'big', 'startup'], skip: [],
   },
   quick: {
     name: 'quick', n: 5000, runs: 1, bigN: 0, singleN: 1000,
-    latency: { ratePerS: 200, durationMs: 1500, idleMs: 300 },
+    latency: { ratePerS: 200, durationMs: 1500, idleMs: 300, runs: 1 },
+    startup: { runs: 1 },
     scaling: { processes: [1, 2, 4], n: 10_000 },
     workloads: ['w1w2', 'single', 'w3', 'w5'], skip: ['hardq-simple-best', 'celery-prefork'],
   },
   smoke: {
     name: 'smoke', n: 500, runs: 1, bigN: 0, singleN: 100,
-    latency: { ratePerS: 200, durationMs: 300, idleMs: 100 },
+    latency: { ratePerS: 200, durationMs: 300, idleMs: 100, runs: 1 },
+    startup: { runs: 1 },
     scaling: { processes: [2], n: 500 },
     workloads: ['w1w2', 'single', 'w3', 'w5'],
     skip: ['hardq-reliable-best', 'hardq-simple-best', 'hardq-reliable-noresult', 'celery-prefork'],
@@ -53,8 +59,9 @@ export const usage = `usage: npm run bench -- [--quick | --smoke] [--only hardq,
   --quick      about a minute: N=5,000, one run, short W3, W5 up to 4 processes, one Celery pool
   --smoke      CI: N=500, one run; frameworks that are not installed are skipped
   --only       systems by id or family (hardq, hardq-simple, bullmq, bee, celery, raw, ...)
-  --workloads  which to run: w1w2 (W1 bulk, W2, W4), single (W1 single), w3, w5, big (N=100k)
-  --runs N     runs per cell (the median is reported)
+  --workloads  which to run: w1w2 (W1 bulk, W2, W4), single (W1 single), w3, w5, big (N=100k),
+               startup (spawn -> first job, compiled JS under plain node; builds first)
+  --runs N     runs per cell (the median is reported); the full run does 3, and 5 for W3, 7 for startup
   --n N        jobs per W1+W2 run
   --out DIR    where results go (default bench/results)`;
 
@@ -92,6 +99,8 @@ export function parseFlags(argv: string[]): Flags {
     ...base,
     n: positive(values.n, 'n') ?? base.n,
     runs: positive(values.runs, 'runs') ?? base.runs,
+    latency: { ...base.latency, runs: positive(values.runs, 'runs') ?? base.latency.runs },
+    startup: { runs: positive(values.runs, 'runs') ?? base.startup.runs },
     workloads: new Set(workloads as WorkloadName[]),
   };
   if (profile.bigN === 0) profile.workloads.delete('big');

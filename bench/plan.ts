@@ -1,17 +1,20 @@
 /**
  * The run as a list of steps, in the order they run. Runs are interleaved (run 1 of every
  * system, then run 2, ...) so that a slow minute on a shared VM spreads over all systems
- * instead of landing on one. Each step appends its sample to the results.
+ * instead of landing on one. W3 and start-up run more rounds than the rest (flags.ts); the
+ * rounds past `runs` hold only those. Each step appends its sample to the results.
  */
 import type { BenchContext } from './context.ts';
 import type { Profile } from './flags.ts';
 import type { PlannedStep } from './progress.ts';
 import type { Results } from './results.ts';
-import type { System } from './systems.ts';
+import type { Runtime, System } from './systems.ts';
 import { enqueueDrain } from './workloads/enqueue-drain.ts';
 import { singleEnqueue } from './workloads/single-enqueue.ts';
 import { latency } from './workloads/latency.ts';
 import { scaling } from './workloads/scaling.ts';
+import { startup } from './workloads/startup.ts';
+import { buildCompiled } from './compiled.ts';
 
 export function buildPlan(ctx: BenchContext, profile: Profile, chosen: System[], results: Results): PlannedStep[] {
   const steps: PlannedStep[] = [];
@@ -19,7 +22,32 @@ export function buildPlan(ctx: BenchContext, profile: Profile, chosen: System[],
   const label = (system: System, what: string, run: number, runs: number) => `${system.id} · ${what} · run ${run}/${runs}`;
   const drainGuessS = (system: System, n: number) => 3 + n / system.guessRates.enqueue + n / system.guessRates.drain;
 
-  for (let run = 1; run <= profile.runs; run++) {
+  const startupRuns: [System, Runtime][] = chosen.filter((s) => s.startup).flatMap((s): [System, Runtime][] =>
+    (s.family === 'hardq' ? [[s, 'compiled'], [s, 'tsx']] : [[s, 'compiled']]));
+  if (has('startup') && startupRuns.length > 0) {
+    steps.push({ label: 'build compiled JavaScript for start-up', guessS: 20, run: async () => buildCompiled() });
+  }
+  const rounds = Math.max(profile.runs, has('w3') ? profile.latency.runs : 0, has('startup') ? profile.startup.runs : 0);
+  for (let run = 1; run <= rounds; run++) {
+    if (has('startup') && run <= profile.startup.runs) {
+      for (const [system, runtime] of startupRuns) {
+        steps.push({
+          label: label(system, `start-up, ${runtime}`, run, profile.startup.runs),
+          guessS: 4,
+          run: async () => void results.startup.push(await startup(ctx, system, runtime, run)),
+        });
+      }
+    }
+    if (has('w3') && run <= profile.latency.runs) {
+      for (const system of chosen.filter((s) => s.w3)) {
+        steps.push({
+          label: label(system, `W3 ${profile.latency.ratePerS}/s`, run, profile.latency.runs),
+          guessS: 3 + (profile.latency.idleMs + profile.latency.durationMs) / 1000,
+          run: async () => void results.latency.push(await latency(ctx, system, profile.latency, run)),
+        });
+      }
+    }
+    if (run > profile.runs) continue;
     if (has('w1w2')) {
       for (const system of chosen) {
         steps.push({
@@ -35,15 +63,6 @@ export function buildPlan(ctx: BenchContext, profile: Profile, chosen: System[],
           label: label(system, `W1 single N=${profile.singleN}`, run, profile.runs),
           guessS: 1 + profile.singleN / (system.guessRates.enqueue / 15),
           run: async () => void results.single.push(await singleEnqueue(ctx, system, profile.singleN, run)),
-        });
-      }
-    }
-    if (has('w3')) {
-      for (const system of chosen.filter((s) => s.w3)) {
-        steps.push({
-          label: label(system, `W3 ${profile.latency.ratePerS}/s`, run, profile.runs),
-          guessS: 3 + (profile.latency.idleMs + profile.latency.durationMs) / 1000,
-          run: async () => void results.latency.push(await latency(ctx, system, profile.latency, run)),
         });
       }
     }

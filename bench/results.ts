@@ -12,6 +12,7 @@ import type { DrainSample } from './workloads/enqueue-drain.ts';
 import type { SingleSample } from './workloads/single-enqueue.ts';
 import type { LatencySample } from './workloads/latency.ts';
 import type { ScalingSample } from './workloads/scaling.ts';
+import type { StartupSample } from './workloads/startup.ts';
 import { python } from './systems.ts';
 
 export type Meta = {
@@ -36,6 +37,7 @@ export type Results = {
   single: SingleSample[];
   latency: LatencySample[];
   scaling: ScalingSample[];
+  startup: StartupSample[];
 };
 
 const packageVersion = (name: string): string => {

@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
 
   const results: Results = {
     meta: await describeRun(admin, profile, argv, chosen.map(({ id, label }) => ({ id, label }))),
-    notices, errors: [], drain: [], big: [], single: [], latency: [], scaling: [],
+    notices, errors: [], drain: [], big: [], single: [], latency: [], scaling: [], startup: [],
   };
   const steps = buildPlan(ctx, profile, chosen, results);
   const progress = new Progress(steps);

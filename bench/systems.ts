@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { ChildSpec } from './adapters/child-io.ts';
 import type { Command } from './child-process.ts';
+import { compiledAdapter } from './compiled.ts';
 
 export type Family = 'hardq' | 'bullmq' | 'bee' | 'celery' | 'raw';
 
@@ -23,10 +24,14 @@ export type System = {
   /** Runs W1 single enqueue (one system per enqueue API is enough). */
   single: boolean;
   w3: boolean;
+  /** Joins the start-up workload (compiled; hardq under tsx too). */
+  startup?: boolean;
   /** Joins the N = 100,000 throughput runs. */
   big: boolean;
   /** Rough jobs/s for W1 and W2, only for the progress line's time-left estimate. */
   guessRates: { enqueue: number; drain: number };
+  /** A worker in plain JavaScript (bench/adapters/*.mjs), run by `node` without tsx. */
+  plainWorker?: string;
 };
 
 export const adaptersDir = fileURLToPath(new URL('./adapters/', import.meta.url));
@@ -41,18 +46,18 @@ const hardq = (id: string, label: string, settings: Record<string, unknown>, ext
 export const hardqBest = { concurrency: 200, claimBatchMax: 200 };
 
 export const systems: System[] = [
-  hardq('hardq-reliable', 'hardq reliable (defaults)', { mode: 'reliable' }, { single: true, w3: true, big: true }),
+  hardq('hardq-reliable', 'hardq reliable (defaults)', { mode: 'reliable' }, { single: true, w3: true, big: true, startup: true }),
   hardq('hardq-reliable-best', 'hardq reliable (best settings)', { mode: 'reliable', ...hardqBest }, { big: true }),
   hardq('hardq-reliable-noresult', 'hardq reliable, ignoreResult', { mode: 'reliable', ignoreResult: true }),
   hardq('hardq-simple', 'hardq simple (defaults)', { mode: 'simple' }, { w3: true }),
   hardq('hardq-simple-best', 'hardq simple (best settings)', { mode: 'simple', ...hardqBest }),
   {
     id: 'bullmq', label: 'BullMQ (concurrency 50)', family: 'bullmq', queue: 'bench', completion: 'reports',
-    single: true, w3: true, big: true, guessRates: { enqueue: 35_000, drain: 20_000 },
+    single: true, w3: true, big: true, startup: true, guessRates: { enqueue: 35_000, drain: 20_000 },
   },
   {
     id: 'bee', label: 'Bee-Queue (process(50))', family: 'bee', queue: 'bench', completion: 'reports',
-    single: true, w3: true, big: true, guessRates: { enqueue: 100_000, drain: 25_000 },
+    single: true, w3: true, big: true, startup: true, guessRates: { enqueue: 100_000, drain: 25_000 },
   },
   {
     id: 'celery-threads', label: 'Celery -P threads -c 50', family: 'celery', queue: 'celery', completion: 'dbsize',
@@ -64,7 +69,11 @@ export const systems: System[] = [
   },
   {
     id: 'raw-brpop', label: 'raw BRPOP, 1 conn, no ack', family: 'raw', queue: 'raw:ready', completion: 'reports',
-    workerSettings: { variant: 'brpop' }, single: true, w3: true, big: false, guessRates: { enqueue: 200_000, drain: 12_000 },
+    workerSettings: { variant: 'brpop' }, single: true, w3: true, big: false, startup: true, guessRates: { enqueue: 200_000, drain: 12_000 },
+  },
+  {
+    id: 'raw-plain', label: 'plain-node BRPOP loop (no tsx)', family: 'raw', queue: 'raw:ready', completion: 'reports',
+    single: false, w3: true, big: false, guessRates: { enqueue: 200_000, drain: 12_000 }, plainWorker: 'plain-brpop-worker.mjs',
   },
   {
     id: 'raw-blmove', label: 'raw BLMOVE + ack, 50 conns', family: 'raw', queue: 'raw:ready', completion: 'reports',
@@ -76,20 +85,31 @@ export const systems: System[] = [
   },
 ];
 
-const nodeAdapter = (file: string, spec: ChildSpec): Command => ({
-  argv: [process.execPath, '--import', 'tsx', `${adaptersDir}${file}`, JSON.stringify(spec)],
+/** Plain `node`: NODE_OPTIONS (the bootstrap's `--conditions=source`) is cleared, so nothing points at .ts files. */
+export const plainNode = (file: string, spec: ChildSpec): Command => ({
+  argv: [process.execPath, file, JSON.stringify(spec)], env: { NODE_OPTIONS: '' },
 });
 
+/**
+ * How a Node adapter is started: `tsx` runs the TypeScript source (the default); `compiled`
+ * runs the JavaScript bench/compiled.ts built, with plain `node`, as a user's build would.
+ */
+export type Runtime = 'tsx' | 'compiled';
+
+const nodeAdapter = (file: string, spec: ChildSpec, runtime: Runtime): Command => (runtime === 'compiled'
+  ? plainNode(compiledAdapter(file), spec)
+  : { argv: [process.execPath, '--import', 'tsx', `${adaptersDir}${file}`, JSON.stringify(spec)] });
+
 /** The producer command for W1 and W3. */
-export function producerCommand(system: System, spec: ChildSpec): Command {
+export function producerCommand(system: System, spec: ChildSpec, runtime: Runtime = 'tsx'): Command {
   if (system.family === 'celery') {
     return { argv: [python, `${adaptersDir}celery_producer.py`, JSON.stringify(spec)], env: { BENCH_REDIS_URL: spec.redisUrl } };
   }
-  return nodeAdapter(`${system.family}-producer.ts`, spec);
+  return nodeAdapter(`${system.family}-producer.ts`, spec, runtime);
 }
 
 /** The worker command for W2, W3 and W5; `latencyFile` is where Celery's probe writes. */
-export function workerCommand(system: System, spec: ChildSpec, latencyFile = '/dev/null'): Command {
+export function workerCommand(system: System, spec: ChildSpec, latencyFile = '/dev/null', runtime: Runtime = 'tsx'): Command {
   if (system.family === 'celery') {
     const { pool, concurrency } = system.workerSettings as { pool: string; concurrency: number };
     return {
@@ -99,8 +119,9 @@ export function workerCommand(system: System, spec: ChildSpec, latencyFile = '/d
       env: { BENCH_REDIS_URL: spec.redisUrl, BENCH_LATENCY_FILE: latencyFile },
     };
   }
+  if (system.plainWorker !== undefined) return plainNode(`${adaptersDir}${system.plainWorker}`, { ...spec, settings: system.workerSettings });
   const file = system.id === 'raw-batched' ? 'raw-batched-worker.ts' : `${system.family}-worker.ts`;
-  return nodeAdapter(file, { ...spec, settings: system.workerSettings });
+  return nodeAdapter(file, { ...spec, settings: system.workerSettings }, runtime);
 }
 
 /** Why a system cannot run here, in one line, or undefined when it can. */

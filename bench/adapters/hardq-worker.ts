@@ -9,6 +9,8 @@ import { emit, fail, readSpec, sleep } from './child-io.ts';
 import { workerReport } from './worker-report.ts';
 
 const spec = readSpec();
+// First, so that its start-up phase "loaded" is taken right after the imports.
+const report = workerReport(spec, settle);
 const settings = spec.settings ?? {};
 const ignoreResult = settings.ignoreResult === true;
 const mode = settings.mode === 'simple' ? 'simple' : 'reliable';
@@ -31,7 +33,6 @@ async function settle(lastId: string | undefined): Promise<void> {
   }
 }
 
-const report = workerReport(spec, settle);
 app.task('noop', (payload: Payload) => {
   if (spec.role === 'latency') report.started(payload.ts);
   return { ok: true };
@@ -53,6 +54,7 @@ worker.on('task', (event) => {
 try {
   // Opened first, so that settle() costs no connection at the end of the drain.
   await app.connection();
+  emit('connected');
   worker.run().catch(fail);
   // Reliable mode has a fetch strategy once the worker's connections are up; simple mode
   // shows nothing, so it gets a fixed moment to connect. The harness waits longer anyway.

@@ -18,6 +18,9 @@ export type WorkerReport = {
 };
 
 export function workerReport(spec: ChildSpec, settle?: (lastId: string | undefined) => Promise<void>): WorkerReport {
+  // Start-up phases: the process's own start, and now, once the adapter's imports are loaded.
+  const processStartAt = performance.timeOrigin;
+  const loadedAt = nowMs();
   let count = 0;
   const samples: number[] = [];
   let expected: number | undefined;
@@ -38,7 +41,7 @@ export function workerReport(spec: ChildSpec, settle?: (lastId: string | undefin
     }, 5000).unref();
   });
   return {
-    ready: () => emit('ready'),
+    ready: () => emit('ready', { processStartAt, loadedAt }),
     completed(id) {
       count++;
       if (count === 1) emit('first');

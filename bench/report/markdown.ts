@@ -3,7 +3,7 @@
  * into docs/BENCHMARKS.md. Every cell is a median, with min–max when there were several runs.
  */
 import type { Results } from '../results.ts';
-import type { Spread } from '../stats.ts';
+import { percentile, type Spread } from '../stats.ts';
 import type { Summary } from './summary.ts';
 import { checkTargets } from './targets.ts';
 
@@ -50,9 +50,20 @@ export function renderMarkdown(results: Results, summary: Summary): string {
 
   const latency = summary.systems.filter((s) => s.w3);
   if (latency.length > 0) {
-    out.push(`## W3 latency, enqueue call → handler start (ms), ${meta.profile.latency.ratePerS}/s for ${meta.profile.latency.durationMs / 1000} s`, table(
-      ['System', 'p50', 'p99', 'max', 'producer rate /s'],
-      latency.map((s) => [s.label, cell(s.w3!.p50, fixed(3)), cell(s.w3!.p99, fixed(3)), cell(s.w3!.max, fixed(2)), fixed(1)(s.w3!.ratePerS)]),
+    const runs = meta.profile.latency.runs;
+    out.push(`## W3 latency, enqueue call → handler start (ms), ${meta.profile.latency.ratePerS}/s for ${meta.profile.latency.durationMs / 1000} s, ${runs} run(s): median (min–max) of each run's percentile`, table(
+      ['System', 'p50', 'p99', 'max', 'p99 of all runs pooled', 'CPU pressure % (PSI)', 'producer rate /s'],
+      latency.map((s) => [s.label, cell(s.w3!.p50, fixed(3)), cell(s.w3!.p99, fixed(3)), cell(s.w3!.max, fixed(2)),
+        fixed(3)(percentile(s.w3!.sortedMs, 99)), cell(s.w3!.cpuPressurePct), fixed(1)(s.w3!.ratePerS)]),
+    ));
+    out.push('CPU pressure: the share of each run\'s wall time in which some task waited for a CPU (/proc/pressure/cpu). Runs with high pressure have their p99 set by the machine, not by the system under test.');
+  }
+
+  const starts = summary.systems.flatMap((s) => (s.startup ?? []).map((start) => ({ label: s.label, ...start })));
+  if (starts.length > 0) {
+    out.push(`## Start-up, spawn → first job (ms), one job queued, ${meta.profile.startup.runs} run(s)`, table(
+      ['System', 'started as', 'process start', 'imports loaded', 'ready', 'first job done'],
+      starts.map((s) => [s.label, s.runtime === 'compiled' ? 'compiled JS, plain node' : 'TypeScript under tsx', cell(s.processStart), cell(s.loaded), cell(s.ready), cell(s.firstMs)]),
     ));
   }
 

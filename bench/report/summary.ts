@@ -5,6 +5,7 @@
 import type { Results } from '../results.ts';
 import { percentile, sortedCopy, spread, type Spread } from '../stats.ts';
 import type { DrainSample } from '../workloads/enqueue-drain.ts';
+import type { Runtime } from '../systems.ts';
 
 export type SystemSummary = {
   id: string;
@@ -14,9 +15,11 @@ export type SystemSummary = {
   w2Spawn?: Spread;
   w2FirstLast?: Spread;
   startupMs?: Spread;
-  w3?: { p50: Spread; p99: Spread; max: Spread; sortedMs: number[]; ratePerS: number };
+  w3?: { p50: Spread; p99: Spread; max: Spread; sortedMs: number[]; ratePerS: number; cpuPressurePct: Spread };
   w4?: CostSummary;
   big?: { n: number; w1: Spread; w2Spawn: Spread; w2FirstLast: Spread };
+  /** Spawn → first job and its phases (ms), per runtime. */
+  startup?: { runtime: Runtime; firstMs: Spread; processStart: Spread; loaded: Spread; ready: Spread }[];
 };
 
 export type CostSummary = {
@@ -92,7 +95,19 @@ export function summarize(results: Results): Summary {
         max: spread(runs.map((r) => r[r.length - 1]!)),
         sortedMs: sortedCopy(latencies.flatMap((s) => s.samplesMs)),
         ratePerS: medianOf(latencies.map((s) => s.ratePerS)),
+        cpuPressurePct: spread(latencies.map((s) => s.cpuPressurePct ?? NaN)),
       };
+    }
+    const starts = results.startup.filter((s) => s.system === id);
+    const runtimes = [...new Set(starts.map((s) => s.runtime))];
+    if (runtimes.length > 0) {
+      summary.startup = runtimes.map((runtime) => {
+        const runs = starts.filter((s) => s.runtime === runtime);
+        return {
+          runtime, firstMs: spread(runs.map((s) => s.firstMs)), processStart: spread(runs.map((s) => s.phases.processStart)),
+          loaded: spread(runs.map((s) => s.phases.loaded)), ready: spread(runs.map((s) => s.phases.ready)),
+        };
+      });
     }
     const bigs = results.big.filter((s) => s.system === id);
     if (bigs.length > 0) {

@@ -9,9 +9,18 @@ import type { BenchContext } from '../context.ts';
 import { sleep } from '../context.ts';
 import type { Profile } from '../flags.ts';
 import { resetServer } from '../redis-stats.ts';
+import { markPressure, pressurePct } from '../cpu-pressure.ts';
 import { producerCommand, workerCommand, type System } from '../systems.ts';
 
-export type LatencySample = { system: string; run: number; sent: number; ratePerS: number; samplesMs: number[] };
+export type LatencySample = {
+  system: string;
+  run: number;
+  sent: number;
+  ratePerS: number;
+  samplesMs: number[];
+  /** CPU pressure over the paced sends (cpu-pressure.ts), percent; absent without PSI. */
+  cpuPressurePct?: number;
+};
 
 export async function latency(ctx: BenchContext, system: System, settings: Profile['latency'], run: number): Promise<LatencySample> {
   await resetServer(ctx.admin);
@@ -25,11 +34,14 @@ export async function latency(ctx: BenchContext, system: System, settings: Profi
     // Idle long enough to be blocked in Redis, as a worker waiting for work would be.
     await sleep(settings.idleMs);
     const producer = ctx.spawn(`${system.id} paced producer`, producerCommand(system, { ...spec, role: 'paced', ...settings }), limitS);
+    await producer.waitFor('connected', limitS * 1000);
+    const before = markPressure();
     const done = await producer.waitFor('done', limitS * 1000);
+    const cpuPressure = pressurePct(before, markPressure());
     const sent = Number(done.sent);
     await producer.stop();
     const samplesMs = system.family === 'celery' ? await fromFile(file, sent) : await fromWorker(worker, sent);
-    return { system: system.id, run, sent, ratePerS: sent / (Number(done.elapsedMs) / 1000), samplesMs };
+    return { system: system.id, run, sent, ratePerS: sent / (Number(done.elapsedMs) / 1000), samplesMs, cpuPressurePct: cpuPressure };
   } finally {
     await worker.stop();
   }
