@@ -82,13 +82,17 @@ export function aclPatterns(role: AclRole, prefix: string, queues: string[]): { 
     case 'producer':
       return { keys: [...q.flatMap((tag) => [`%W~${tag}:ready`, `%W~${tag}:scheduled`, `%R~${tag}:result:*`, `%W~${tag}:task-events`]), `%W~${control}:queues`], channels };
     case 'worker':
+      // reply.lua only reads the reply-wait marker, but ACL checks a script's declared keys
+      // (EVALSHA's KEYS) as read and write, since Redis cannot tell how the script uses them:
+      // with %R~ every control reply was refused.
       return {
         keys: [...q.map((tag) => `~${tag}:*`), `~${prefix}:rate:*`, `~${control}:worker:*`, `~${control}:workers`, `~${control}:commands:*`,
-          `%R~${control}:reply-wait:*`, `~${control}:reply:*`, `~${control}:rate-limits`, `%W~${control}:queues`, `~${control}:worker-events`],
+          `~${control}:reply-wait:*`, `~${control}:reply:*`, `~${control}:rate-limits`, `%W~${control}:queues`, `~${control}:worker-events`],
         channels,
       };
     case 'beat':
-      return { keys: [`~${control}:beat-*`, ...q.flatMap((tag) => [`%W~${tag}:ready`, `~${tag}:beat-slot:*`])], channels: [] };
+      // enqueue-slot.lua only pushes to the ready list, but a script's keys need read and write (above).
+      return { keys: [`~${control}:beat-*`, ...q.flatMap((tag) => [`~${tag}:ready`, `~${tag}:beat-slot:*`])], channels: [] };
     case 'monitor':
       return { keys: [...q.map((tag) => `%R~${tag}:*`), `%R~${control}:*`], channels: [] };
     case 'admin':

@@ -9,10 +9,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis, type Cluster } from 'ioredis';
-import { createApp, applyAclUser, aclSetUserArgs, RedisPermissionError, type AclRole, type App } from 'hardq';
+import {
+  createApp, applyAclUser, aclSetUserArgs, controlWorkers, listDeadLetters, listWorkers, purgeQueue, queueStats, requeueDeadLetters, runBeat,
+  RedisPermissionError, type AclRole, type App,
+} from 'hardq';
 import { hashSlot } from '../shared/hash-slot.ts';
 import { startCluster, type TestCluster } from './helpers/redis-cluster.ts';
 import { runCli } from './fixtures/cli.ts';
+import { waitFor } from './helpers/wait-for.ts';
 
 let cluster: TestCluster;
 let admin: App;
@@ -106,4 +110,70 @@ test('a user without cluster|slots or cluster|info: one line that names the comm
     assert.match(cli.stderr, new RegExp(`refused user "${user}" \\(NOPERM: it may not run`));
   }
   assert.deepEqual(printed, [], 'no warning or log line');
+});
+
+test('monitor, admin and beat users on the cluster: each does its job on two shards, the monitor writes nothing; nothing is printed', async () => {
+  // The default prefix, so that the CLI (no app module) reads the same keys.
+  const queues = await queuesOnTwoNodes();
+  const roleUrl = (role: AclRole) => cluster.url.replace('redis-cluster://', `redis-cluster://roles-${role}:${password}@`);
+  const defaults = createApp({ redis: cluster.url, log: () => {} });
+  for (const role of ['producer', 'worker', 'monitor', 'admin', 'beat'] as const) await applyAclUser(defaults, { role, queues, user: `roles-${role}`, password });
+  await defaults.close();
+  // The beat's own lines (a schedule added, leading since…) are its normal output, kept apart.
+  const beatLines: string[] = [];
+  const appAs = (role: AclRole) => createApp({ redis: roleUrl(role), defaultQueue: queues[0], log: (line) => (role === 'beat' ? beatLines : printed).push(line) });
+  const [producer, workerApp, monitor, admin, beatApp] = (['producer', 'worker', 'monitor', 'admin', 'beat'] as const).map(appAs) as [App, App, App, App, App];
+  const ticks: string[] = [];
+  workerApp.task('tick', (name: string) => void ticks.push(name));
+  const unknown = producer.task('nobody-runs-this', () => 0);
+  const worker = workerApp.worker({ mode: 'reliable', queues, concurrency: 2, blockTimeoutMs: 200 });
+  const running = worker.run();
+  try {
+    // Dead letters on both shards: a task no worker registers.
+    for (const queue of queues) await unknown.applyAsync([], { queue });
+    await waitFor(async () => (await Promise.all(queues.map((queue) => listDeadLetters(admin, queue)))).every((letters) => letters.length === 1), { what: 'a dead letter per queue' });
+
+    // monitor: queue stats, dead letters, the worker registry, as the library and the CLI; no write.
+    for (const queue of queues) {
+      assert.equal((await queueStats(monitor, queue)).dead, 1);
+      assert.equal((await listDeadLetters(monitor, queue)).length, 1);
+    }
+    await waitFor(async () => (await listWorkers(monitor)).some((view) => view.online), { what: 'the worker in the registry, read as the monitor' });
+    const redis = await monitor.connection();
+    await assert.rejects(redis.lpush(monitor.keys.ready(queues[1]), 'x'), /NOPERM/);
+    await assert.rejects(purgeQueue(monitor, queues[1]), /NOPERM|EXECABORT/);
+    for (const args of [['queues', '-Q', queues.join(',')], ['inspect', 'stats']]) {
+      const cli = await runCli('hardq', [...args, '--redis', roleUrl('monitor')]);
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.equal(cli.stderr, '', `hardq ${args[0]} as the monitor prints no warning`);
+    }
+
+    // admin: remote control, dead-letter requeue, purge, on both shards.
+    const pinged = await controlWorkers(admin, 'ping', {}, { timeoutMs: 5000 });
+    assert.deepEqual(pinged.missing, []);
+    assert.equal(Object.keys(pinged.replies).length, 1);
+    for (const queue of queues) {
+      assert.equal((await requeueDeadLetters(admin, queue, { all: true })).requeued, 1);
+      await waitFor(async () => (await listDeadLetters(admin, queue)).length === 1, { what: 'the requeued task dead-lettered again' });
+      await unknown.applyAsync([], { queue, countdownMs: 3_600_000 });
+      assert.deepEqual(await purgeQueue(admin, queue, { scheduled: true }), { ready: 0, scheduled: 1 });
+    }
+
+    // beat: a schedule's slots reach the queue on the other shard, and the worker runs them.
+    beatApp.schedule('roles-tick', { task: 'tick', args: ['beat'], queue: queues[1] }, { every: 100 });
+    const beat = await runBeat(beatApp, { tickMs: 50 });
+    try {
+      await waitFor(() => beat.isLeader && beat.counts.sent >= 3 && ticks.length >= 3, { what: 'three beat slots sent and run' });
+    } finally {
+      await beat.close(10_000);
+    }
+    // Every slot sent has run before the worker stops (none is put back at shutdown).
+    await waitFor(() => ticks.length === beat.counts.sent, { what: 'the last beat slots run' });
+  } finally {
+    await worker.close();
+    await running;
+    for (const app of [producer, workerApp, monitor, admin, beatApp]) await app.close();
+  }
+  assert.deepEqual(printed, [], 'no warning or log line');
+  assert.deepEqual(beatLines.filter((line) => !/schedule roles-tick added|: leading since|: stopped|gave the lease back/.test(line)), [], 'the beat printed no warning');
 });
