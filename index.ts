@@ -65,6 +65,7 @@ export { readEvents, tailEvents, type EventRecord, type EventsOptions } from './
 export { counterTotals, sumBy, runtimeHistograms, minuteSeries, maxSeriesMinutes, type CounterTotal, type RuntimeHistogram, type MinutePoint } from './admin/counters.ts';
 export { listQueues, rebuildQueueSet } from './admin/known-queues.ts';
 export type { EventsLevel, TaskEventBody, TaskEventType, WorkerEventBody, WorkerEventType, CountedState } from './shared/events.ts';
+export { eventsOfEntry, type EntryEvent } from './shared/event-batch.ts';
 export { runtimeBucketsMs, minuteCountersTtlMs } from './shared/counters.ts';
 export { taskInfo, type TaskInfo } from './admin/task-info.ts';
 export { startMonitor, type Monitor, type MonitorOptions } from './monitor/server.ts';

@@ -3,14 +3,16 @@
  * (keys.events) and the workers' events (keys.workerEvents), merged in time order.
  * `readEvents` returns the latest ones; `tailEvents` follows them as they come, like
  * `celery events --dump`. One XRANGE/XREVRANGE per stream and round, never a multi-key XREAD,
- * so it works the same on a cluster, where each queue's stream lives in its own slot.
+ * so it works the same on a cluster, where each queue's stream lives in its own slot. A
+ * batch entry (shared/event-batch.ts) is split back into its events, which share its id.
  */
 import type { Redis } from 'ioredis';
 import type { AppContext } from '../shared/app-config.ts';
 import type { TaskEventBody, TaskEventType, WorkerEventBody, WorkerEventType } from '../shared/events.ts';
+import { eventsOfEntry } from '../shared/event-batch.ts';
 import { queuesOrKnown } from './known-queues.ts';
 
-/** One event as read: its stream entry id, when Redis stored it, its type and body. */
+/** One event as read: its stream entry id (shared by the events of one batch entry), when Redis stored it, its type and body. */
 export type EventRecord =
   | { kind: 'task'; streamId: string; storedAt: number; queue: string; type: TaskEventType; event: TaskEventBody }
   | { kind: 'worker'; streamId: string; storedAt: number; type: WorkerEventType; event: WorkerEventBody };
@@ -39,20 +41,37 @@ function compareIds(a: string, b: string): number {
   return aMs - bMs || aSeq - bSeq;
 }
 
-function toRecord(stream: Stream, [streamId, fields]: Entry): EventRecord | undefined {
-  const values: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i]!] = fields[i + 1]!;
-  let event: unknown;
-  try {
-    event = JSON.parse(values.event ?? 'null');
-  } catch {
-    return undefined; // Not written by hardq: skipped rather than failing the whole read.
-  }
-  if (typeof values.type !== 'string' || event === null || typeof event !== 'object') return undefined;
+/** The events of one entry, in the order written. */
+function toRecords(stream: Stream, [streamId, fields]: Entry): EventRecord[] {
   const storedAt = Number(streamId.split('-')[0]);
-  return stream.queue === undefined
-    ? { kind: 'worker', streamId, storedAt, type: values.type as WorkerEventType, event: event as WorkerEventBody }
-    : { kind: 'task', streamId, storedAt, queue: stream.queue, type: values.type as TaskEventType, event: event as TaskEventBody };
+  return eventsOfEntry(fields).map(({ type, event }): EventRecord => (stream.queue === undefined
+    ? { kind: 'worker', streamId, storedAt, type: type as WorkerEventType, event: event as WorkerEventBody }
+    : { kind: 'task', streamId, storedAt, queue: stream.queue, type: type as TaskEventType, event: event as unknown as TaskEventBody }));
+}
+
+/**
+ * The newest `count` events of one stream, oldest first. Entries are read newest first in
+ * pages sized by the events per entry seen so far, so a stream of batch entries is not
+ * read whole for a few events, and one of single events takes few round trips.
+ */
+async function newestOf(redis: Redis, stream: Stream, count: number): Promise<EventRecord[]> {
+  const pages: EventRecord[][] = [];
+  let found = 0;
+  let entriesRead = 0;
+  let before = '+';
+  while (found < count) {
+    const want = entriesRead === 0 ? Math.min(count, 50) : Math.ceil((count - found) / Math.max(found / entriesRead, 1)) + 1;
+    const entries = (await redis.xrevrange(stream.key, before, '-', 'COUNT', Math.min(want, 1000))) as Entry[];
+    for (const entry of entries) {
+      const records = toRecords(stream, entry);
+      pages.push(records);
+      found += records.length;
+    }
+    entriesRead += entries.length;
+    if (entries.length < Math.min(want, 1000)) break;
+    before = `(${entries[entries.length - 1]![0]}`;
+  }
+  return pages.reverse().flat().slice(-count);
 }
 
 /** The latest `count` events over the streams, oldest first. */
@@ -60,9 +79,8 @@ export async function readEvents(app: AppContext, options: EventsOptions & { cou
   const redis = await app.connection();
   const count = options.count ?? 100;
   const streams = await streamsOf(app, options);
-  const perStream = await Promise.all(streams.map(async (stream) =>
-    ((await redis.xrevrange(stream.key, '+', '-', 'COUNT', count)) as Entry[]).map((entry) => toRecord(stream, entry))));
-  const all = perStream.flat().filter((record): record is EventRecord => record !== undefined);
+  const all = (await Promise.all(streams.map((stream) => newestOf(redis, stream, count)))).flat();
+  // Stable: the events of one batch entry keep their order.
   return all.sort((a, b) => compareIds(a.streamId, b.streamId) || a.kind.localeCompare(b.kind)).slice(-count);
 }
 
@@ -89,11 +107,12 @@ export async function* tailEvents(
       refreshedAt = Date.now();
     }
     const batches = await Promise.all(streams.map(async (stream) => {
-      const entries = (await redis.xrange(stream.key, `(${lastIds.get(stream.key)!}`, '+', 'COUNT', 1000)) as Entry[];
+      // 100 entries: a batch entry holds up to a complete-batch call's events.
+      const entries = (await redis.xrange(stream.key, `(${lastIds.get(stream.key)!}`, '+', 'COUNT', 100)) as Entry[];
       if (entries.length > 0) lastIds.set(stream.key, entries[entries.length - 1]![0]);
-      return entries.map((entry) => toRecord(stream, entry));
+      return entries.flatMap((entry) => toRecords(stream, entry));
     }));
-    const fresh = batches.flat().filter((record): record is EventRecord => record !== undefined);
+    const fresh = batches.flat();
     fresh.sort((a, b) => compareIds(a.streamId, b.streamId));
     for (const record of fresh) yield record;
     if (fresh.length === 0) await sleep(pollMs, options.signal);

@@ -6,12 +6,14 @@
  * rounds interleaved so that a slow minute of a shared VM falls on every setting. Reported
  * per setting (median of the rounds): drain throughput (first to last completion) and its
  * change against counters off and against the default, worker and Redis CPU per task, Redis calls per
- * task, and per event: Redis CPU and the stream's memory (MEMORY USAGE / XLEN).
+ * task, stream entries (XADDs) and events per task, and per event: Redis CPU and the stream's
+ * memory (MEMORY USAGE over the events the stream holds). A batch entry holds many events, so
+ * events written = XADDs × the events per entry of the stream the drain left.
  * Run: `sh scripts/bootstrap.sh tsx bench/events.ts [N] [rounds]` (default 20,000 and 5; the
  * bootstrap sets NODE_OPTIONS=--conditions=source, so the worker child runs these sources).
  */
 import { Redis } from 'ioredis';
-import { Keys } from 'hardq';
+import { eventsOfEntry, Keys } from 'hardq';
 import { startThrowawayRedis } from '../scripts/throwaway-redis.ts';
 import { childTracker, type BenchContext } from './context.ts';
 import { enqueueDrain, type DrainSample } from './workloads/enqueue-drain.ts';
@@ -28,8 +30,22 @@ const settings: { name: string; worker: Record<string, unknown> }[] = [
 ];
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-/** `events`: XADDs during the drain (commandstats; the stream itself is capped near 10,000). */
-type Sample = { drain: DrainSample; events: number; streamBytes: number };
+/** `entries`: XADDs during the drain (commandstats); `events`: the events they held (the stream itself is capped). */
+type Sample = { drain: DrainSample; entries: number; events: number; streamBytes: number };
+
+/** The events and entries the stream holds now. */
+async function streamContents(admin: Redis, stream: string): Promise<{ entries: number; events: number }> {
+  let entries = 0;
+  let events = 0;
+  let after = '-';
+  for (;;) {
+    const page = (await admin.xrange(stream, after, '+', 'COUNT', 500)) as [string, string[]][];
+    for (const [, fields] of page) events += eventsOfEntry(fields).length;
+    entries += page.length;
+    if (page.length < 500) return { entries, events };
+    after = `(${page[page.length - 1]![0]}`;
+  }
+}
 
 async function main(): Promise<void> {
   const server = await startThrowawayRedis();
@@ -44,11 +60,12 @@ async function main(): Promise<void> {
         const system: System = { ...base, id: `hardq-${setting.name}`, workerSettings: setting.worker };
         const drain = await enqueueDrain(ctx, system, n, round);
         // The queue's stream as the drain left it (enqueueDrain resets the server before each run).
-        const events = drain.redis.drain.calls.xadd ?? 0;
-        const length = await admin.xlen(stream);
-        const streamBytes = length === 0 ? 0 : Number(await admin.call('MEMORY', 'USAGE', stream, 'SAMPLES', '0')) / length;
-        samples.get(setting.name)!.push({ drain, events, streamBytes });
-        console.error(`bench events: round ${round}/${rounds} ${setting.name}: ${drain.drain.firstToLastJobsPerS.toFixed(0)} tasks/s, ${events} events`);
+        const entries = drain.redis.drain.calls.xadd ?? 0;
+        const held = await streamContents(admin, stream);
+        const events = held.entries === 0 ? 0 : Math.round((entries * held.events) / held.entries);
+        const streamBytes = held.events === 0 ? 0 : Number(await admin.call('MEMORY', 'USAGE', stream, 'SAMPLES', '0')) / held.events;
+        samples.get(setting.name)!.push({ drain, entries, events, streamBytes });
+        console.error(`bench events: round ${round}/${rounds} ${setting.name}: ${drain.drain.firstToLastJobsPerS.toFixed(0)} tasks/s, ${events} events in ${entries} entries`);
       }
     }
   } finally {
@@ -61,8 +78,8 @@ async function main(): Promise<void> {
   const cpuPerTask = (name: string) => median(samples.get(name)!.map((s) => s.drain.redis.drain.cpuUs / n));
   const [off, plain] = [rate(settings[0]!.name), rate(settings[1]!.name)];
   console.log(`events bench: N = ${n}, ${rounds} interleaved rounds (median), hardq reliable, defaults otherwise, worker in a child process`);
-  console.log('| setting | drain tasks/s | vs counters off | vs default | worker CPU µs/task | Redis CPU µs/task | Redis calls/task | events/task | Redis CPU µs/event | stream bytes/event |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| setting | drain tasks/s | vs counters off | vs default | worker CPU µs/task | Redis CPU µs/task | Redis calls/task | entries/task | events/task | Redis CPU µs/event | stream bytes/event |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const setting of settings) {
     const list = samples.get(setting.name)!;
     const events = median(list.map((s) => s.events));
@@ -71,7 +88,7 @@ async function main(): Promise<void> {
     const bytes = events === 0 ? '-' : median(list.map((s) => s.streamBytes)).toFixed(0);
     const pct = (value: number, against: number) => `${(((value - against) / against) * 100).toFixed(1)} %`;
     console.log(`| ${setting.name} | ${rate(setting.name).toFixed(0)} | ${pct(rate(setting.name), off)} | ${pct(rate(setting.name), plain)} | `
-      + `${median(list.map((s) => s.drain.drain.workerCpuUs / n)).toFixed(1)} | ${cpuPerTask(setting.name).toFixed(2)} | ${median(list.map((s) => s.drain.redis.drain.totalCalls / n)).toFixed(2)} | ${(events / n).toFixed(2)} | ${perEvent} | ${bytes} |`);
+      + `${median(list.map((s) => s.drain.drain.workerCpuUs / n)).toFixed(1)} | ${cpuPerTask(setting.name).toFixed(2)} | ${median(list.map((s) => s.drain.redis.drain.totalCalls / n)).toFixed(2)} | ${median(list.map((s) => s.entries / n)).toFixed(3)} | ${(events / n).toFixed(2)} | ${perEvent} | ${bytes} |`);
   }
   console.log('Redis CPU µs/event: the setting\'s Redis CPU per task above the default\'s, times N, over the events written.');
 }

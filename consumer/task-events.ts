@@ -17,8 +17,9 @@ import { decodeMessage, type TaskMessage } from '../shared/message.ts';
 import { completionTally, type CompletionTally } from '../shared/scripts.ts';
 import { unknownTask } from '../shared/counters.ts';
 import {
-  addEvent, argumentPreviews, rawValuePrefix, type EventsLevel, type TaskEventBody, type TaskEventType, type WorkerEventBody, type WorkerEventType,
+  addEvent, argumentPreviews, eventTypeOfState, rawValuePrefix, type EventsLevel, type TaskEventBody, type TaskEventType, type WorkerEventBody, type WorkerEventType,
 } from '../shared/events.ts';
+import { addEventBatch, taskEventText } from '../shared/event-batch.ts';
 import type { Claimed, Completion } from './fetch.ts';
 import type { TaskEvent } from './execute.ts';
 import { startJitteredTimer, type JitteredTimer } from './jittered-timer.ts';
@@ -33,7 +34,8 @@ export class TaskEvents {
   #registry: TaskRegistry;
   #workerId: string;
   #log: (line: string) => void;
-  #riding = new Map<string, [TaskEventType, string][]>();
+  /** Per queue, the texts of task-received and task-started events waiting for a complete-batch call. */
+  #riding = new Map<string, string[]>();
   #timer: JitteredTimer | undefined;
   #counters: boolean;
 
@@ -75,12 +77,13 @@ export class TaskEvents {
     const runtimeMs = ran ? Math.max(0, Math.round(event.ms)) : undefined;
     completion.count = { state, task, runtimeMs };
     if (this.level === 'off') return;
-    const body: TaskEventBody = { id: event.id, task: event.task, worker: this.#workerId, at: Date.now(), runtimeMs, ...previews(completion.claimed, message) };
+    const body: TaskEventBody = { id: event.id, task: event.task, at: Date.now(), runtimeMs, ...previews(completion.claimed, message) };
     if (state === 'REVOKED') body.reason = event.error;
     else if (event.error !== undefined) body.error = event.error;
     if (completion.dead !== undefined) body.reason = (JSON.parse(completion.dead) as { reason?: string }).reason;
     if (completion.schedule !== undefined) body.eta = completion.schedule.atMs;
-    completion.event = JSON.stringify(body);
+    // Its text, not an object: complete-batch.lua joins the texts into one entry (shared/event-batch.ts).
+    completion.event = taskEventText(eventTypeOfState[state], body);
   }
 
   /** task-received (level all): the message was claimed. */
@@ -95,18 +98,18 @@ export class TaskEvents {
 
   #ride(claimed: Claimed, type: TaskEventType, message?: TaskMessage): void {
     const decoded = message ?? messageOf(claimed);
-    const body: TaskEventBody = { id: decoded?.id, task: decoded?.task, worker: this.#workerId, at: Date.now(), ...previews(claimed, decoded) };
+    const body: TaskEventBody = { id: decoded?.id, task: decoded?.task, at: Date.now(), ...previews(claimed, decoded) };
     const list = this.#riding.get(claimed.queue);
-    const entry: [TaskEventType, string] = [type, JSON.stringify(body)];
-    if (list) list.push(entry);
-    else this.#riding.set(claimed.queue, [entry]);
+    const text = taskEventText(type, body);
+    if (list) list.push(text);
+    else this.#riding.set(claimed.queue, [text]);
   }
 
   /** The events-and-counters part of one complete-batch call on `queue`; takes the riding events. */
   forBatch(queue: string): CompletionTally {
     const riding = this.#riding.get(queue) ?? [];
     this.#riding.delete(queue);
-    return completionTally(this.#keys, queue, { events: this.level !== 'off', riding });
+    return completionTally(this.#keys, queue, { events: this.level !== 'off', riding, worker: this.#workerId });
   }
 
   async #flushRiding(): Promise<void> {
@@ -114,9 +117,9 @@ export class TaskEvents {
     const byQueue = [...this.#riding];
     this.#riding.clear();
     // One stream per queue, each its own command: in a cluster the queues live in different slots.
-    await Promise.all(byQueue.map(([queue, entries]) => {
+    await Promise.all(byQueue.map(([queue, texts]) => {
       const pipeline = this.#redis.pipeline();
-      for (const [type, body] of entries) addEvent(pipeline, this.#keys.events(queue), type, body);
+      addEventBatch(pipeline, this.#keys.events(queue), this.#workerId, texts);
       return pipeline.exec();
     }));
   }

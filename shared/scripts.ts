@@ -57,7 +57,7 @@ export type CompletionRow = {
   followUps?: (keyIndex: (key: string) => number) => string;
   /** The state to count (and write an event for) if this step writes it; the task as counted (`unknown` when not registered). */
   count?: { state: string; task: string; runtimeMs?: number };
-  /** Its event's JSON, written when events are on and the state is counted. */
+  /** Its event's text (shared/event-batch.ts), written when events are on and the state is counted. */
   event?: string;
 };
 
@@ -67,16 +67,22 @@ export type CompletionTally = {
   /** Write events (a counted state's event, and the riding ones). */
   events: boolean;
   minuteTtlMs: number;
+  /** The stream's cap, in events (the entry is added with MAXLEN ~ cap / its size). */
   streamMaxLength: number;
-  /** Events that happened outside a script (task-received, task-started): [type, event JSON]. */
-  riding: [string, string][];
+  /** Events that happened outside a script (task-received, task-started), as texts (shared/event-batch.ts). */
+  riding: string[];
+  /** The worker the batch entry names (its events leave it out). */
+  worker: string;
 };
 
 /** The tally of one complete-batch call on `queue`: its keys (this minute's bucket by `nowMs`), the standard TTL and cap. */
-export function completionTally(keys: Keys, queue: string, options: { events?: boolean; riding?: [string, string][]; nowMs?: number } = {}): CompletionTally {
+export function completionTally(
+  keys: Keys, queue: string, options: { events?: boolean; riding?: string[]; worker?: string; nowMs?: number } = {},
+): CompletionTally {
   return {
     keys: { events: keys.events(queue), counters: keys.counters(queue), runtimes: keys.runtimes(queue), countersMinute: keys.countersMinute(queue, minuteOf(options.nowMs ?? Date.now())) },
     events: options.events ?? false, minuteTtlMs: minuteCountersTtlMs, streamMaxLength: eventStreamMaxLength, riding: options.riding ?? [],
+    worker: options.worker ?? '',
   };
 }
 
@@ -122,7 +128,7 @@ export function completeBatch(
   const riding = tally.events ? tally.riding : [];
   return call(redis, 'complete-batch', [
     keyList.length, ...keyList, options.resultTtlMs, keys.channel, options.deadLimit, options.deadTtlMs, options.simple ? '1' : '',
-    tally.events ? '1' : '', tally.minuteTtlMs, tally.streamMaxLength, riding.length, ...riding.flat(), ...perMessage,
+    tally.events ? '1' : '', tally.minuteTtlMs, tally.streamMaxLength, riding.length, tally.worker, ...riding, ...perMessage,
   ]) as Promise<number>;
 }
 

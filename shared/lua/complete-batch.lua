@@ -15,7 +15,7 @@
 -- ARGV[1] result TTL, ms   ARGV[2] the results channel, keys.resultChannel(queue)
 -- ARGV[3] the dead-letter list's length cap (10000)   ARGV[4] the dead-letter list's TTL, ms
 -- ARGV[5] '1' in simple mode: nothing is held in Redis, so every message counts as held
--- ARGV[6..9] events and counters (complete-batch/events.lua, counters.lua); ARGV[10..9+2P]
+-- ARGV[6..10] events and counters (complete-batch/events.lua, counters.lua); ARGV[11..10+P]
 --   the P events that ride along (complete-batch/events.lua)
 -- ARGV[P..] per message, thirteen values: the raw message as claimed; the index into KEYS of
 --   its result key (0 for none); its result JSON; its dead-letter entry JSON ('' for none);
@@ -24,7 +24,8 @@
 --   follow-up program ('' for none; canvas/follow-ups.lua), whose key numbers point into
 --   KEYS[10..]: keys.ready, keys.scheduled, keys.chord of this queue, or keys.outbox; the
 --   state to count (SUCCESS, FAILURE, RETRY, REVOKED, DEAD; '' for none), the task name to
---   count it under, the handler's run time in ms ('' if it did not run), its event JSON ('' for none)
+--   count it under, the handler's run time in ms ('' if it did not run), its event text
+--   ('' for none; shared/event-batch.ts), joined with the others into one stream entry
 --
 -- Returns: how many messages were still held. A message no longer held (a reaper took it
 --   back, or this is ioredis resending a call whose reply was lost) writes nothing at all.
@@ -66,11 +67,12 @@ for i = write_riding_events(), #ARGV, 13 do
     end
     if state ~= '' and (key_index == 0 or written) then
       count_state(state, ARGV[i + 10], ARGV[i + 11])
-      event_of_state(state, ARGV[i + 12])
+      event_of_state(ARGV[i + 12])
     end
   end
 end
 write_counters()
+write_events()
 chord_flush()
 if wrote_dead then
   redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)

@@ -1,0 +1,121 @@
+/**
+ * Batch entries of a task events stream (shared/event-batch.ts, complete-batch/events.lua):
+ * an event's text is the JSON of its body; one complete-batch call writes one entry holding
+ * the events of the states it wrote, and none for a message it no longer holds; the cap in
+ * events holds for steady and mixed entry sizes; readers split entries back into events,
+ * with old single-event entries in the same stream.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createApp, readEvents, type EventRecord } from 'hardq';
+import { Keys } from '../shared/keys.ts';
+import { completeBatch, completionTally, type CompletionRow } from '../shared/scripts.ts';
+import { eventsOfEntry, taskEventText } from '../shared/event-batch.ts';
+import type { TaskEventBody } from '../shared/events.ts';
+import { privateRedis } from './helpers/private-redis.ts';
+
+const world = privateRedis({ scripts: true });
+const keys = new Keys();
+
+test('an event\'s text is the JSON of its type and body, whatever the strings hold', () => {
+  const bodies: TaskEventBody[] = [
+    { at: 1 },
+    { id: 'a"b\\c', task: 'tâche\n✓', at: 1764460000000, runtimeMs: 12, args: '[{"x":"y\\"z"}]…', kwargs: '{}' },
+    { id: 'r', task: 't', at: 5, error: 'Error: "no"\u0000\u2028', retries: 2, eta: 99 },
+    { id: 'd', task: 't', at: 5, reason: 'max-retries' },
+  ];
+  for (const body of bodies) {
+    assert.deepEqual(JSON.parse(taskEventText('task-failed', body)), { type: 'task-failed', ...body });
+  }
+});
+
+test('an entry reads back as its events: batch entries name the worker once, old entries still read, junk is skipped', () => {
+  const batch = ['type', 'batch', 'worker', 'w1', 'event', taskEventText('task-received', { id: '1', at: 1 }), 'event', taskEventText('task-succeeded', { id: '1', at: 2 })];
+  assert.deepEqual(eventsOfEntry(batch), [
+    { type: 'task-received', event: { id: '1', at: 1, worker: 'w1' } },
+    { type: 'task-succeeded', event: { id: '1', at: 2, worker: 'w1' } },
+  ]);
+  assert.deepEqual(eventsOfEntry(['type', 'task-revoked', 'event', '{"id":"2","at":3}']), [{ type: 'task-revoked', event: { id: '2', at: 3 } }]);
+  assert.deepEqual(eventsOfEntry(['type', 'batch', 'worker', 'w1', 'event', 'not json', 'event', '[1]', 'event', '{"at":1}', 'event', '{"type":"task-failed","at":4}']),
+    [{ type: 'task-failed', event: { at: 4, worker: 'w1' } }], 'bad texts and texts without a type are skipped, the rest read');
+  assert.deepEqual(eventsOfEntry(['event', '{"at":1}']), [], 'no type, no event');
+  assert.deepEqual(eventsOfEntry(['type', 'task-failed', 'event', '{']), []);
+});
+
+/** Puts `count` messages in a consumer's processing list and returns their rows, each with an event of `padChars` of args. */
+async function heldRows(queue: string, count: number, padChars = 10): Promise<CompletionRow[]> {
+  const rows: CompletionRow[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = randomUUID();
+    const raw = JSON.stringify({ v: 1, id, task: 't', args: ['x'.repeat(padChars)] });
+    rows.push({ raw, id, resultKey: keys.result(queue, id), result: '{"state":"SUCCESS","value":1,"doneAt":1}', count: { state: 'SUCCESS', task: 't', runtimeMs: 1 },
+      event: taskEventText('task-succeeded', { id, task: 't', at: Date.now(), runtimeMs: 1, args: `["${'x'.repeat(padChars)}"]` }) });
+  }
+  await world.redis.lpush(keys.processing(queue, 'c1'), ...rows.map((row) => row.raw));
+  return rows;
+}
+
+function complete(queue: string, rows: CompletionRow[], tally: { streamMaxLength?: number; riding?: string[] } = {}): Promise<number> {
+  const lists = {
+    processing: keys.processing(queue, 'c1'), quarantine: keys.quarantine(queue, 'c1'), dead: keys.dead(queue),
+    scheduled: keys.scheduled(queue), revoked: keys.revoked(queue), channel: keys.resultChannel(queue),
+  };
+  const base = completionTally(keys, queue, { events: true, worker: 'c1', riding: tally.riding });
+  return completeBatch(world.redis, lists, rows, {
+    resultTtlMs: 60_000, deadLimit: 100, deadTtlMs: 60_000, simple: false, tally: { ...base, streamMaxLength: tally.streamMaxLength ?? base.streamMaxLength },
+  });
+}
+
+async function streamEvents(queue: string): Promise<{ entries: number; events: string[] }> {
+  const entries = await world.redis.xrange(keys.events(queue), '-', '+');
+  return { entries: entries.length, events: entries.flatMap(([, fields]) => eventsOfEntry(fields).map((e) => `${e.type} ${String(e.event.id)}`)) };
+}
+
+test('one complete-batch call writes one entry: the riding events, then the events of the states it wrote, none for a message no longer held', async () => {
+  const queue = randomUUID();
+  const rows = await heldRows(queue, 5);
+  // The reaper took the third one back: its state is not written, so neither is its event.
+  await world.redis.lrem(keys.processing(queue, 'c1'), 1, rows[2]!.raw);
+  const riding = [taskEventText('task-received', { id: rows[0]!.id, at: 1 })];
+  assert.equal(await complete(queue, rows, { riding }), 4);
+  const { entries, events } = await streamEvents(queue);
+  assert.equal(entries, 1);
+  assert.deepEqual(events, [`task-received ${rows[0]!.id}`, ...[0, 1, 3, 4].map((i) => `task-succeeded ${rows[i]!.id}`)]);
+  // Resent (its reply lost): nothing is held any more, so nothing is written again.
+  assert.equal(await complete(queue, rows), 0);
+  assert.equal((await streamEvents(queue)).entries, 1);
+});
+
+test('the cap counts events: entries of a steady size keep about the cap, mixed sizes at most cap × (1 + ln largest)', async () => {
+  const queue = randomUUID();
+  const cap = 30;
+  // Events of ~600 bytes, so an entry of ten (6 KB) fills a stream node alone and MAXLEN ~ trims exactly.
+  for (let call = 0; call < 20; call++) await complete(queue, await heldRows(queue, 10, 500), { streamMaxLength: cap });
+  const steady = await streamEvents(queue);
+  assert.equal(steady.events.length, steady.entries * 10);
+  assert.ok(steady.events.length >= cap && steady.events.length <= cap + 10, `${steady.events.length} events held of 200 written, cap ${cap}`);
+  for (let call = 0; call < 40; call++) await complete(queue, await heldRows(queue, call % 4 === 0 ? 10 : 1, 500), { streamMaxLength: cap });
+  const mixed = await streamEvents(queue);
+  assert.ok(mixed.events.length <= cap * (1 + Math.log(10)) + 10, `${mixed.events.length} events held after mixed sizes, cap ${cap}`);
+});
+
+test('readEvents splits batch entries and reads old single entries in the same stream, newest last, up to count events', async () => {
+  const queue = randomUUID();
+  const app = createApp({ redis: world.server.url });
+  try {
+    const stream = keys.events(queue);
+    await world.redis.xadd(stream, '*', 'type', 'task-revoked', 'event', JSON.stringify({ id: 'old', at: 1 }));
+    const rows = await heldRows(queue, 30);
+    for (let i = 0; i < 30; i += 10) await complete(queue, rows.slice(i, i + 10));
+    await world.redis.xadd(stream, '*', 'type', 'task-revoked', 'event', JSON.stringify({ id: 'last', at: 2 }));
+    const idOf = (r: EventRecord) => (r.kind === 'task' ? r.event.id : undefined);
+    const all = await readEvents(app, { queues: [queue], workers: false, count: 1000 });
+    assert.deepEqual(all.map(idOf), ['old', ...rows.map((row) => row.id), 'last']);
+    assert.ok(all.slice(1, 31).every((r) => r.kind === 'task' && r.event.worker === 'c1' && r.type === 'task-succeeded' && r.queue === queue));
+    const newest = await readEvents(app, { queues: [queue], workers: false, count: 12 });
+    assert.deepEqual(newest.map(idOf), [...rows.slice(19).map((row) => row.id), 'last']);
+  } finally {
+    await app.close();
+  }
+});
