@@ -21,7 +21,8 @@ export function buildCompiled(): void {
   const tsconfig = {
     extends: `${root}tsconfig.build.json`,
     compilerOptions: { rootDir: root, outDir: compiledDir, declaration: false, sourceMap: false },
-    include: ['index.ts', 'shared', 'producer', 'consumer', 'admin', 'beat', 'monitor', 'bench/adapters', 'bench/payload.ts'].map((path) => `${root}${path}`),
+    include: ['index.ts', 'shared', 'producer', 'consumer', 'admin', 'beat', 'monitor', 'bench/adapters', 'bench/payload.ts',
+      'bench/single-send.ts', 'bench/stats.ts', 'scripts/throwaway-redis.ts'].map((path) => `${root}${path}`),
   };
   const configFile = `${compiledDir}tsconfig.json`;
   writeFileSync(configFile, JSON.stringify(tsconfig));

@@ -16,13 +16,26 @@ const inFlight = new WeakMap<Redis, number>();
  * send is refused: the count only matters once commands start to pile up offline.
  */
 export async function withPendingSends<T>(app: AppContext, redis: Redis, messages: number, write: () => Promise<T>): Promise<T> {
+  holdPendingSends(app, redis, messages);
+  try {
+    return await write();
+  } finally {
+    releasePendingSends(redis, messages);
+  }
+}
+
+/**
+ * withPendingSends in two halves, for the single send's path, which then needs no closure
+ * and no extra promise: count `messages` in (or throw SendBufferFullError) ...
+ */
+export function holdPendingSends(app: AppContext, redis: Redis, messages: number): void {
   const pending = inFlight.get(redis) ?? 0;
   const max = app.config.maxPendingSends;
   if (redis.status !== 'ready' && pending + messages > max) throw new SendBufferFullError(pending, max);
   inFlight.set(redis, pending + messages);
-  try {
-    return await write();
-  } finally {
-    inFlight.set(redis, (inFlight.get(redis) ?? messages) - messages);
-  }
+}
+
+/** ... and count them out once the write has settled, whichever way. */
+export function releasePendingSends(redis: Redis, messages: number): void {
+  inFlight.set(redis, (inFlight.get(redis) ?? messages) - messages);
 }

@@ -11,8 +11,23 @@ import type { AppContext } from '../shared/app-config.ts';
 const noted = new WeakMap<AppContext, Set<string>>();
 const warned = new WeakSet<AppContext>();
 
-/** SADDs the queues this app has not noted yet in this process; resolves when done, never rejects. */
-export async function noteQueues(app: AppContext, redis: Redis, queues: Iterable<string>): Promise<void> {
+/**
+ * SADDs the queues this app has not noted yet in this process; resolves when done, never
+ * rejects. Returns undefined when every queue is noted already, the case of nearly every
+ * send: no promise, no array, as this runs once per single send (W1 single, issue 17).
+ */
+export function noteQueues(app: AppContext, redis: Redis, queues: Iterable<string>): Promise<void> | undefined {
+  const seen = noted.get(app);
+  if (seen !== undefined && everyNoted(seen, queues)) return undefined;
+  return addQueues(app, redis, queues);
+}
+
+function everyNoted(seen: Set<string>, queues: Iterable<string>): boolean {
+  for (const queue of queues) if (!seen.has(queue)) return false;
+  return true;
+}
+
+async function addQueues(app: AppContext, redis: Redis, queues: Iterable<string>): Promise<void> {
   let seen = noted.get(app);
   if (seen === undefined) noted.set(app, (seen = new Set()));
   const fresh = [...new Set(queues)].filter((queue) => !seen.has(queue));

@@ -11,7 +11,7 @@ import { resolveCallOptions, type CallOptions } from '../shared/options.ts';
 import { InvalidOptionError, MessageTooLargeError } from '../shared/errors.ts';
 import { sign } from '../shared/signing.ts';
 import { routeTask } from './route.ts';
-import { withPendingSends } from './pending-sends.ts';
+import { holdPendingSends, releasePendingSends, withPendingSends } from './pending-sends.ts';
 import { noteQueues } from './queue-note.ts';
 import { addSentEvents } from './sent-events.ts';
 
@@ -57,7 +57,9 @@ export async function send(app: AppContext, taskName: string, args: unknown[], o
   const sent = buildMessage(app, taskName, args, options);
   const redis = await app.connection();
   const noting = noteQueues(app, redis, [sent.queue]);
-  return withPendingSends(app, redis, 1, async () => {
+  // withPendingSends inlined: this is the per-call path of every single send.
+  holdPendingSends(app, redis, 1);
+  try {
     // If we crash here: the message may or may not be on the list, and a caller that sends it
     // again (or ioredis resending an LPUSH whose reply a reconnect swallowed) queues it twice.
     if (app.config.sentEvents) {
@@ -69,9 +71,11 @@ export async function send(app: AppContext, taskName: string, args: unknown[], o
       for (const [error] of (await multi.exec()) ?? []) if (error) throw error;
     } else if (sent.dueAtMs === undefined) await redis.lpush(app.keys.ready(sent.queue), sent.raw);
     else await redis.zadd(app.keys.scheduled(sent.queue), sent.dueAtMs, sent.raw);
-    await noting;
+    if (noting !== undefined) await noting;
     return sent;
-  });
+  } finally {
+    releasePendingSends(redis, 1);
+  }
 }
 
 /**
@@ -120,7 +124,7 @@ export async function sendMany(app: AppContext, taskName: string, argsList: unkn
       return pipeline.exec();
     });
     for (const replies of await Promise.all(batches)) for (const [error] of replies ?? []) if (error) throw error;
-    await noting;
+    if (noting !== undefined) await noting;
     return sent;
   });
 }
