@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const workloadNames = ['w1w2', 'single', 'w3', 'w5', 'big', 'startup'] as const;
+export const workloadNames = ['w1w2', 'single', 'w3', 'w5', 'w6', 'big', 'startup'] as const;
 export type WorkloadName = (typeof workloadNames)[number];
 
 export type Profile = {
@@ -33,7 +33,7 @@ const profiles: Record<Profile['name'], Omit<Profile, 'workloads'> & { workloads
     latency: { ratePerS: 200, durationMs: 10_000, idleMs: 1000, runs: 5 },
     startup: { runs: 7 },
     scaling: { processes: [1, 2, 4, 8], n: 50_000 },
-    workloads: ['w1w2', 'single', 'w3', 'w5', 'big', 'startup'], skip: [],
+    workloads: ['w1w2', 'single', 'w3', 'w5', 'w6', 'big', 'startup'], skip: [],
   },
   quick: {
     name: 'quick', n: 5000, runs: 1, bigN: 0, singleN: 1000,
@@ -47,7 +47,7 @@ const profiles: Record<Profile['name'], Omit<Profile, 'workloads'> & { workloads
     latency: { ratePerS: 200, durationMs: 300, idleMs: 100, runs: 1 },
     startup: { runs: 1 },
     scaling: { processes: [2], n: 500 },
-    workloads: ['w1w2', 'single', 'w3', 'w5'],
+    workloads: ['w1w2', 'single', 'w3', 'w5', 'w6'],
     skip: ['hardq-reliable-best', 'hardq-simple-best', 'hardq-reliable-noresult', 'celery-prefork'],
   },
 };
@@ -59,7 +59,8 @@ export const usage = `usage: npm run bench -- [--quick | --smoke] [--only hardq,
   --quick      about a minute: N=5,000, one run, short W3, W5 up to 4 processes, one Celery pool
   --smoke      CI: N=500, one run; frameworks that are not installed are skipped
   --only       systems by id or family (hardq, hardq-simple, bullmq, bee, celery, raw, ...)
-  --workloads  which to run: w1w2 (W1 bulk, W2, W4), single (W1 single), w3, w5, big (N=100k),
+  --workloads  which to run: w1w2 (W1 bulk, W2, W4), single (W1 single), w3, w5, w6 (6 queues on
+               one Redis and on 1-3 master clusters, bench/w6-steps.ts), big (N=100k),
                startup (spawn -> first job, compiled JS under plain node; builds first)
   --runs N     runs per cell (the median is reported); the full run does 3, and 5 for W3, 7 for startup
   --n N        jobs per W1+W2 run

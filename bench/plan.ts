@@ -13,6 +13,7 @@ import { enqueueDrain } from './workloads/enqueue-drain.ts';
 import { singleEnqueue } from './workloads/single-enqueue.ts';
 import { latency } from './workloads/latency.ts';
 import { scaling } from './workloads/scaling.ts';
+import { w6Steps } from './w6-steps.ts';
 import { startup } from './workloads/startup.ts';
 import { buildCompiled } from './compiled.ts';
 
@@ -76,6 +77,7 @@ export function buildPlan(ctx: BenchContext, profile: Profile, chosen: System[],
         });
       }
     }
+    if (has('w6')) steps.push(...w6Steps(ctx, profile, chosen, results, run));
     if (has('big')) {
       for (const system of chosen.filter((s) => s.big)) {
         steps.push({

@@ -12,6 +12,7 @@ import type { DrainSample } from './workloads/enqueue-drain.ts';
 import type { SingleSample } from './workloads/single-enqueue.ts';
 import type { LatencySample } from './workloads/latency.ts';
 import type { ScalingSample } from './workloads/scaling.ts';
+import type { W6Sample } from './workloads/w6-hardq.ts';
 import type { StartupSample } from './workloads/startup.ts';
 import { python } from './systems.ts';
 
@@ -37,6 +38,8 @@ export type Results = {
   single: SingleSample[];
   latency: LatencySample[];
   scaling: ScalingSample[];
+  /** W6: hardq and BullMQ over 6 queues on one Redis and on clusters (bench/w6-steps.ts; absent in older files). */
+  w6?: W6Sample[];
   startup: StartupSample[];
 };
 

@@ -42,6 +42,9 @@ const worker = app.worker({
   mode,
   concurrency: typeof settings.concurrency === 'number' ? settings.concurrency : undefined,
   claimBatchMax: typeof settings.claimBatchMax === 'number' ? settings.claimBatchMax : undefined,
+  // W6 (bench/workloads/w6-hardq.ts): every queue of the spread, round-robin, so no shard waits for another.
+  queues: Array.isArray(settings.queues) ? (settings.queues as string[]) : undefined,
+  queueOrder: settings.queueOrder === 'round-robin' ? 'round-robin' : undefined,
   // bench/events.ts compares the events levels and counters off.
   events: settings.events === 'final' || settings.events === 'all' ? settings.events : undefined,
   counters: settings.counters === false ? false : undefined,

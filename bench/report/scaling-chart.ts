@@ -5,9 +5,10 @@
 import type { ScalingSummary } from './summary.ts';
 import { document, line, niceMax, short, text } from './svg.ts';
 
-type Series = { label: string; colour: string; values: number[] };
+export type Series = { label: string; colour: string; values: number[] };
 
-function panel(originX: number, title: string, counts: number[], series: Series[], unit: string): string[] {
+/** One line chart, 300 × 220 at `originX`; W6's chart (w6-chart.ts) draws its panels with it too. */
+export function panel(originX: number, title: string, counts: (number | string)[], series: Series[], unit: string, xLabel = 'consumer processes'): string[] {
   const top = 60;
   const width = 300;
   const height = 220;
@@ -21,7 +22,7 @@ function panel(originX: number, title: string, counts: number[], series: Series[
     body.push(text(originX - 6, y(value) + 4, short(value), 'text-anchor="end" fill="#495057"'));
   }
   counts.forEach((count, i) => body.push(text(x(i), top + height + 16, String(count), 'text-anchor="middle" fill="#495057"')));
-  body.push(text(originX + width / 2, top + height + 34, `consumer processes; ${unit}`, 'text-anchor="middle" fill="#495057"'));
+  body.push(text(originX + width / 2, top + height + 34, `${xLabel}; ${unit}`, 'text-anchor="middle" fill="#495057"'));
   series.forEach((s, k) => {
     const points = s.values.map((value, i) => `${x(i).toFixed(1)},${y(value).toFixed(1)}`).join(' ');
     body.push(`<polyline fill="none" stroke="${s.colour}" stroke-width="2.5" points="${points}"/>`);

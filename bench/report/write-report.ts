@@ -1,6 +1,6 @@
 /**
  * Writes a run's report next to its JSON: latest.md (the tables) and the SVG charts
- * (throughput, latency distribution, W5 scaling). Returns the markdown for printing.
+ * (throughput, latency distribution, W5 scaling, W6 clusters). Returns the markdown for printing.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,8 @@ import { latencyChart } from './latency-chart.ts';
 import { renderMarkdown } from './markdown.ts';
 import { scalingChart } from './scaling-chart.ts';
 import { summarize } from './summary.ts';
+import { w6Chart } from './w6-chart.ts';
+import { summarizeW6, w6Markdown } from './w6-report.ts';
 
 export function writeReport(results: Results, outDir: string): string {
   const summary = summarize(results);
@@ -36,7 +38,11 @@ export function writeReport(results: Results, outDir: string): string {
   if (summary.scaling.length > 0) {
     writeFileSync(join(outDir, 'w5-scaling.svg'), scalingChart('W5: hardq reliable, one Redis, more consumer processes', summary.scaling));
   }
-  const markdown = renderMarkdown(results, summary);
+  const w6 = results.w6 ?? [];
+  if (w6.length > 0) {
+    writeFileSync(join(outDir, 'w6-cluster.svg'), w6Chart(`W6: ${w6[0]!.n.toLocaleString('en-US')} jobs over 6 queues, one Redis and clusters`, summarizeW6(w6)));
+  }
+  const markdown = w6.length > 0 ? `${renderMarkdown(results, summary)}\n${w6Markdown(w6)}` : renderMarkdown(results, summary);
   writeFileSync(join(outDir, 'latest.md'), markdown);
   return markdown;
 }

@@ -14,6 +14,7 @@ import { limitFor, sleep } from '../context.ts';
 import { nowMs } from '../payload.ts';
 import { resetServer, snapshot } from '../redis-stats.ts';
 import { producerCommand, workerCommand, type System } from '../systems.ts';
+import { countAnnounced } from './announced.ts';
 
 export type ScalingSample = {
   processes: number;
@@ -42,30 +43,17 @@ export async function scaling(ctx: BenchContext, system: System, processes: numb
   try {
     await Promise.all(workers.map((worker) => worker.waitFor('ready', 60_000)));
     await sleep(500);
-    let written = 0;
-    let lastAt = 0;
-    let allWritten!: () => void;
-    const finished = new Promise<void>((resolve) => (allWritten = resolve));
     // Result announcements are sharded pub/sub (SPUBLISH in complete-batch.lua).
-    subscriber.on('smessage', (_channel: string, ids: string) => {
-      written += ids.split(',').length;
-      lastAt = nowMs();
-      if (written >= n) allWritten();
-    });
-    await subscriber.ssubscribe(keys.resultChannel(system.queue));
+    const announced = await countAnnounced([[subscriber, [keys.resultChannel(system.queue)]]], n);
 
     const redisBefore = await snapshot(ctx.admin);
     const clientsBefore = workers.reduce((sum, worker) => sum + worker.cpuUs(), 0);
     const startedAt = nowMs();
     await ctx.admin.rename(keys.ready(staging), keys.ready(system.queue));
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`W5: only ${written} of ${n} results written within ${limitS} s`)), limitS * 1000);
-    });
-    await Promise.race([finished, late]).finally(() => clearTimeout(timer));
+    await announced.wait(limitS, 'W5');
     const redisAfter = await snapshot(ctx.admin);
     const clientsUs = workers.reduce((sum, worker) => sum + worker.cpuUs(), 0) - clientsBefore;
-    const windowUs = (lastAt - startedAt) * 1000;
+    const windowUs = (announced.lastAt - startedAt) * 1000;
     const redisUs = redisAfter.cpuUs - redisBefore.cpuUs;
     return {
       processes, run, n,
