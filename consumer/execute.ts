@@ -147,66 +147,72 @@ async function executeMessage(claimed: Claimed, context: ExecuteContext, message
   if (registered === undefined) {
     return deadLetter(claimed, 'unknown-task', `no task named "${task}" is registered on this consumer`, started, id, task);
   }
-  const event = (state: TaskEvent['state'], error?: string): TaskEvent => ({ id, task, queue: claimed.queue, state, ms: context.nowMs() - started, error });
   const definition = withTimeLimits(registered, context.timeLimits);
   const { options } = definition;
   const keep = options.ignoreResult !== true;
 
   if (message.expires !== undefined && started > message.expires) {
     const result = keep ? encodeResult({ state: 'REVOKED', reason: 'expired', doneAt: started }) : undefined;
-    return [{ claimed, id, result, followUps: notRun(message, 'expired', started, signing) }, event('REVOKED', 'expired')];
+    return [{ claimed, id, result, followUps: notRun(message, 'expired', started, signing) }, taskEvent(claimed, message, started, context, 'REVOKED', 'expired')];
   }
   // revoke() already wrote REVOKED; claim-batch.lua drops what was revoked in the last seconds.
-  if (context.isRevoked(claimed.queue, id)) return [{ claimed, id, followUps: notRun(message, 'revoked', started, signing) }, event('REVOKED', 'revoked')];
+  if (context.isRevoked(claimed.queue, id)) return [{ claimed, id, followUps: notRun(message, 'revoked', started, signing) }, taskEvent(claimed, message, started, context, 'REVOKED', 'revoked')];
   // A message that arrived before its time (a foreign producer, a skewed clock) waits in the scheduled set.
-  if (message.eta !== undefined && message.eta > started + 5) return [{ claimed, id, schedule: rescheduled(claimed, signing, message, message.eta) }, event('RETRY', 'early')];
+  if (message.eta !== undefined && message.eta > started + 5) return [{ claimed, id, schedule: rescheduled(claimed, signing, message, message.eta) }, taskEvent(claimed, message, started, context, 'RETRY', 'early')];
   if ((await context.fetch.beforeRun(claimed, message)) === 'gone') return null;
   const rate = context.rateLimiter.rateFor(task, options.rateLimit);
   if (rate !== undefined) {
     const askAgainAtMs = await context.rateLimiter.acquire(task, rate, context.stopping);
-    if (askAgainAtMs !== undefined) return [{ claimed, id, schedule: rescheduled(claimed, signing, message, askAgainAtMs) }, event('RETRY', 'rate limited')];
+    if (askAgainAtMs !== undefined) return [{ claimed, id, schedule: rescheduled(claimed, signing, message, askAgainAtMs) }, taskEvent(claimed, message, started, context, 'RETRY', 'rate limited')];
   }
   if (context.stopping.aborted) return 'unstarted';
   if (keep && options.trackStarted === true) await context.markStarted(claimed.queue, id);
 
   context.onStart(claimed, message);
-  const running = new RunningTask(id, context.signal, context.terminations);
-  const revokedByTerminate = (): Outcome => [
-    { claimed, id, result: keep ? encodeResult({ state: 'REVOKED', reason: 'terminated', doneAt: Date.now() }) : undefined },
-    event('REVOKED', 'terminated'),
-  ];
+  // A chain step's parent result (a chord body's list of them) comes first.
+  const called = message.parentResults === undefined ? message : { ...message, args: [...message.parentResults, ...message.args] };
+  // The task's signal is made only if its pool or handler reads it (running-task.ts).
+  const running = new RunningTask({ definition, message: called, queue: claimed.queue }, context.signal, context.terminations);
   // From here on the handler runs: whatever goes wrong must end in a result, never in a
   // rejection that would give the message back and run its side effects again.
   try {
     try {
-      // A chain step's parent result (a chord body's list of them) comes first.
-      const called = message.parentResults === undefined ? message : { ...message, args: [...message.parentResults, ...message.args] };
-      // The job reads the task's signal only if its pool or handler asks for it (running-task.ts).
-      const value = await running.settled(context.pool.run({ definition, message: called, queue: claimed.queue, get signal() { return running.signal; } }));
-      if (value === terminatedMark) return revokedByTerminate();
+      const value = await running.settled(context.pool.run(running));
+      if (value === terminatedMark) return revokedByTerminate(claimed, message, keep, started, context);
       // undefined (a handler that returns nothing) is stored as null, as Celery stores None.
       if (keep && value !== undefined) assertJson(value, 'result');
       const followUps = hasCanvas(message) ? followUpsOnSuccess(message, value === undefined ? 'null' : JSON.stringify(value), Date.now(), signing) : undefined;
-      return [{ claimed, id, result: keep ? encodeSuccess(value, Date.now()) : undefined, followUps }, event('SUCCESS')];
+      return [{ claimed, id, result: keep ? encodeSuccess(value, Date.now()) : undefined, followUps }, taskEvent(claimed, message, started, context, 'SUCCESS')];
     } catch (error) {
-      if (running.terminated) return revokedByTerminate();
-      return failed(claimed, message, options, keep, error, event, signing);
+      if (running.terminated) return revokedByTerminate(claimed, message, keep, started, context);
+      return failed(claimed, message, options, keep, error, started, context);
     } finally {
       running.end();
     }
   } catch (unexpected) {
     // A bug in hardq's own failure path (retry options that throw, say): still a FAILURE.
     const remote = toRemoteError(unexpected);
-    return [{ claimed, id, result: keep ? encodeResult({ state: 'FAILURE', error: remote, doneAt: Date.now() }) : undefined }, event('FAILURE', `${remote.name}: ${remote.message}`)];
+    return [{ claimed, id, result: keep ? encodeResult({ state: 'FAILURE', error: remote, doneAt: Date.now() }) : undefined }, taskEvent(claimed, message, started, context, 'FAILURE', `${remote.name}: ${remote.message}`)];
   }
+}
+
+/** The event of a message that was looked at (`started` on Redis's clock). Module functions, not per-task closures: the hot path makes none. */
+function taskEvent(claimed: Claimed, message: TaskMessage, started: number, context: ExecuteContext, state: TaskEvent['state'], error?: string): TaskEvent {
+  return { id: message.id, task: message.task, queue: claimed.queue, state, ms: context.nowMs() - started, error };
+}
+
+function revokedByTerminate(claimed: Claimed, message: TaskMessage, keep: boolean, started: number, context: ExecuteContext): Outcome {
+  const result = keep ? encodeResult({ state: 'REVOKED', reason: 'terminated', doneAt: Date.now() }) : undefined;
+  return [{ claimed, id: message.id, result }, taskEvent(claimed, message, started, context, 'REVOKED', 'terminated')];
 }
 
 /** A handler that threw: a retry, or FAILURE (and a dead letter when retries ran out or it threw a non-Error). */
 function failed(
-  claimed: Claimed, message: TaskMessage, options: TaskDefinition['options'], keep: boolean, error: unknown,
-  event: (state: TaskEvent['state'], error?: string) => TaskEvent, signing: ResolvedSigning | undefined,
+  claimed: Claimed, message: TaskMessage, options: TaskDefinition['options'], keep: boolean, error: unknown, started: number, context: ExecuteContext,
 ): Outcome {
   const { id } = message;
+  const { signing } = context;
+  const event = (state: TaskEvent['state'], why: string) => taskEvent(claimed, message, started, context, state, why);
   const now = Date.now();
   {
     const retries = message.retries ?? 0;

@@ -8,11 +8,18 @@
  * would have given them: it fires on the worker's abort (shutdown) and on terminate.
  */
 import { TaskTerminated, type Terminations } from './control/terminations.ts';
+import type { TaskDefinition } from '../shared/task-registry.ts';
+import type { TaskMessage } from '../shared/message.ts';
+import type { PoolJob } from './pool.ts';
 
 /** What `settled()` resolves to when the task was terminated before its handler returned. */
 export const terminatedMark = Symbol('terminated');
 
-export class RunningTask {
+/** It is also the job its pool runs: one object per task. */
+export class RunningTask implements PoolJob {
+  readonly definition: TaskDefinition;
+  readonly message: TaskMessage;
+  readonly queue: string;
   #workerSignal: AbortSignal;
   #controller: AbortController | undefined;
   #reason: unknown;
@@ -21,7 +28,11 @@ export class RunningTask {
   #onTerminate: ((mark: typeof terminatedMark) => void) | undefined;
   #forwarding = false;
 
-  constructor(id: string, workerSignal: AbortSignal, terminations: Terminations) {
+  constructor(job: { definition: TaskDefinition; message: TaskMessage; queue: string }, workerSignal: AbortSignal, terminations: Terminations) {
+    const id = job.message.id;
+    this.definition = job.definition;
+    this.message = job.message;
+    this.queue = job.queue;
     this.#id = id;
     this.#workerSignal = workerSignal;
     this.#terminations = terminations;
@@ -57,6 +68,7 @@ export class RunningTask {
    * cannot stop a promise, so a handler that ignores its signal may settle later, unheard.
    */
   settled(running: Promise<unknown>): Promise<unknown> {
+    // One promise (and its two resolvers) per task: the race Promise.race would make needs a second one.
     return new Promise((resolve, reject) => {
       this.#onTerminate = resolve;
       running.then(resolve, reject);

@@ -74,6 +74,16 @@ export function isOverBytes(raw: string, maxBytes: number): boolean {
  * is rejected before JSON.parse, so a huge message costs the consumer no parse and no
  * copy of its objects.
  */
+function invalid(error: string, id: string | undefined): DecodeRejection {
+  return { ok: false, reason: 'invalid', error, id };
+}
+
+// Loops, not closures: decodeMessage runs once per message on the worker's hot path.
+function hasCanvasField(m: Record<string, unknown>): boolean {
+  for (const field of canvasFieldNames) if (m[field] !== undefined) return true;
+  return false;
+}
+
 export function decodeMessage(raw: string, maxMessageBytes?: number): Decoded {
   if (maxMessageBytes !== undefined && isOverBytes(raw, maxMessageBytes)) {
     const sizeBytes = Buffer.byteLength(raw, 'utf8');
@@ -93,34 +103,33 @@ export function decodeMessage(raw: string, maxMessageBytes?: number): Decoded {
   // result is written under it.
   const hasComma = typeof m.id === 'string' && m.id.includes(',');
   const id = typeof m.id === 'string' && m.id.length > 0 && !hasComma ? m.id : undefined;
-  const invalid = (error: string): DecodeRejection => ({ ok: false, reason: 'invalid', error, id });
-  if (m.v !== 1 && m.v !== 2) return invalid(`field "v" must be 1 or 2, got ${JSON.stringify(m.v)}`);
-  if (hasComma) return invalid('field "id" must not contain a comma');
-  if (id === undefined) return invalid('field "id" must be a non-empty string');
-  if (typeof m.task !== 'string' || m.task.length === 0) return invalid('field "task" must be a non-empty string');
-  if (!Array.isArray(m.args)) return invalid('field "args" must be an array');
+  if (m.v !== 1 && m.v !== 2) return invalid(`field "v" must be 1 or 2, got ${JSON.stringify(m.v)}`, id);
+  if (hasComma) return invalid('field "id" must not contain a comma', id);
+  if (id === undefined) return invalid('field "id" must be a non-empty string', id);
+  if (typeof m.task !== 'string' || m.task.length === 0) return invalid('field "task" must be a non-empty string', id);
+  if (!Array.isArray(m.args)) return invalid('field "args" must be an array', id);
   if (m.kwargs !== undefined && (typeof m.kwargs !== 'object' || m.kwargs === null || Array.isArray(m.kwargs))) {
-    return invalid('field "kwargs" must be an object');
+    return invalid('field "kwargs" must be an object', id);
   }
-  if (m.queue !== undefined && typeof m.queue !== 'string') return invalid('field "queue" must be a string');
+  if (m.queue !== undefined && typeof m.queue !== 'string') return invalid('field "queue" must be a string', id);
   for (const field of optionalTimes) {
     const value = m[field];
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
-      return invalid(`field "${field}" must be epoch milliseconds (a number)`);
+      return invalid(`field "${field}" must be epoch milliseconds (a number)`, id);
     }
   }
   for (const field of optionalCounts) {
     const value = m[field];
     if (value !== undefined && (!Number.isInteger(value) || (value as number) < 0)) {
-      return invalid(`field "${field}" must be a non-negative integer`);
+      return invalid(`field "${field}" must be a non-negative integer`, id);
     }
   }
   if (m.v === 2) {
     const problem = canvasProblem(m);
-    if (problem !== undefined) return invalid(problem);
-  } else if (canvasFieldNames.some((field) => m[field] !== undefined)) {
+    if (problem !== undefined) return invalid(problem, id);
+  } else if (hasCanvasField(m)) {
     // A v1 consumer would run it and drop its links; v1 never carries them.
-    return invalid('canvas fields need "v": 2');
+    return invalid('canvas fields need "v": 2', id);
   }
   return { ok: true, message: m as TaskMessage };
 }
