@@ -124,6 +124,9 @@ async function clusterNodes(reach: Reach, port: number): Promise<{ id: string; p
  */
 async function joinByHand(reach: Reach, nodes: ClusterNode[], replicasPerMaster: number): Promise<void> {
   if (replicasPerMaster > 0) throw new Error('a local cluster with replicas needs 3 masters at least');
+  // A lone node never hears its own address from a peer, so CLUSTER SLOTS would give clients
+  // an empty host for every slot (ioredis then waits forever): announce it.
+  if (nodes.length === 1) await command(reach, nodes[0]!.port, 'CONFIG', 'SET', 'cluster-announce-ip', '127.0.0.1');
   for (const node of nodes.slice(1)) await command(reach, nodes[0]!.port, 'CLUSTER', 'MEET', '127.0.0.1', node.port, node.busPort);
   const perNode = Math.ceil(16384 / nodes.length);
   await Promise.all(nodes.map((node, i) => command(reach, node.port, 'CLUSTER', 'ADDSLOTSRANGE', i * perNode, Math.min(16383, (i + 1) * perNode - 1))));
