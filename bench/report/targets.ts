@@ -52,3 +52,36 @@ export function checkTargets(summary: Summary): TargetCheck[] {
     bound('W4 ≤ 250 B per queued job', w4?.memoryPerJob, 250, 'B', 0),
   ];
 }
+
+/**
+ * Issue 17's targets that the harness checks in one run: W3 against the plain-node BRPOP
+ * loop and below every peer, start-up (compiled) against Bee-Queue's, W1 single against a
+ * bare LPUSH. W2 and the CPU rows are read from the W2/W4 tables above.
+ */
+export function checkIssue17Targets(summary: Summary): TargetCheck[] {
+  const hardq = find(summary, 'hardq-reliable');
+  const plain = find(summary, 'raw-plain');
+  const rawBrpop = find(summary, 'raw-brpop');
+  const compiledStart = (s: SystemSummary | undefined) => s?.startup?.find((x) => x.runtime === 'compiled')?.firstMs.median;
+  const w3Ratio = (target: string, pick: 'p50' | 'p99', atMost: number): TargetCheck => {
+    const ours = hardq?.w3?.[pick].median;
+    const floor = plain?.w3?.[pick].median;
+    if (ours === undefined || floor === undefined) return { target, measured: 'not measured in this run', met: undefined };
+    return { target, measured: `${round(ours / floor)}× (${round(ours, 3)} vs ${round(floor, 3)} ms)`, met: ours <= atMost * floor };
+  };
+  const peers = summary.systems.filter((s) => ['bullmq', 'bee', 'celery-threads', 'celery-prefork'].includes(s.id) && s.w3);
+  const lowestPeer = peers.reduce<SystemSummary | undefined>((low, s) => (low === undefined || s.w3!.p99.median < low.w3!.p99.median ? s : low), undefined);
+  const beeStart = compiledStart(find(summary, 'bee'));
+  const ourStart = compiledStart(hardq);
+  return [
+    w3Ratio('W3 p50 ≤ 1.25× the plain-node BRPOP loop', 'p50', 1.25),
+    w3Ratio('W3 p99 ≤ 1.5× the plain-node BRPOP loop', 'p99', 1.5),
+    hardq?.w3 && lowestPeer
+      ? { target: 'W3 p99 below every peer', measured: `${round(hardq.w3.p99.median, 3)} ms vs ${round(lowestPeer.w3!.p99.median, 3)} ms (${lowestPeer.label})`, met: hardq.w3.p99.median < lowestPeer.w3!.p99.median }
+      : { target: 'W3 p99 below every peer', measured: 'not measured in this run', met: undefined },
+    ourStart !== undefined && beeStart !== undefined
+      ? { target: 'spawn → first job, compiled, ≤ Bee-Queue + 10 %', measured: `${Math.round(ourStart)} vs ${Math.round(beeStart)} ms (${round(ourStart / beeStart)}×)`, met: ourStart <= 1.1 * beeStart }
+      : { target: 'spawn → first job, compiled, ≤ Bee-Queue + 10 %', measured: 'not measured in this run', met: undefined },
+    ratio('W1 single awaited send ≥ 0.95× a bare LPUSH', hardq?.w1Single?.median, rawBrpop?.w1Single?.median, 0.95),
+  ];
+}
