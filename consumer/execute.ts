@@ -11,7 +11,7 @@ import { isError } from './pool-messages.ts';
 import { decodeMessage, type TaskMessage } from '../shared/message.ts';
 import type { ResolvedSigning } from '../shared/signing.ts';
 import { checkMessage, encodeRewritten, idIsTrusted } from './signed-message.ts';
-import { checkParentResults, type ReadResults } from './parent-results.ts';
+import { checkParentResults, type ReadChordParents, type ReadResults } from './parent-results.ts';
 import { assertJson } from '../shared/json-value.ts';
 import { encodeDeadLetter, type DeadLetterReason } from '../shared/dead-letter.ts';
 import { encodeResult, encodeSuccess, toRemoteError } from '../shared/result-record.ts';
@@ -69,6 +69,8 @@ export type ExecuteContext = {
   signing?: ResolvedSigning;
   /** Reads result records, to check a signed canvas step's parentResults and failure (parent-results.ts). */
   readResults?: ReadResults;
+  /** Reads a chord's header list (its hash's `parents`), for a signed body that names its header by digest. */
+  readChordParents?: ReadChordParents;
 };
 
 /** The definition with this worker's time-limit overrides, if any, in place of its own. */
@@ -135,7 +137,7 @@ async function executeMessage(claimed: Claimed, context: ExecuteContext, message
     const verdict = checkMessage(message, claimed.queue, signing, started);
     if (!verdict.ok) return deadLetter(claimed, verdict.reason, verdict.error, started, id, task, false);
     // The parents' results were written after the signature: they must match the parents' own result keys.
-    const parents = verdict.signed && context.readResults !== undefined ? await checkParentResults(message, context.readResults) : ({ ok: true } as const);
+    const parents = verdict.signed && context.readResults !== undefined ? await checkParentResults(message, context.readResults, context.readChordParents) : ({ ok: true } as const);
     if (!parents.ok) return deadLetter(claimed, 'bad-parent-results', parents.error, started, id, task, false);
   }
   if (message.failure !== undefined) {

@@ -7,12 +7,15 @@
  * splice keeps a result's text, but a Python producer's JSON may spell a number otherwise.
  */
 import { canonicalJson } from '../shared/canonical-json.ts';
-import { flattenRefs } from '../shared/parent-refs.ts';
+import { flattenRefs, flattenRuns, sha256Hex, type HeaderDigest } from '../shared/parent-refs.ts';
 import { decodeResult, type ResultRecord } from '../shared/result-record.ts';
 import type { TaskMessage } from '../shared/message.ts';
 
 /** Reads the raw result records of `ids` on `queue`, in order (one MGET: a queue's keys share one slot). */
 export type ReadResults = (queue: string, ids: string[]) => Promise<(string | null)[]>;
+
+/** Reads a chord's hash field `parents` (the header list a signed body names by digest). */
+export type ReadChordParents = (queue: string, chordId: string) => Promise<string | null>;
 
 export type ParentVerdict = { ok: true } | { ok: false; error: string };
 
@@ -64,11 +67,26 @@ function valueAgrees(value: unknown, parentId: string, record: ResultRecord | nu
   return failureAgrees(value, parentId, record);
 }
 
+/**
+ * A chord body's header list, from its chord's hash, if it is the one the signature's digest
+ * names (the text is hashed as stored: the producer wrote it in canonical form).
+ */
+async function headerList(message: TaskMessage, digest: HeaderDigest, readChordParents: ReadChordParents | undefined): Promise<{ id: string; queue: string }[] | string> {
+  if (readChordParents === undefined || message.bodyOf === undefined || message.queue === undefined) return 'it names its header by digest, but not its chord';
+  const text = await readChordParents(message.queue, message.bodyOf);
+  if (text === null) return `its chord ${message.bodyOf} holds no parent list (expired?)`;
+  const list = sha256Hex(text) === digest.sha256 ? flattenRuns(JSON.parse(text)) : undefined;
+  if (list === undefined || list.length !== digest.count) return `the parent list in chord ${message.bodyOf} is not the one its signature names`;
+  return list;
+}
+
 /** The verdict on a verified signed message's parentResults and failure; ok when it carries neither. */
-export async function checkParentResults(message: TaskMessage, read: ReadResults): Promise<ParentVerdict> {
+export async function checkParentResults(message: TaskMessage, read: ReadResults, readChordParents?: ReadChordParents): Promise<ParentVerdict> {
   const { parentResults, failure } = message;
   if (parentResults === undefined && failure === undefined) return { ok: true };
-  const parents = flattenRefs(message.parents);
+  const digest = message.parents?.header === true && 'sha256' in message.parents ? message.parents : undefined;
+  const parents = digest !== undefined ? await headerList(message, digest, readChordParents) : flattenRefs(message.parents);
+  if (typeof parents === 'string') return { ok: false, error: parents };
   if (parents === undefined || parents.length === 0) return { ok: false, error: 'it carries parent results or a failure, but its signature names no parents' };
   const records = await readRecords(parents, read);
   const missing = parents.findIndex((_, i) => records[i] === null);

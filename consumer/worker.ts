@@ -136,6 +136,7 @@ export class Worker extends EventEmitter {
       isRevoked: (queue, id) => scheduler.isRevoked(queue, id), nowMs: () => scheduler.nowMs(), signal: this.#abort.signal,
       maxMessageBytes: config.maxMessageBytes, signing: config.signing,
       readResults: (queue, ids) => parts.redis.mget(ids.map((id) => this.#app.keys.result(queue, id))),
+      readChordParents: (queue, chordId) => parts.redis.hget(this.#app.keys.chord(queue, chordId), 'parents'),
       stopping: this.#stoppingController.signal, markStarted: startedMarker(parts.redis, this.#app.keys, config.resultTtlMs),
       // Only what is at hand: the record's summaries (argument previews) are built when it is
       // written, once a second for at most 100 tasks, not once per job.

@@ -80,11 +80,14 @@ export function startStep(
   const bodyQueue = step.body.options.queue;
   const bodyChain = [...(step.bodyChain ?? []), ...(rest ?? [])];
   // The body waits in the chord's hash; its header results are spliced in when it fires.
-  const body = signatureMessage({ ...step.body, immutable: true }, { chain: bodyChain, chord, v2: true, bodyOf: step.id, signing, parents: signing === undefined ? undefined : headerRefs(step.header) }, nowMs);
+  // Signed: the header's digest in the body, its id list in the chord's hash (parent-refs.ts).
+  const header = signing === undefined ? undefined : headerRefs(step.header);
+  const body = signatureMessage({ ...step.body, immutable: true }, { chain: bodyChain, chord, v2: true, bodyOf: step.id, signing, parents: header?.refs }, nowMs);
   const init: FollowUp = {
     op: 'init', queue: bodyQueue, chordId: step.id, size: step.header.length, body: body.raw,
     immutable: step.body.immutable === true, allowFailures: step.allowFailures === true,
   };
+  if (header !== undefined) init.parents = header.listJson;
   // If we crash here (a producer, between its init and its pushes): the chord's hash waits
   // for parts that never come and expires with its TTL; nothing runs.
   return [init, ...step.header.flatMap((member, index) => startMember(member, parent, { id: step.id, queue: bodyQueue, index, size: step.header.length }, nowMs, signing))];

@@ -12,7 +12,11 @@ export type FollowUp =
   /** A message for `queue`: LPUSH onto ready, or ZADD onto scheduled when it has a due time. */
   | { op: 'push'; queue: string; raw: string; dueAtMs?: number }
   /** A chord's bookkeeping, created in the body's queue (idempotent). */
-  | { op: 'init'; queue: string; chordId: string; size: number; body: string; immutable: boolean; allowFailures: boolean }
+  | {
+    op: 'init'; queue: string; chordId: string; size: number; body: string; immutable: boolean; allowFailures: boolean;
+    /** A signed body's header list (canonical JSON), kept in the hash for the worker's check (shared/parent-refs.ts). */
+    parents?: string;
+  }
   /** One header task's final result (a value, or a failure description) for its chord. */
   | { op: 'part'; queue: string; chordId: string; index: number; size: number; value: string; failed: boolean };
 
@@ -37,7 +41,8 @@ function encodeOp(followUp: FollowUp, key: (kind: 'ready' | 'scheduled' | 'chord
         ? `push ${key('ready')} ${payload(followUp.raw)}`
         : `zadd ${key('scheduled')} ${Math.round(followUp.dueAtMs)} ${payload(followUp.raw)}`;
     case 'init':
-      return `init ${key('chord')} ${key('ready')} ${followUp.size} ${flag(followUp.immutable)} ${flag(followUp.allowFailures)} ${chordTtlMs} ${payload(followUp.body)}`;
+      // The body, then the parent list after a newline: a JSON message holds no raw newline.
+      return `init ${key('chord')} ${key('ready')} ${followUp.size} ${flag(followUp.immutable)} ${flag(followUp.allowFailures)} ${chordTtlMs} ${payload(followUp.parents === undefined ? followUp.body : `${followUp.body}\n${followUp.parents}`)}`;
     case 'part':
       return `part ${key('chord')} ${key('ready')} ${followUp.index} ${followUp.size} ${flag(followUp.failed)} ${chordTtlMs} ${payload(followUp.value)}`;
   }

@@ -147,7 +147,7 @@ export class Keys {
   relayed(queue: string, entryId: string): string {
     return `${this.#q(queue)}:relayed:${entryId}`;
   }
-  /** hash (size, body, done, failures, failed, r<index> results, fired) · the producer or a worker through relay-deliver.lua (init), complete-batch.lua or relay-deliver.lua (each header part) · chordProgress, the same scripts · resultTtlMs, refreshed on each part */
+  /** hash (size, body, done, failures, failed, r<index> results, fired, parents: a signed body's header list) · the producer or a worker through relay-deliver.lua (init), complete-batch.lua or relay-deliver.lua (each header part) · chordProgress, the same scripts · resultTtlMs, refreshed on each part */
   chord(queue: string, id: string): string {
     return `${this.#q(queue)}:chord:${id}`;
   }

@@ -5,14 +5,22 @@
  * can read those tasks' own result keys and refuse results that differ
  * (consumer/parent-results.ts). docs/PROTOCOL.md, "Signed messages", is the spec.
  *
- * The form is compact for a chord of 10,000: runs of consecutive parents on one queue,
- * `{ runs: [{ queue, ids }] }`, in header order; `header: true` on a chord body, whose
- * parentResults is one list with a result per header task (a chain step's holds one result). Task ids are random (or the caller's own), so they
- * cannot be derived from a prefix; each id costs its own text once.
+ * A chain step or callback names its one parent: `{ runs: [{ queue, ids: [id] }] }`. A chord
+ * body's header can be 10,000 tasks, whose ids (random, or the caller's own, so not derivable
+ * from a prefix) cost ~39 bytes each: a list that would push the body past maxMessageBytes.
+ * So a body signs `{ header: true, count, sha256 }`, the SHA-256 of the list's canonical JSON
+ * (runs of consecutive parents on one queue, in header order), and the list itself waits in
+ * the chord's hash (field `parents`), where the worker reads it and checks it against the
+ * digest before it reads the results.
  */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.ts';
 import type { MemberJson, StepJson } from './signature.ts';
 
-export type ParentRefs = { header?: true; runs: { queue: string; ids: string[] }[] };
+export type ParentRun = { queue: string; ids: string[] };
+/** One parent (`runs`), or a chord header by digest (its list is in the chord's hash). */
+export type ParentRefs = { header?: undefined; runs: ParentRun[] } | HeaderDigest;
+export type HeaderDigest = { header: true; count: number; sha256: string };
 
 /** The task whose result a chain ending in `step` reports: its last task, through nested chords. */
 function lastTask(step: StepJson): { id: string; queue: string } {
@@ -23,8 +31,8 @@ function lastTask(step: StepJson): { id: string; queue: string } {
 }
 
 /** The parents one by one, in order, grouped into runs by queue. */
-export function parentRefs(parents: { id: string; queue: string }[]): ParentRefs {
-  const runs: ParentRefs['runs'] = [];
+export function parentRefs(parents: { id: string; queue: string }[]): { runs: ParentRun[] } {
+  const runs: ParentRun[] = [];
   for (const { id, queue } of parents) {
     const run = runs[runs.length - 1];
     if (run !== undefined && run.queue === queue) run.ids.push(id);
@@ -33,14 +41,25 @@ export function parentRefs(parents: { id: string; queue: string }[]): ParentRefs
   return { runs };
 }
 
-/** A chord header's parents: each member's reporting task, in header order. */
-export function headerRefs(header: MemberJson[]): ParentRefs {
-  return { header: true, ...parentRefs(header.map((member) => lastTask(member.chain?.[member.chain.length - 1] ?? member.first))) };
+/** The text whose SHA-256 a chord body signs: the runs as RFC 8785 canonical JSON. */
+export function parentListJson(runs: ParentRun[]): string {
+  return canonicalJson(runs);
 }
 
-/** The parents back as a flat list, in order; undefined when the field is not that shape. */
-export function flattenRefs(value: unknown): { id: string; queue: string }[] | undefined {
-  const runs = (value as { runs?: unknown } | undefined)?.runs;
+export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/**
+ * A chord header's parents, each member's reporting task in header order: the signed digest,
+ * and the list (canonical JSON) that the chord's hash keeps for the worker.
+ */
+export function headerRefs(header: MemberJson[]): { refs: HeaderDigest; listJson: string } {
+  const { runs } = parentRefs(header.map((member) => lastTask(member.chain?.[member.chain.length - 1] ?? member.first)));
+  const listJson = parentListJson(runs);
+  return { refs: { header: true, count: header.length, sha256: sha256Hex(listJson) }, listJson };
+}
+
+/** Runs back as a flat list, in order; undefined when the value is not that shape. */
+export function flattenRuns(runs: unknown): { id: string; queue: string }[] | undefined {
   if (!Array.isArray(runs)) return undefined;
   const flat: { id: string; queue: string }[] = [];
   for (const run of runs as unknown[]) {
@@ -49,4 +68,9 @@ export function flattenRefs(value: unknown): { id: string; queue: string }[] | u
     for (const id of ids as string[]) flat.push({ id, queue });
   }
   return flat;
+}
+
+/** A one-parent field's parents as a flat list; undefined when the field is not that shape. */
+export function flattenRefs(value: unknown): { id: string; queue: string }[] | undefined {
+  return flattenRuns((value as { runs?: unknown } | undefined)?.runs);
 }

@@ -4,7 +4,8 @@
 -- keys.chord(queue, id), and of the body queue's ready list (r), keys.ready(queue), both in
 -- the chord queue's slot.
 -- Fields: size, body, immutable, allowFailures, done, failures, failed (the first failure's
---   JSON), r<index> (each header result as JSON text), fired.
+--   JSON), r<index> (each header result as JSON text), fired, parents (a signed body's header
+--   list, whose SHA-256 the body signs).
 -- Idempotent: HSETNX fired lets one caller send the body. A part may arrive before the
 --   init (another queue's relay was quicker), so both sides check for completion. The parts
 --   themselves: chord-parts.lua.
@@ -39,9 +40,10 @@ local function chord_check(c, r, size, done)
   end
 end
 
-local function chord_init(c, r, size, body, immutable, allow, ttl)
+local function chord_init(c, r, size, body, immutable, allow, ttl, parents)
   if redis.call('HSETNX', KEYS[c], 'size', size) == 0 then return end
   redis.call('HSET', KEYS[c], 'body', body, 'immutable', immutable, 'allowFailures', allow)
+  if parents then redis.call('HSET', KEYS[c], 'parents', parents) end
   redis.call('PEXPIRE', KEYS[c], ttl)
   chord_check(c, r, tonumber(size), tonumber(redis.call('HGET', KEYS[c], 'done') or '0'))
 end

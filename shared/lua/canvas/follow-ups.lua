@@ -7,7 +7,8 @@
 -- its small fields separated by spaces, then one payload as `<byte length>:<bytes>`:
 --   push n <raw>                                   LPUSH KEYS[n] raw (a ready list, or an outbox)
 --   zadd n score <raw>                             ZADD KEYS[n] score raw (a scheduled set)
---   init c r size immutable allow ttl <body>       chord_init (chord.lua)
+--   init c r size immutable allow ttl <body[\nparents]>  chord_init (chord.lua); a signed body's
+--                                                  header list follows a newline (JSON has none)
 --   part c r index size failed ttl <value>         chord_part (chord-parts.lua; chord_flush ends the step)
 -- Why not JSON: cjson would decode and re-encode the payloads, and on Redis 7.0 that turns []
 -- into {}, prints 0.1 + 0.2 as 0.3 and rounds 2^53 + 1. One string.match per op reads the
@@ -33,7 +34,10 @@ local function run_follow_ups(program, base)
     elseif op == 'zadd' then
       redis.call('ZADD', KEYS[k], f[2], payload)
     elseif op == 'init' then
-      chord_init(k, base + f[2], f[3], payload, f[4] == '1' and '1' or '', f[5] == '1' and '1' or '', f[6])
+      local newline = string.find(payload, '\n', 1, true)
+      local body = newline and string.sub(payload, 1, newline - 1) or payload
+      local parents = newline and string.sub(payload, newline + 1) or nil
+      chord_init(k, base + f[2], f[3], body, f[4] == '1' and '1' or '', f[5] == '1' and '1' or '', f[6], parents)
     else
       chord_part(k, base + f[2], f[3], payload, f[5], f[6], f[4])
     end
