@@ -12,8 +12,13 @@ A chain goes out as its first message with the rest in its "chain" field; a grou
 LPUSH per queue; a chord (or a chain that starts with a group) as one message of the
 built-in task hardq.start, whose worker creates the chord's bookkeeping and sends its
 header in the same atomic step that acknowledges it, so Python needs no Lua.
+
+With HARDQ_SIGNING_KEY_ID and HARDQ_SIGNING_KEY set (or signing=(key id, secret) given to
+send_canvas), every message sent is signed as hardq_producer.py signs one, over the whole
+envelope, its "chain" and callbacks included, so workers with `require` run it. The steps
+after it are built and signed by the worker that acknowledges each one (it holds the keys).
 """
-import json, time, uuid
+import json, os, time, uuid
 
 START_TASK = "hardq.start"
 
@@ -101,7 +106,16 @@ def _last_id(step):
     return step["id"]
 
 
-def send_canvas(r, node, prefix="hardq"):
+def _signed(message, signing):
+    """The message signed with (key id, secret), else with the environment's key, else as it is."""
+    kid, secret = signing or (os.environ.get("HARDQ_SIGNING_KEY_ID"), os.environ.get("HARDQ_SIGNING_KEY"))
+    if not (kid and secret):
+        return message
+    from hardq_producer import sign  # the one signing code of the Python client
+    return sign(message, kid, secret)
+
+
+def send_canvas(r, node, prefix="hardq", signing=None):
     """Sends a canvas; returns {"result": the id of its result (a group's id for a group)}."""
     first, rest = _as_chain(node)
     last = (rest or [first])[-1]
@@ -112,14 +126,14 @@ def send_canvas(r, node, prefix="hardq"):
         for member in first["members"]:
             head = member["first"]
             if head["type"] != "task":
-                return send_canvas(r, {"type": "chain", "steps": [signature(START_TASK, [], immutable=True), first]}, prefix)
+                return send_canvas(r, {"type": "chain", "steps": [signature(START_TASK, [], immutable=True), first]}, prefix, signing)
             messages.append((head["options"]["queue"], _message(head, member.get("chain", []))))
     else:
         start = signature(START_TASK, [], queue=first["body"]["options"]["queue"], immutable=True)
         messages = [(start["options"]["queue"], _message(start, [first] + rest))]
     by_queue = {}
     for queue, message in messages:
-        by_queue.setdefault(queue, []).append(json.dumps(message))
+        by_queue.setdefault(queue, []).append(json.dumps(_signed(message, signing)))
     for queue, raws in by_queue.items():
         r.lpush(f"{prefix}:{{{queue}}}:ready", *raws)
     return {"result": _last_id(last)}
