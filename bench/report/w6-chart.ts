@@ -6,7 +6,8 @@ import { panel, type Series } from './scaling-chart.ts';
 import { document, familyColour } from './svg.ts';
 import { systemLabel, type W6Row } from './w6-report.ts';
 
-export function w6Chart(title: string, rows: W6Row[]): string {
+export function w6Chart(n: number, rows: W6Row[]): string {
+  const title = `W6: ${n.toLocaleString('en-US')} jobs over 6 queues, one Redis and clusters`;
   const topologies = [...new Set(rows.map((row) => row.masters))].sort((a, b) => a - b);
   const labels = topologies.map((masters) => (masters === 0 ? '1 Redis' : `${masters} master${masters > 1 ? 's' : ''}`));
   const series = (pick: (row: W6Row) => number): Series[] => [...new Set(rows.map((row) => row.system))].map((system) => ({

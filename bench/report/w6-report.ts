@@ -15,7 +15,7 @@ export type W6Row = {
   /** Every master's CPU together, per job. */
   redisUsPerJob: Spread;
   /** Per master, in slot order: its queues, its CPU per job it served, its share of a core. */
-  perMaster: { queues: string[]; usPerServedJob: Spread; cpuPct: Spread }[];
+  perMaster: { queues: string[]; usPerServedJob: Spread; callsPerServedJob: Spread; cpuPct: Spread }[];
   workerUsPerJob: Spread;
   producerUsPerJob: Spread;
   /**
@@ -43,6 +43,8 @@ export function summarizeW6(samples: W6Sample[]): W6Row[] {
       perMaster: runs[0]!.nodes.map((node, i) => ({
         queues: node.queues,
         usPerServedJob: of((s) => s.nodes[i]!.cpuUs / s.nodes[i]!.jobs),
+        // Samples written before calls were kept have none: NaN, shown as –.
+        callsPerServedJob: of((s) => (s.nodes[i]!.calls ? Object.values(s.nodes[i]!.calls).reduce((a, b) => a + b, 0) : NaN) / s.nodes[i]!.jobs),
         cpuPct: of((s) => s.nodes[i]!.cpuPct),
       })),
       workerUsPerJob: of((s) => s.workerCpuUsPerJob),
@@ -56,6 +58,7 @@ export function summarizeW6(samples: W6Sample[]): W6Row[] {
 
 const int = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–');
 const one = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '–');
+const two = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : '–');
 const cell = (s: Spread, format: (value: number) => string = int) =>
   (s.runs <= 1 ? format(s.median) : `${format(s.median)} (${format(s.min)}–${format(s.max)})`);
 
@@ -63,13 +66,13 @@ export function w6Markdown(samples: W6Sample[]): string {
   const rows = summarizeW6(samples);
   if (rows.length === 0) return '';
   const { n, processes } = samples[0]!;
-  const head = ['system', 'brokers', 'jobs/s', 'Redis CPU µs/job (all masters)', 'per master: queues · µs per job it served · % of a core', 'worker CPU µs/job', 'producer CPU µs/job', 'projected jobs/s, a core per master'];
+  const head = ['system', 'brokers', 'jobs/s', 'Redis CPU µs/job (all masters)', 'per master: queues · CPU µs and calls per job it served · % of a core', 'worker CPU µs/job', 'producer CPU µs/job', 'projected jobs/s, a core per master'];
   const lines = [
     `## W6 past one Redis: ${n.toLocaleString('en-US')} jobs over 6 queues, ${processes} consumer processes, on one Redis and on clusters`,
     `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`,
     ...rows.map((row) => `| ${[
       systemLabel(row.system), topologyLabel(row.masters), cell(row.jobsPerS), cell(row.redisUsPerJob, one),
-      row.perMaster.map((m, i) => `${i + 1}: ${m.queues.join(', ')} · ${cell(m.usPerServedJob, one)} · ${int(m.cpuPct.median)} %`).join('<br>'),
+      row.perMaster.map((m, i) => `${i + 1}: ${m.queues.join(', ')} · ${cell(m.usPerServedJob, one)} µs · ${two(m.callsPerServedJob.median)} calls · ${int(m.cpuPct.median)} %`).join('<br>'),
       cell(row.workerUsPerJob, one), cell(row.producerUsPerJob, one), cell(row.projectedJobsPerS),
     ].join(' | ')} |`),
   ];

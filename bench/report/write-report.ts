@@ -40,7 +40,7 @@ export function writeReport(results: Results, outDir: string): string {
   }
   const w6 = results.w6 ?? [];
   if (w6.length > 0) {
-    writeFileSync(join(outDir, 'w6-cluster.svg'), w6Chart(`W6: ${w6[0]!.n.toLocaleString('en-US')} jobs over 6 queues, one Redis and clusters`, summarizeW6(w6)));
+    writeFileSync(join(outDir, 'w6-cluster.svg'), w6Chart(w6[0]!.n, summarizeW6(w6)));
   }
   const markdown = w6.length > 0 ? `${renderMarkdown(results, summary)}\n${w6Markdown(w6)}` : renderMarkdown(results, summary);
   writeFileSync(join(outDir, 'latest.md'), markdown);

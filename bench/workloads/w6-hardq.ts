@@ -13,7 +13,7 @@ import { Keys } from 'hardq';
 import type { BenchContext } from '../context.ts';
 import { limitFor, sleep } from '../context.ts';
 import { nowMs } from '../payload.ts';
-import { resetServer, snapshot, type Snapshot } from '../redis-stats.ts';
+import { delta, resetServer, snapshot, type Snapshot } from '../redis-stats.ts';
 import { producerCommand, workerCommand, type System } from '../systems.ts';
 import { countAnnounced } from './announced.ts';
 import type { Topology } from '../w6-topology.ts';
@@ -26,6 +26,8 @@ export type W6Master = {
   cpuUs: number;
   /** Percent of one core over the window. */
   cpuPct: number;
+  /** Commands it ran over the window (INFO commandstats: inside Lua too; the harness's left out). */
+  calls: Record<string, number>;
 };
 
 export type W6Sample = {
@@ -64,8 +66,8 @@ export const resetNodes = (topology: Topology) => Promise.all(topology.nodes.map
 export function perMaster(topology: Topology, jobsOf: Map<string, number>, before: Snapshot[], after: Snapshot[], windowUs: number): W6Master[] {
   return topology.nodes.map((node, i) => {
     const queues = w6Queues.filter((queue) => topology.ownerOf(queue) === node.port);
-    const cpuUs = after[i]!.cpuUs - before[i]!.cpuUs;
-    return { port: node.port, queues, jobs: queues.reduce((sum, queue) => sum + (jobsOf.get(queue) ?? 0), 0), cpuUs, cpuPct: (100 * cpuUs) / windowUs };
+    const { cpuUs, calls } = delta(before[i]!, after[i]!);
+    return { port: node.port, queues, jobs: queues.reduce((sum, queue) => sum + (jobsOf.get(queue) ?? 0), 0), cpuUs, cpuPct: (100 * cpuUs) / windowUs, calls };
   });
 }
 
