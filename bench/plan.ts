@@ -50,7 +50,8 @@ export function buildPlan(ctx: BenchContext, profile: Profile, chosen: System[],
     }
     if (run > profile.runs) continue;
     if (has('w1w2')) {
-      for (const system of chosen) {
+      // The plain-node loop is W3's floor only: it reports latency samples, not drains.
+      for (const system of chosen.filter((s) => s.plainWorker === undefined)) {
         steps.push({
           label: label(system, `W1+W2 N=${profile.n}`, run, profile.runs),
           guessS: drainGuessS(system, profile.n),
