@@ -140,10 +140,15 @@ function messageOf(claimed: Claimed): TaskMessage | undefined {
   return decoded.ok ? decoded.message : undefined;
 }
 
-/** Cut from the raw message (no JSON.stringify per event); the decoded one only when the raw has no args key. */
+/**
+ * Cut from the raw message (no JSON.stringify per event); the decoded one only when the raw
+ * has no args key. Most messages have no kwargs: when the decoded message shows none, the
+ * raw is not searched for the key (a search that would cross the whole message, and could
+ * find a canvas step's kwargs nested in it).
+ */
 function previews(claimed: Claimed, message?: TaskMessage): { args?: string; kwargs?: string } {
   const args = rawValuePrefix(claimed.raw, 'args');
-  if (args !== undefined) return { args, kwargs: rawValuePrefix(claimed.raw, 'kwargs') };
+  if (args !== undefined) return { args, kwargs: message !== undefined && message.kwargs === undefined ? undefined : rawValuePrefix(claimed.raw, 'kwargs') };
   const decoded = message ?? messageOf(claimed);
   return decoded === undefined ? {} : argumentPreviews(decoded.args, decoded.kwargs);
 }

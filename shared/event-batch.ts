@@ -1,9 +1,10 @@
 /**
  * A batch entry of a task events stream (keys.events): the events of one complete-batch
- * call as ONE stream entry, fields `type batch`, `worker <id>`, then `event <text>` once per
- * event, each text a JSON object that carries its own `type`. The worker builds each text
- * here; complete-batch/events.lua adds the texts of the states it wrote as one entry; readers
- * (admin/events.ts) split an entry back into events. Protocol: docs/PROTOCOL.md, "Events".
+ * call as ONE stream entry, fields `type batch`, `worker <id>`, `events <JSON array>`, each
+ * event a JSON object that carries its own `type`. The worker builds each event's text and
+ * the array here; complete-batch/events.lua adds it as one entry (dropping the events of
+ * states it did not write); readers (admin/events.ts) split an entry back into events.
+ * Protocol: docs/PROTOCOL.md, "Events".
  */
 import type { ChainableCommander } from 'ioredis';
 import { eventStreamMaxLength, type TaskEventBody, type TaskEventType } from './events.ts';
@@ -31,6 +32,17 @@ function typePrefix(type: TaskEventType): string {
 const quote = JSON.stringify as (value: string) => string;
 
 /**
+ * An argument preview as a JSON string, with the `…` that ends a cut preview written as
+ * \u2026: one character past ASCII makes V8 hold the whole complete-batch call as a
+ * two-byte string, and ioredis's write of it then cost about 1.7 µs more per message
+ * (a CPU profile of a drain). Other characters past ASCII come from the message itself,
+ * which is in the same call anyway.
+ */
+function quotePreview(preview: string): string {
+  return preview.endsWith('…') ? `${quote(preview.slice(0, -1)).slice(0, -1)}\\u2026"` : quote(preview);
+}
+
+/**
  * One event's text in a batch entry: the same JSON as `{ type, ...body }`, written field by
  * field (a JSON.stringify of the whole object per event was most of an event's cost in
  * the worker). The worker is left out: the entry names it once (`worker`), and readers put
@@ -42,8 +54,8 @@ export function taskEventText(type: TaskEventType, body: TaskEventBody): string 
   if (body.task !== undefined) text += `,"task":${quote(body.task)}`;
   text += `,"at":${body.at}`;
   if (body.runtimeMs !== undefined) text += `,"runtimeMs":${body.runtimeMs}`;
-  if (body.args !== undefined) text += `,"args":${quote(body.args)}`;
-  if (body.kwargs !== undefined) text += `,"kwargs":${quote(body.kwargs)}`;
+  if (body.args !== undefined) text += `,"args":${quotePreview(body.args)}`;
+  if (body.kwargs !== undefined) text += `,"kwargs":${quotePreview(body.kwargs)}`;
   if (body.error !== undefined) text += `,"error":${quote(body.error)}`;
   if (body.reason !== undefined) text += `,"reason":${quote(body.reason)}`;
   if (body.retries !== undefined) text += `,"retries":${body.retries}`;
@@ -51,15 +63,15 @@ export function taskEventText(type: TaskEventType, body: TaskEventBody): string 
   return `${text}}`;
 }
 
-/** Events per batch entry at most (complete-batch/events.lua splits the same way). */
-export const maxEventsPerEntry = 1000;
+/** The `events` field of a batch entry: the texts (from taskEventText) as a JSON array; '' for none. */
+export function eventsArray(texts: string[]): string {
+  return texts.length === 0 ? '' : `[${texts.join(',')}]`;
+}
 
-/** Queues the XADD of a batch entry (event texts from taskEventText; one per 1,000) on a MULTI or pipeline. */
+/** Queues the XADD of a batch entry (event texts from taskEventText) on a MULTI or pipeline. */
 export function addEventBatch(into: ChainableCommander, stream: string, worker: string, texts: string[]): void {
-  for (let first = 0; first < texts.length; first += maxEventsPerEntry) {
-    const part = texts.slice(first, first + maxEventsPerEntry);
-    into.xadd(stream, 'MAXLEN', '~', batchMaxLength(part.length), '*', 'type', batchEntryType, 'worker', worker, ...part.flatMap((text) => ['event', text]));
-  }
+  if (texts.length === 0) return;
+  into.xadd(stream, 'MAXLEN', '~', batchMaxLength(texts.length), '*', 'type', batchEntryType, 'worker', worker, 'events', eventsArray(texts));
 }
 
 /** One event as an entry holds it. */
@@ -72,24 +84,20 @@ export type EntryEvent = { type: string; event: Record<string, unknown> };
  * batches). Anything unreadable gives no events rather than failing the read.
  */
 export function eventsOfEntry(fields: string[]): EntryEvent[] {
-  let type: string | undefined;
-  let worker: string | undefined;
-  const texts: string[] = [];
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === 'event') texts.push(fields[i + 1]!);
-    else if (fields[i] === 'type') type = fields[i + 1];
-    else if (fields[i] === 'worker') worker = fields[i + 1];
-  }
+  const values: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i]!] = fields[i + 1]!;
+  const { type, worker } = values;
   if (type === undefined) return [];
   if (type !== batchEntryType) {
-    const event = parseObject(texts[0]);
-    return event === undefined ? [] : [{ type, event }];
+    const event = parse(values.event);
+    return isObject(event) ? [{ type, event }] : [];
   }
+  const list = parse(values.events);
+  if (!Array.isArray(list)) return [];
   const events: EntryEvent[] = [];
-  for (const text of texts) {
-    const parsed = parseObject(text);
-    if (parsed === undefined) continue;
-    const { type: eventType, ...event } = parsed;
+  for (const item of list as unknown[]) {
+    if (!isObject(item)) continue;
+    const { type: eventType, ...event } = item;
     if (typeof eventType !== 'string') continue;
     if (event.worker === undefined && worker !== undefined && worker !== '') event.worker = worker;
     events.push({ type: eventType, event });
@@ -97,11 +105,14 @@ export function eventsOfEntry(fields: string[]): EntryEvent[] {
   return events;
 }
 
-function parseObject(text: string | undefined): Record<string, unknown> | undefined {
+function parse(text: string | undefined): unknown {
   try {
-    const value: unknown = JSON.parse(text ?? 'null');
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return JSON.parse(text ?? 'null');
   } catch {
     return undefined; // Not written by hardq: skipped rather than failing the whole read.
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -6,6 +6,7 @@ import type { Redis, ChainableCommander } from 'ioredis';
 import type { Keys } from './keys.ts';
 import { minuteCountersTtlMs, minuteOf } from './counters.ts';
 import { eventStreamMaxLength } from './events.ts';
+import { eventsArray } from './event-batch.ts';
 import { callScript as call } from './script-loader.ts';
 
 export {
@@ -112,7 +113,10 @@ export function completeBatch(
     return index;
   };
   const perMessage: (string | number)[] = [];
+  // Every event of the call as one JSON array, the riding ones first (complete-batch/events.lua).
+  const texts = tally.events ? [...tally.riding] : [];
   for (const row of rows) {
+    const withEvent = tally.events && row.event !== undefined && row.event !== '';
     let index = 0;
     if (row.resultKey !== undefined && row.result !== undefined) {
       resultKeys.push(row.resultKey);
@@ -121,14 +125,14 @@ export function completeBatch(
     perMessage.push(
       row.raw, index, row.result ?? '', row.dead ?? '', row.schedule?.atMs ?? '', row.schedule?.raw ?? '',
       row.id ?? '', row.id !== undefined && row.announce !== false ? '1' : '', row.followUps?.(keyIndex) ?? '',
-      row.count?.state ?? '', row.count?.task ?? '', row.count?.runtimeMs ?? '', tally.events ? row.event ?? '' : '',
+      row.count?.state ?? '', row.count?.task ?? '', row.count?.runtimeMs ?? '', withEvent ? '1' : '',
     );
+    if (withEvent) texts.push(row.event!);
   }
   const keyList = [...fixedKeys, ...resultKeys];
-  const riding = tally.events ? tally.riding : [];
   return call(redis, 'complete-batch', [
     keyList.length, ...keyList, options.resultTtlMs, keys.channel, options.deadLimit, options.deadTtlMs, options.simple ? '1' : '',
-    tally.events ? '1' : '', tally.minuteTtlMs, tally.streamMaxLength, riding.length, tally.worker, ...riding, ...perMessage,
+    tally.events ? '1' : '', tally.minuteTtlMs, tally.streamMaxLength, eventsArray(texts), tally.worker, tally.events ? tally.riding.length : 0, ...perMessage,
   ]) as Promise<number>;
 }
 

@@ -175,6 +175,11 @@ test('an event\'s argument previews cut from the raw message equal previews of t
     { v: 1, id: 'a', task: 't', args: [] },
     { v: 1, id: 'a', task: 't', args: ['x'.repeat(300)], kwargs: { long: 'y'.repeat(300) } },
     { v: 1, id: 'a', task: 't', args: [{ i: 1, pad: '\\"]}'.repeat(30) }], createdAt: 5 },
+    // Runs of backslashes before a quote, strings that end right at and right past the cut, non-ASCII.
+    { v: 1, id: 'a', task: 't', args: ['a\\', 'b\\"c', '\\\\'], kwargs: {} },
+    { v: 1, id: 'a', task: 't', args: ['y'.repeat(96)], kwargs: { s: 'z'.repeat(95) } },
+    { v: 1, id: 'a', task: 't', args: ['y'.repeat(97)], kwargs: { s: 'z'.repeat(96) } },
+    { v: 1, id: 'a', task: 't', args: ['é…✓', 1.5e-7, true, null], kwargs: { 'k"': ['é'] } },
   ];
   for (const message of messages) {
     const raw = JSON.stringify(message);

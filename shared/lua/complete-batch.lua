@@ -15,17 +15,16 @@
 -- ARGV[1] result TTL, ms   ARGV[2] the results channel, keys.resultChannel(queue)
 -- ARGV[3] the dead-letter list's length cap (10000)   ARGV[4] the dead-letter list's TTL, ms
 -- ARGV[5] '1' in simple mode: nothing is held in Redis, so every message counts as held
--- ARGV[6..10] events and counters (complete-batch/events.lua, counters.lua); ARGV[11..10+P]
---   the P events that ride along (complete-batch/events.lua)
--- ARGV[P..] per message, thirteen values: the raw message as claimed; the index into KEYS of
+-- ARGV[6..11] events and counters (complete-batch/events.lua, counters.lua)
+-- ARGV[12..] per message, thirteen values: the raw message as claimed; the index into KEYS of
 --   its result key (0 for none); its result JSON; its dead-letter entry JSON ('' for none);
 --   a due time in epoch ms ('' for none) and the message to schedule then (a retry); its
 --   id ('' for none); '1' to announce its id on the channel (a final state); its canvas
 --   follow-up program ('' for none; canvas/follow-ups.lua), whose key numbers point into
 --   KEYS[10..]: keys.ready, keys.scheduled, keys.chord of this queue, or keys.outbox; the
 --   state to count (SUCCESS, FAILURE, RETRY, REVOKED, DEAD; '' for none), the task name to
---   count it under, the handler's run time in ms ('' if it did not run), its event text
---   ('' for none; shared/event-batch.ts), joined with the others into one stream entry
+--   count it under, the handler's run time in ms ('' if it did not run), '1' when its event
+--   is in the call's events array (ARGV[9]; written only if its state is)
 --
 -- Returns: how many messages were still held. A message no longer held (a reaper took it
 --   back, or this is ioredis resending a call whose reply was lost) writes nothing at all.
@@ -44,10 +43,10 @@
 check_types()
 local ttl, simple = ARGV[1], ARGV[5] == '1'
 local held, announced, wrote_dead = 0, {}, false
-for i = write_riding_events(), #ARGV, 13 do
+for i = keep_riding_events(), #ARGV, 13 do
   local raw, key_index, result, dead = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
   local due, retry, id, announce = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7] == '1'
-  local state = ARGV[i + 9]
+  local state, counted = ARGV[i + 9], false
   if simple or acknowledge(raw) then
     held = held + 1
     if due ~= '' then
@@ -65,11 +64,10 @@ for i = write_riding_events(), #ARGV, 13 do
       redis.call('LPUSH', KEYS[3], dead)
       wrote_dead = true
     end
-    if state ~= '' and (key_index == 0 or written) then
-      count_state(state, ARGV[i + 10], ARGV[i + 11])
-      event_of_state(ARGV[i + 12])
-    end
+    counted = state ~= '' and (key_index == 0 or written)
+    if counted then count_state(state, ARGV[i + 10], ARGV[i + 11]) end
   end
+  if ARGV[i + 12] == '1' then event_of_state(counted) end
 end
 write_counters()
 write_events()
