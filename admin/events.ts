@@ -60,7 +60,8 @@ async function newestOf(redis: Redis, stream: Stream, count: number): Promise<Ev
   let entriesRead = 0;
   let before = '+';
   while (found < count) {
-    const want = entriesRead === 0 ? Math.min(count, 50) : Math.ceil((count - found) / Math.max(found / entriesRead, 1)) + 1;
+    // A few entries first: a batch entry can hold hundreds of events.
+    const want = entriesRead === 0 ? Math.min(count, 5) : Math.ceil((count - found) / Math.max(found / entriesRead, 1)) + 1;
     const entries = (await redis.xrevrange(stream.key, before, '-', 'COUNT', Math.min(want, 1000))) as Entry[];
     for (const entry of entries) {
       const records = toRecords(stream, entry);
