@@ -10,13 +10,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis, type Cluster } from 'ioredis';
 import {
-  createApp, applyAclUser, aclSetUserArgs, controlWorkers, listDeadLetters, listWorkers, purgeQueue, queueStats, requeueDeadLetters, runBeat,
+  createApp, applyAclUser, aclSetUserArgs, controlWorkers, listDeadLetters, listWorkers, purgeQueue, queueStats, requeueDeadLetters,
   RedisPermissionError, type AclRole, type App,
 } from 'hardq';
 import { hashSlot } from '../shared/hash-slot.ts';
 import { startCluster, type TestCluster } from './helpers/redis-cluster.ts';
 import { runCli } from './fixtures/cli.ts';
 import { waitFor } from './helpers/wait-for.ts';
+import { beatUntilRun, beatWarnings } from './helpers/beat-slots.ts';
 
 let cluster: TestCluster;
 let admin: App;
@@ -160,20 +161,12 @@ test('monitor, admin and beat users on the cluster: each does its job on two sha
     }
 
     // beat: a schedule's slots reach the queue on the other shard, and the worker runs them.
-    beatApp.schedule('roles-tick', { task: 'tick', args: ['beat'], queue: queues[1] }, { every: 100 });
-    const beat = await runBeat(beatApp, { tickMs: 50 });
-    try {
-      await waitFor(() => beat.isLeader && beat.counts.sent >= 3 && ticks.length >= 3, { what: 'three beat slots sent and run' });
-    } finally {
-      await beat.close(10_000);
-    }
-    // Every slot sent has run before the worker stops (none is put back at shutdown).
-    await waitFor(() => ticks.length === beat.counts.sent, { what: 'the last beat slots run' });
+    await beatUntilRun(beatApp, 'roles-tick', queues[1], () => ticks.length, 3);
   } finally {
     await worker.close();
     await running;
     for (const app of [producer, workerApp, monitor, admin, beatApp]) await app.close();
   }
   assert.deepEqual(printed, [], 'no warning or log line');
-  assert.deepEqual(beatLines.filter((line) => !/schedule roles-tick added|: leading since|: stopped|gave the lease back/.test(line)), [], 'the beat printed no warning');
+  assert.deepEqual(beatWarnings(beatLines, 'roles-tick'), [], 'the beat printed no warning');
 });

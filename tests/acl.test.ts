@@ -9,7 +9,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createApp, aclSetUserArgs, purgeQueue, queueStats, listDeadLetters, dropDeadLetters, type AclRole, type App } from 'hardq';
+import {
+  createApp, aclSetUserArgs, controlWorkers, purgeQueue, queueStats, listDeadLetters, dropDeadLetters, type AclRole, type App,
+} from 'hardq';
+import { waitFor } from './helpers/wait-for.ts';
+import { beatUntilRun, beatWarnings } from './helpers/beat-slots.ts';
 import { startRedis, type RedisServer } from './helpers/redis-server.ts';
 import { runCli } from './fixtures/cli.ts';
 
@@ -24,7 +28,7 @@ const { warn, error } = console;
 before(async () => {
   server = await startRedis();
   root = new Redis(server.url);
-  for (const role of ['producer', 'worker', 'monitor', 'admin'] as const) {
+  for (const role of ['producer', 'worker', 'monitor', 'admin', 'beat'] as const) {
     await root.call('ACL', 'SETUSER', ...aclSetUserArgs({ role, queues: [queue], prefix, password }));
   }
   // Whatever ioredis or hardq prints during the roles' runs is kept, and must stay empty.
@@ -123,6 +127,33 @@ test('admin: reads and drops dead letters, purges', async () => {
   assert.deepEqual(purged, { ready: 0, scheduled: 0 });
   await admin.close();
   assert.deepEqual(printed, []);
+});
+
+test('remote control under the worker and admin users, and a beat under the beat user (a script\'s keys need read and write)', async () => {
+  const workerApp = appOf('worker');
+  const admin = appOf('admin');
+  const beatLines: string[] = [];
+  const beatApp = createApp({ redis: urlOf('beat'), prefix, defaultQueue: queue, log: (line) => beatLines.push(line) });
+  const ran: string[] = [];
+  workerApp.task('tick', (name: string) => void ran.push(name));
+  const worker = workerApp.worker({ concurrency: 2, blockTimeoutMs: 200 });
+  const running = worker.run();
+  try {
+    // reply.lua declares the reply-wait marker: with read-only access to it, every reply was NOPERM.
+    const pinged = await waitFor(async () => {
+      const result = await controlWorkers(admin, 'ping', {}, { timeoutMs: 2000 });
+      return Object.keys(result.replies).length === 1 ? result : undefined;
+    }, { what: 'a reply to ping from the worker' });
+    assert.deepEqual(pinged.missing, []);
+    // enqueue-slot.lua declares the ready list: with write-only access to it, every tick was NOPERM.
+    await beatUntilRun(beatApp, 'acl-tick', queue, () => ran.length);
+  } finally {
+    await worker.close();
+    await running;
+    for (const app of [workerApp, admin, beatApp]) await app.close();
+  }
+  assert.deepEqual(printed, []);
+  assert.deepEqual(beatWarnings(beatLines, 'acl-tick'), [], 'the beat printed no warning');
 });
 
 test('hardq acl prints the line with the password hashed, and --apply makes a user that works', async () => {
