@@ -1,17 +1,19 @@
 /**
  * task-sent (events level `all`; AppConfig.sentEvents, Celery's task_send_sent_event): one
- * XADD per message into its queue's stream (keys.events), queued on the same MULTI as the
- * message's LPUSH or ZADD, so the event is written exactly when the message is.
+ * batch entry per send call and queue in the queue's stream (keys.events, shared/event-batch.ts),
+ * queued on the same MULTI as the messages' LPUSH or ZADD, so the events are written exactly
+ * when the messages are.
  */
 import type { ChainableCommander } from 'ioredis';
 import type { AppContext } from '../shared/app-config.ts';
-import { addEvent, rawValuePrefix, type TaskEventBody } from '../shared/events.ts';
+import { rawValuePrefix } from '../shared/events.ts';
+import { addEventBatch, taskEventText } from '../shared/event-batch.ts';
 import type { Sent } from './send.ts';
 
 export function addSentEvents(into: ChainableCommander, app: AppContext, task: string, queue: string, sent: Sent[]): void {
   const at = Date.now();
-  for (const item of sent) {
-    const body: TaskEventBody = { id: item.id, task, at, args: rawValuePrefix(item.raw, 'args'), kwargs: rawValuePrefix(item.raw, 'kwargs'), eta: item.dueAtMs };
-    addEvent(into, app.keys.events(queue), 'task-sent', JSON.stringify(body));
-  }
+  const texts = sent.map((item) => taskEventText('task-sent', {
+    id: item.id, task, at, args: rawValuePrefix(item.raw, 'args'), kwargs: rawValuePrefix(item.raw, 'kwargs'), eta: item.dueAtMs,
+  }));
+  addEventBatch(into, app.keys.events(queue), undefined, texts);
 }

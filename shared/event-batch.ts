@@ -68,10 +68,11 @@ export function eventsArray(texts: string[]): string {
   return texts.length === 0 ? '' : `[${texts.join(',')}]`;
 }
 
-/** Queues the XADD of a batch entry (event texts from taskEventText) on a MULTI or pipeline. */
-export function addEventBatch(into: ChainableCommander, stream: string, worker: string, texts: string[]): void {
+/** Queues the XADD of a batch entry (event texts from taskEventText) on a MULTI or pipeline; `worker` undefined for a producer's. */
+export function addEventBatch(into: ChainableCommander, stream: string, worker: string | undefined, texts: string[]): void {
   if (texts.length === 0) return;
-  into.xadd(stream, 'MAXLEN', '~', batchMaxLength(texts.length), '*', 'type', batchEntryType, 'worker', worker, 'events', eventsArray(texts));
+  const named = worker === undefined ? [] : ['worker', worker];
+  into.xadd(stream, 'MAXLEN', '~', batchMaxLength(texts.length), '*', 'type', batchEntryType, ...named, 'events', eventsArray(texts));
 }
 
 /** One event as an entry holds it. */
