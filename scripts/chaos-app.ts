@@ -5,9 +5,22 @@
  * It leaves `redis` unset: the consumer's --redis decides, as with the demo app.
  */
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { createApp, type TaskContext } from 'hardq';
 
 const app = createApp();
+
+/**
+ * Where the bookkeeping goes: the app's own Redis, or, with HARDQ_CHAOS_TALLY_URL, a separate
+ * plain redis-server. A failover test needs the latter: writes on the failing master can
+ * vanish with it, and the tally must not vanish with what it measures.
+ */
+const tallyUrl = process.env.HARDQ_CHAOS_TALLY_URL;
+let tallyRedis: Redis | undefined;
+async function bookkeeping(): Promise<Redis> {
+  if (tallyUrl === undefined) return app.connection();
+  return (tallyRedis ??= new Redis(tallyUrl, { maxRetriesPerRequest: null }));
+}
 
 /**
  * The bookkeeping keys of one queue: not hardq's, so not in shared/keys.ts. They share the
@@ -31,13 +44,13 @@ export function chaosKeys(queue: string) {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function started(ctx: TaskContext): Promise<number> {
-  const redis = await app.connection();
+  const redis = await bookkeeping();
   return redis.hincrby(chaosKeys(ctx.queue).starts, ctx.id, 1);
 }
 
 /** One MULTI, so that `done` and `runs` never disagree. */
 async function finished(ctx: TaskContext): Promise<{ pid: number }> {
-  const redis = await app.connection();
+  const redis = await bookkeeping();
   const keys = chaosKeys(ctx.queue);
   await redis.multi().sadd(keys.done, ctx.id).sadd(keys.runs, `${ctx.id} ${randomUUID()}`).exec();
   return { pid: process.pid };

@@ -25,11 +25,12 @@ export type Tally = {
   lostSample: string[];
 };
 
-export async function tally(redis: Redis, keys: Keys, queue: string, sentIds: string[]): Promise<Tally> {
+/** `tallyRedis`: where the handlers recorded their runs, when not the queue's own Redis (chaos-app.ts). */
+export async function tally(redis: Redis, keys: Keys, queue: string, sentIds: string[], tallyRedis: Redis = redis): Promise<Tally> {
   const bookkeeping = chaosKeys(queue);
   const [done, runs, dead] = await Promise.all([
-    redis.smembers(bookkeeping.done),
-    redis.smembers(bookkeeping.runs),
+    tallyRedis.smembers(bookkeeping.done),
+    tallyRedis.smembers(bookkeeping.runs),
     redis.lrange(keys.dead(queue), 0, -1),
   ]);
   const doneSet = new Set(done);

@@ -11,6 +11,7 @@
  *     [--kills K (while work is left)] [--no-restart] [--concurrency N (20)]
  *     [--job-ms MAX (100; each job waits 0..MAX ms)] [--deadline-s S (600)]
  *   npm run chaos -- --canvas [...]: chords and chains across two queues (scripts/chaos-canvas.ts)
+ *   npm run chaos -- --cluster [...]: consumer kills with a reshard, then with a failover (scripts/chaos-cluster.ts)
  */
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +27,11 @@ import { parseFlags, parseIntFlag } from '../cli/flags.ts';
 // --canvas runs the canvas chaos run instead (chords and chains across two queues).
 if (process.argv.includes('--canvas')) {
   await import('./chaos-canvas.ts');
+  await new Promise(() => {});
+}
+// --cluster (without --canvas): reshard and failover phases on local clusters with replicas.
+if (process.argv.includes('--cluster')) {
+  await import('./chaos-cluster.ts');
   await new Promise(() => {});
 }
 

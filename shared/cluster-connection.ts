@@ -55,8 +55,12 @@ export async function connectCluster(url: string, options: ClusterConnectOptions
       reconnectOnError: (error) => (error.message.startsWith('LOADING') ? 2 : false),
       connectTimeout: Math.max(1000, Math.min(connectTimeoutMs, 10_000)),
     },
-    // A node restarted in place (same address, same slots) is reconnected to, not dropped.
-    clusterNodeRetryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+    // No clusterNodeRetryStrategy (ioredis's default: a node connection that closes ends):
+    // commands to a master that died then fail over to its promoted replica after
+    // retryDelayOnFailover. With reconnects, a slot refresh that dropped the node while it was
+    // reconnecting left the commands queued on it waiting forever (ioredis 6.0.0: disconnect()
+    // in the reconnecting state never flushes that queue), and a failover stalled every
+    // worker for good (tests/long/cluster-failover.test.ts reproduced it).
     clusterRetryStrategy: (times) => (first.mayRetry() ? Math.min(100 * 2 ** Math.min(times, 5), 2000) : null),
   });
   // The Cluster client hides a TLS or permission failure behind "Failed to refresh slots
