@@ -1,7 +1,7 @@
 /**
  * Queue administration, as library functions that the CLI and the monitor share: how much
  * each queue holds and where (ready, scheduled, held by consumers, dead), and purging what
- * waits. Reads keys.ready, scheduled, consumers, processing, quarantine and dead of a queue.
+ * waits. Reads keys.ready, scheduled, consumers, processing, claimed, quarantine and dead of a queue.
  */
 import type { AppContext } from '../shared/app-config.ts';
 import { decodeMessage } from '../shared/message.ts';
@@ -36,15 +36,16 @@ export async function queueStats(app: AppContext, queue: string): Promise<QueueS
   });
   const [ready, scheduled, dead, consumers, next, time] = values as [number, number, number, string[], string | null, [string, string]];
   const pipeline = redis.pipeline();
-  for (const consumer of consumers) pipeline.llen(keys.processing(queue, consumer)).llen(keys.quarantine(queue, consumer));
+  // A consumer holds messages in its claimed hash (claim-batch.lua) and processing list (BLMOVE).
+  for (const consumer of consumers) pipeline.llen(keys.processing(queue, consumer)).llen(keys.quarantine(queue, consumer)).hlen(keys.claimed(queue, consumer));
   const lengths = ((await pipeline.exec()) ?? []).map(([, value]) => Number(value ?? 0));
   const nowMs = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
   const decoded = next === null ? undefined : decodeMessage(next);
   const createdAt = decoded?.ok === true ? decoded.message.createdAt : undefined;
   return {
     queue, ready, scheduled, dead, consumers: consumers.length,
-    processing: lengths.filter((_, i) => i % 2 === 0).reduce((sum, n) => sum + n, 0),
-    quarantine: lengths.filter((_, i) => i % 2 === 1).reduce((sum, n) => sum + n, 0),
+    processing: lengths.filter((_, i) => i % 3 !== 1).reduce((sum, n) => sum + n, 0),
+    quarantine: lengths.filter((_, i) => i % 3 === 1).reduce((sum, n) => sum + n, 0),
     oldestAgeMs: createdAt === undefined ? undefined : Math.max(0, nowMs - createdAt),
   };
 }

@@ -4,7 +4,10 @@
  * while node:inspector's CPU profiler records only the drain. It prints the worker's CPU
  * per job, Redis's CPU per job and the profile's self time grouped by where it is spent.
  *
- *   sh scripts/bootstrap.sh tsx bench/profile-drain.ts [N] [reliable|simple] [--ignore-result] [--out file.cpuprofile]
+ *   sh scripts/bootstrap.sh tsx bench/profile-drain.ts [N] [reliable|simple] [--ignore-result] [--heap] [--out file.cpuprofile]
+ *
+ * `--heap` samples allocations too (HeapProfiler) and prints where the drain allocates,
+ * which is what its garbage collection pays for.
  *
  * Under tsx the module names are the source files; run from dist/ for the compiled view.
  */
@@ -12,12 +15,13 @@ import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 import { createApp } from 'hardq';
 import { startThrowawayRedis } from '../scripts/throwaway-redis.ts';
-import { summarizeProfile, type CpuProfile } from './profile-summary.ts';
+import { summarizeAllocations, summarizeProfile, type AllocationProfile, type CpuProfile } from './profile-summary.ts';
 
 const args = process.argv.slice(2);
 const total = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
 const mode = args.includes('simple') ? 'simple' : 'reliable';
 const ignoreResult = args.includes('--ignore-result');
+const heap = args.includes('--heap');
 const outAt = args.indexOf('--out');
 const out = outAt >= 0 ? args[outAt + 1] : undefined;
 
@@ -30,9 +34,11 @@ for (let sent = 0; sent < total; sent += 1000) {
   await noop.applyMany(Array.from({ length: Math.min(1000, total - sent) }, (_, i) => [sent + i]));
 }
 
-function redisCpuMs(info: string): number {
+/** Redis's CPU (ms) and the bytes it has read from clients, from INFO. */
+async function redisFigures(): Promise<{ cpuMs: number; inBytes: number }> {
+  const info = await redis.info();
   const pick = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return (pick('used_cpu_sys') + pick('used_cpu_user')) * 1000;
+  return { cpuMs: (pick('used_cpu_sys') + pick('used_cpu_user')) * 1000, inBytes: pick('total_net_input_bytes') };
 }
 
 let done = 0;
@@ -47,16 +53,18 @@ const session = new Session();
 session.connect();
 await session.post('Profiler.enable');
 await session.post('Profiler.setSamplingInterval', { interval: 200 });
-const redisBefore = redisCpuMs(await redis.info('cpu'));
+const redisBefore = await redisFigures();
 const cpuBefore = process.cpuUsage();
 const startedAt = performance.now();
 await session.post('Profiler.start');
+if (heap) await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
 const running = worker.run();
 await allDone;
 const elapsedMs = performance.now() - startedAt;
 const { profile } = await session.post('Profiler.stop');
+const allocations = heap ? (await session.post('HeapProfiler.stopSampling')).profile : undefined;
 const cpu = process.cpuUsage(cpuBefore);
-const redisAfter = redisCpuMs(await redis.info('cpu'));
+const redisAfter = await redisFigures();
 await worker.close();
 await running;
 await app.close();
@@ -64,6 +72,7 @@ await redisServer.stop();
 
 const perJob = (us: number) => (us / total).toFixed(1);
 console.log(`${mode}${ignoreResult ? ', ignoreResult' : ''}: ${total} jobs in ${elapsedMs.toFixed(0)} ms = ${Math.round(total / (elapsedMs / 1000))} jobs/s`);
-console.log(`worker CPU ${perJob(cpu.user + cpu.system)} µs/job (user ${perJob(cpu.user)}, sys ${perJob(cpu.system)}); Redis CPU ${perJob((redisAfter - redisBefore) * 1000)} µs/job`);
+console.log(`worker CPU ${perJob(cpu.user + cpu.system)} µs/job (user ${perJob(cpu.user)}, sys ${perJob(cpu.system)}); Redis CPU ${perJob((redisAfter.cpuMs - redisBefore.cpuMs) * 1000)} µs/job; sent to Redis ${perJob(redisAfter.inBytes - redisBefore.inBytes)} B/job`);
 console.log(summarizeProfile(profile as CpuProfile));
+if (allocations !== undefined) console.log(summarizeAllocations(allocations as AllocationProfile, total));
 if (out !== undefined) writeFileSync(out, JSON.stringify(profile));

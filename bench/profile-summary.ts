@@ -62,6 +62,28 @@ export function summarizeProfile(profile: CpuProfile, top = 25): string {
   return lines.join('\n');
 }
 
+type AllocationNode = { callFrame: CallFrame; selfSize: number; children: AllocationNode[] };
+export type AllocationProfile = { head: AllocationNode };
+
+/** Bytes allocated per job by function (HeapProfiler's sampling: estimates, not exact counts). */
+export function summarizeAllocations(profile: AllocationProfile, jobs: number, top = 15): string {
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  const walk = (node: AllocationNode) => {
+    if (node.selfSize > 0) {
+      const file = node.callFrame.url.replace(/^.*\/(node_modules\/|work\/main\/)?/, '');
+      const name = `${node.callFrame.functionName || '(anonymous)'} ${file}:${node.callFrame.lineNumber + 1}`;
+      byFunction.set(name, (byFunction.get(name) ?? 0) + node.selfSize);
+      total += node.selfSize;
+    }
+    for (const child of node.children) walk(child);
+  };
+  walk(profile.head);
+  const lines = [`allocated about ${(total / jobs).toFixed(0)} B/job; by function:`];
+  for (const [name, bytes] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${(bytes / jobs).toFixed(0).padStart(6)} B/job  ${name}`);
+  return lines.join('\n');
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const file = process.argv[2];
   if (file === undefined) {

@@ -41,7 +41,7 @@ export function handleStopSignals(options: {
     if (now - state.firstAt < sameSignalMs) return;
     const left = worker.inFlight;
     const where = mode === 'reliable'
-      ? `they stay in ${worker.queues.map((queue) => app.keys.processing(queue, worker.consumerId)).join(', ')} `
+      ? `they stay in ${worker.queues.map((queue) => app.keys.claimed(queue, worker.consumerId)).join(', ')} (or the processing lists beside them) `
         + 'and a running worker\'s reaper puts them back once this one\'s heartbeat expires'
       : 'simple mode held them only in memory, so they are lost';
     log(`${signal} again: quitting at once, leaving ${left} message(s) unfinished; ${left === 0 ? 'no task was running' : where}`);

@@ -6,8 +6,12 @@
 import type { TaskMessage } from '../shared/message.ts';
 import type { FollowUp } from '../shared/follow-ups.ts';
 
-/** A message taken from a queue, exactly as it sat there. */
-export type Claimed = { raw: string; queue: string };
+/**
+ * A message taken from a queue, exactly as it sat there. `claimNumber`: where claim-batch.lua
+ * put it in the consumer's claimed hash (reliable mode); the ack names it by that. Absent for
+ * a message BLMOVE moved, and cleared when quarantine.lua moves it: those are named by text.
+ */
+export type Claimed = { raw: string; queue: string; claimNumber?: number };
 
 /** What running a message left behind, ready to be written and acknowledged. */
 export type Completion = {

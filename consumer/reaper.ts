@@ -95,7 +95,7 @@ export class Reaper {
   async #reap(queue: string, other: string): Promise<number> {
     const { redis, keys, maxDeliveries, resultTtlMs, log } = this.#options;
     const lists = {
-      heartbeat: keys.heartbeat(queue, other), processing: keys.processing(queue, other),
+      heartbeat: keys.heartbeat(queue, other), processing: keys.processing(queue, other), claimed: keys.claimed(queue, other),
       quarantine: keys.quarantine(queue, other), ready: keys.ready(queue), dead: keys.dead(queue), consumers: keys.consumers(queue),
       events: keys.events(queue), counters: keys.counters(queue),
     };

@@ -1,12 +1,13 @@
 /**
  * Reliable mode: a message is always in a Redis list, never only in this process.
  * 1. Claim: claim-batch.lua moves up to `free slots` messages from the ready list into this
- *    consumer's processing list in one round trip; when every queue is empty, BLMOVE blocks
- *    for one.
+ *    consumer's claimed hash, under claim numbers the consumer picks, in one round trip; when
+ *    every queue is empty, BLMOVE blocks for one and moves it into the processing list.
  * 2. Run: a message whose consumers died twice while it may have been running (deliveries
  *    ≥ runsAloneFrom(), 3 by default) first moves to the quarantine list and runs as this
  *    consumer's only such message, so that the next crash blames the right one.
- * 3. Ack: complete-batch.lua writes the results and removes the messages in one step.
+ * 3. Ack: complete-batch.lua writes the results and removes the messages in one step: by
+ *    claim number (HDEL), or by text (LREM) for what BLMOVE or the quarantine moved.
  * 4. Recovery: the heartbeat and the reaper (heartbeat.ts, reaper.ts) give a dead
  *    consumer's lists back to the queue. Only a consumer whose heartbeat exists can claim
  *    (claim-batch.lua), so whatever it claims, a reaper will find.
@@ -32,7 +33,7 @@ import { Heartbeat } from './heartbeat.ts';
 import { Reaper, runsAloneFrom } from './reaper.ts';
 import { completionRows } from './completion-rows.ts';
 import type { QueueSet } from './queue-set.ts';
-import { heldCounts, requeueOrphans } from './reconcile-held.ts';
+import { heldIndex, requeueOrphans } from './reconcile-held.ts';
 
 export type ReliableFetchOptions = {
   redis: Redis;
@@ -79,6 +80,8 @@ export class ReliableFetch implements FetchStrategy {
   #reconcileAsked = 0;
   #reconciledUpTo = 0;
   #turn = 0;
+  /** The next claim number (claim-batch.lua): each call takes `max` of them, used or not, so none is ever reused. */
+  #nextClaim = 1;
 
   constructor(options: ReliableFetchOptions) {
     this.#o = options;
@@ -148,10 +151,16 @@ export class ReliableFetch implements FetchStrategy {
       queues = [...queues.slice(start), ...queues.slice(0, start)];
     }
     for (const queue of queues) {
-      const lists = this.#list(queue);
-      const raws = await claimBatch(redis, lists, max);
-      // If we crash here: the messages sit in our processing list; the reaper requeues them.
-      if (raws.length > 0) return raws.map((raw) => ({ raw, queue }));
+      const first = this.#nextClaim;
+      this.#nextClaim += max;
+      const raws = await claimBatch(redis, this.#list(queue), max, first).catch((error: Error) => {
+        // RESENT: ioredis sent this call again after a reconnect, and the first one moved
+        // messages whose reply never came; the reconcile gives them back.
+        this.#reconcileAsked++;
+        throw error;
+      });
+      // If we crash here: the messages sit in our claimed hash; the reaper requeues them.
+      if (raws.length > 0) return raws.map((raw, i) => ({ raw, queue, claimNumber: first + i }));
     }
     if (asCluster(blocking.redis) !== undefined) return this.#blockOnShards(queues, max);
     const first = queues[0]!;
@@ -199,10 +208,14 @@ export class ReliableFetch implements FetchStrategy {
       }
       // A Redis error here leaves the slot with this message, which still holds it: the worker
       // tries again or gives the message back, and both paths free the slot (#freeSlot).
-      const moved = await quarantine(this.#o.redis, lists.processing, lists.quarantine, claimed.raw);
+      const moved = await quarantine(this.#o.redis, lists, claimed);
       // If we crash here: it is in the quarantine list, so the reaper counts this delivery
       // against it, and dead-letters it once that makes more than maxDeliveries.
-      if (moved === 1) return 'run';
+      if (moved === 1) {
+        // From now on it is named by its text, in the quarantine list.
+        claimed.claimNumber = undefined;
+        return 'run';
+      }
       this.#freeSlot(claimed);
       if (moved === -1) return 'gone';
       // 0: the list holds a message we no longer track (a reconnect); reconcile frees it.
@@ -233,9 +246,7 @@ export class ReliableFetch implements FetchStrategy {
 
   async requeue(items: Claimed[]): Promise<void> {
     for (const queue of new Set(items.map((item) => item.queue))) {
-      const raws = items.filter((item) => item.queue === queue).map((item) => item.raw);
-      const lists = this.#list(queue);
-      await requeueHeld(this.#o.redis, lists, raws);
+      await requeueHeld(this.#o.redis, this.#list(queue), items.filter((item) => item.queue === queue));
     }
     for (const item of items) this.#freeSlot(item);
   }
@@ -243,8 +254,8 @@ export class ReliableFetch implements FetchStrategy {
   /** Gives back whatever our lists hold beyond what the worker holds in memory. */
   async #reconcileHeld(): Promise<void> {
     const asked = this.#reconcileAsked;
-    const counts = heldCounts(this.#o.held());
-    for (const queue of this.#registered) await requeueOrphans(this.#o.redis, queue, this.#list(queue), counts, this.#o.log);
+    const held = heldIndex(this.#o.held());
+    for (const queue of this.#registered) await requeueOrphans(this.#o.redis, queue, this.#list(queue), held, this.#o.log);
     // Marked done only now: under OOM or an outage the MULTI fails, and the next fetch retries.
     this.#reconciledUpTo = asked;
   }
@@ -274,7 +285,7 @@ export class ReliableFetch implements FetchStrategy {
 
 function queueLists(keys: Keys, queue: string, consumerId: string) {
   return {
-    ready: keys.ready(queue), processing: keys.processing(queue, consumerId), quarantine: keys.quarantine(queue, consumerId),
+    ready: keys.ready(queue), processing: keys.processing(queue, consumerId), quarantine: keys.quarantine(queue, consumerId), claimed: keys.claimed(queue, consumerId),
     heartbeat: keys.heartbeat(queue, consumerId), dead: keys.dead(queue), scheduled: keys.scheduled(queue),
     revoked: keys.revoked(queue), revokedRecent: keys.revokedRecent(queue), channel: keys.resultChannel(queue),
   };

@@ -105,7 +105,7 @@ export class SimpleFetch implements FetchStrategy {
     await completeBatch(
       this.#redis,
       {
-        processing: k.processing(queue, 'simple'), quarantine: k.quarantine(queue, 'simple'), dead: k.dead(queue),
+        processing: k.processing(queue, 'simple'), quarantine: k.quarantine(queue, 'simple'), claimed: k.claimed(queue, 'simple'), dead: k.dead(queue),
         scheduled: k.scheduled(queue), revoked: k.revoked(queue), channel: k.resultChannel(queue),
       },
       completionRows(k, queue, completions),

@@ -44,6 +44,7 @@ export class KillLog {
     const lists = await this.#redis.multi()
       .lrange(this.#keys.processing(this.#queue, consumerId), 0, -1)
       .lrange(this.#keys.quarantine(this.#queue, consumerId), 0, -1)
+      .hvals(this.#keys.claimed(this.#queue, consumerId))
       .exec();
     for (const [, value] of lists ?? []) {
       for (const raw of value as string[]) {
@@ -64,10 +65,11 @@ export class KillLog {
       pipeline.exists(this.#keys.heartbeat(this.#queue, consumerId));
       pipeline.llen(this.#keys.processing(this.#queue, consumerId));
       pipeline.llen(this.#keys.quarantine(this.#queue, consumerId));
+      pipeline.hlen(this.#keys.claimed(this.#queue, consumerId));
     }
     const replies = ((await pipeline.exec()) ?? []).map(([, value]) => value);
     this.#pending = this.#pending.filter((pending, i) => {
-      if (replies.slice(3 * i, 3 * i + 3).some((value) => value !== 0)) return true;
+      if (replies.slice(4 * i, 4 * i + 4).some((value) => value !== 0)) return true;
       this.recoveriesMs.push(now - pending.killedAt);
       return false;
     });

@@ -80,7 +80,7 @@ export type SoakReport = {
 export const unexplainedBytesBound = 64 * 1024;
 
 /** Key kinds that hold jobs or their results: none may outlive the result TTL once all is done. */
-const mustBeGone = ['ready', 'processing', 'quarantine', 'scheduled', 'result'];
+const mustBeGone = ['ready', 'processing', 'claimed', 'quarantine', 'scheduled', 'result'];
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const { jobs, resultTtlMs, workers: workerCount = 2, concurrency = 200, batchSize = 1000, maxOutstanding = 20_000,

@@ -26,9 +26,14 @@ export class Keys {
     return `${this.#q(queue)}:ready`;
   }
 
-  /** list · claim-batch.lua / BLMOVE (reliable consumer) · complete-batch.lua removes on ack, the reaper drains it when the owner dies · while the consumer holds messages */
+  /** list · BLMOVE (reliable consumer, when every queue was empty) · complete-batch.lua removes on ack (by value), the reaper drains it when the owner dies · while the consumer holds messages */
   processing(queue: string, consumerId: string): string {
     return `${this.#q(queue)}:processing:${consumerId}`;
+  }
+
+  /** hash (claim number → message) · claim-batch.lua (reliable consumer) · complete-batch.lua HDELs on ack (by claim number), the reaper drains it when the owner dies · while the consumer holds messages */
+  claimed(queue: string, consumerId: string): string {
+    return `${this.#q(queue)}:claimed:${consumerId}`;
   }
 
   /** list · quarantine.lua moves one redelivered message here while it runs alone · complete-batch.lua, the reaper · while it runs */
@@ -202,6 +207,7 @@ export function keyCatalog(keys: Keys): Record<string, string> {
   return {
     ready: keys.ready(queue),
     processing: keys.processing(queue, consumerId),
+    claimed: keys.claimed(queue, consumerId),
     quarantine: keys.quarantine(queue, consumerId),
     heartbeat: keys.heartbeat(queue, consumerId),
     consumers: keys.consumers(queue),

@@ -16,11 +16,11 @@ export const scriptKeyCounts = {
   'promote-due': 3,
   'rate-limit': 1,
   'revoke-task': 6,
-  quarantine: 2,
+  quarantine: 3,
   'requeue-dead-consumer': null,
-  'requeue-held': 3,
+  'requeue-held': 4,
   'requeue-dead': null,
-  unregister: 5,
+  unregister: 6,
   'add-schedule': 3,
   'record-slot': 1,
   'enqueue-slot': 2,
@@ -36,12 +36,13 @@ const canvasFragments = ['canvas/chord', 'canvas/chord-parts', 'canvas/follow-up
 
 /**
  * The fragments of a joined script, in the order they are placed: shared/lua/<name>/<fragment>.lua,
- * or shared/lua/<fragment>.lua for a fragment named with its folder (canvas/…, used by two scripts).
+ * or shared/lua/<fragment>.lua for a fragment named with its folder (canvas/… and claimed/…, each used by two scripts).
  */
 export const scriptFragments: Partial<Record<ScriptName, string[]>> = {
   'complete-batch': ['check-types', 'acknowledge', 'final-state', 'revoked', 'counters', 'events', ...canvasFragments],
   'relay-deliver': canvasFragments,
-  'requeue-dead-consumer': ['deliveries', 'poison-pill'],
+  'requeue-dead-consumer': ['claimed/newest-first', 'deliveries', 'poison-pill'],
+  unregister: ['claimed/newest-first'],
 };
 
 const read = (path: string) => readFileSync(new URL(`./lua/${path}.lua`, import.meta.url), 'utf8');

@@ -29,8 +29,12 @@ export async function beat(
  * revoked ones dropped. Rejects with NOHEARTBEAT, claiming nothing, when the consumer's
  * heartbeat is missing.
  */
-export function claimBatch(redis: Redis, keys: { ready: string; processing: string; revokedRecent: string; heartbeat: string }, max: number): Promise<string[]> {
-  return call(redis, 'claim-batch', [keys.ready, keys.processing, keys.revokedRecent, keys.heartbeat, max]) as Promise<string[]>;
+/**
+ * claim-batch.lua: moves up to `max` messages into the claimed hash under the claim numbers
+ * `first`, `first` + 1, … (the caller's own, never reused); returns them oldest first.
+ */
+export function claimBatch(redis: Redis, keys: { ready: string; claimed: string; revokedRecent: string; heartbeat: string }, max: number, first: number): Promise<string[]> {
+  return call(redis, 'claim-batch', [keys.ready, keys.claimed, keys.revokedRecent, keys.heartbeat, max, first]) as Promise<string[]>;
 }
 
 /** promote-due.lua: moves up to `limit` messages due by Redis's clock to ready; returns how many were due. */
@@ -47,6 +51,8 @@ export async function reserveRateSlot(redis: Redis, key: string, spacingMs: numb
 /** One message's part of a complete-batch call. `announce`: SPUBLISH its id (a final state). */
 export type CompletionRow = {
   raw: string;
+  /** Its claim number in the claimed hash (claim-batch.lua): the ack names it by that, not by its text. */
+  claimNumber?: number;
   resultKey?: string;
   result?: string;
   announce?: boolean;
@@ -94,13 +100,13 @@ export function completionTally(
  */
 export function completeBatch(
   redis: Redis,
-  keys: { processing: string; quarantine: string; dead: string; scheduled: string; revoked: string; channel: string },
+  keys: { processing: string; quarantine: string; claimed: string; dead: string; scheduled: string; revoked: string; channel: string },
   rows: CompletionRow[],
   options: { resultTtlMs: number; deadLimit: number; deadTtlMs: number; simple: boolean; tally: CompletionTally },
 ): Promise<number> {
   const { tally } = options;
   const fixedKeys = [keys.processing, keys.quarantine, keys.dead, keys.scheduled, keys.revoked,
-    tally.keys.events, tally.keys.counters, tally.keys.runtimes, tally.keys.countersMinute];
+    tally.keys.events, tally.keys.counters, tally.keys.runtimes, tally.keys.countersMinute, keys.claimed];
   // Result keys and canvas keys (each added once) follow the fixed keys, by index.
   const resultKeys: string[] = [];
   const canvasKeys = new Map<string, number>();
@@ -123,9 +129,10 @@ export function completeBatch(
       index = fixedKeys.length + resultKeys.length;
     }
     perMessage.push(
-      row.raw, index, row.result ?? '', row.dead ?? '', row.schedule?.atMs ?? '', row.schedule?.raw ?? '',
+      row.claimNumber === undefined ? row.raw : '', index, row.result ?? '', row.dead ?? '', row.schedule?.atMs ?? '', row.schedule?.raw ?? '',
       row.id ?? '', row.id !== undefined && row.announce !== false ? '1' : '', row.followUps?.(keyIndex) ?? '',
       row.count?.state ?? '', row.count?.task ?? '', row.count?.runtimeMs ?? '', withEvent ? '1' : '',
+      row.claimNumber ?? '',
     );
     if (withEvent) texts.push(row.event!);
   }
@@ -137,12 +144,12 @@ export function completeBatch(
 }
 
 /** quarantine.lua: 1 moved, 0 quarantine busy, -1 no longer held. */
-export function quarantine(redis: Redis, processing: string, quarantineKey: string, raw: string): Promise<number> {
-  return call(redis, 'quarantine', [processing, quarantineKey, raw]) as Promise<number>;
+export function quarantine(redis: Redis, keys: { processing: string; quarantine: string; claimed: string }, held: { raw: string; claimNumber?: number }): Promise<number> {
+  return call(redis, 'quarantine', [keys.processing, keys.quarantine, keys.claimed, held.raw, held.claimNumber ?? '']) as Promise<number>;
 }
 
 export type DeadConsumerKeys = {
-  heartbeat: string; processing: string; quarantine: string; ready: string; dead: string; consumers: string;
+  heartbeat: string; processing: string; quarantine: string; claimed: string; ready: string; dead: string; consumers: string;
   /** Where a poison pill is counted and its event written (keys.events, keys.counters, keys.countersMinute). */
   events: string; counters: string; countersMinute: string;
 };
@@ -161,7 +168,7 @@ export async function requeueDeadConsumer(
     task: string; event: string;
   },
 ): Promise<{ requeued: number; left: number; deadLettered: string[] } | 'alive' | 'stale'> {
-  const keyList = [keys.heartbeat, keys.processing, keys.quarantine, keys.ready, keys.dead, keys.consumers, keys.events, keys.counters, keys.countersMinute];
+  const keyList = [keys.heartbeat, keys.processing, keys.quarantine, keys.ready, keys.dead, keys.consumers, keys.events, keys.counters, keys.countersMinute, keys.claimed];
   if (keys.result !== undefined) keyList.push(keys.result);
   const reply = (await call(redis, 'requeue-dead-consumer', [
     keyList.length, ...keyList, args.consumerId, args.maxDeliveries, args.queue, args.deadLimit, args.runsAloneFrom, args.chunk,
@@ -175,17 +182,18 @@ export async function requeueDeadConsumer(
 }
 
 /** requeue-held.lua: back to the consuming end, first to run last pushed; returns how many were still held. */
-export function requeueHeld(redis: Redis, keys: { processing: string; quarantine: string; ready: string }, raws: string[]): Promise<number> {
-  return call(redis, 'requeue-held', [keys.processing, keys.quarantine, keys.ready, ...raws]) as Promise<number>;
+export function requeueHeld(redis: Redis, keys: { processing: string; quarantine: string; ready: string; claimed: string }, held: { raw: string; claimNumber?: number }[]): Promise<number> {
+  const args = held.flatMap(({ raw, claimNumber }) => [claimNumber ?? '', raw]);
+  return call(redis, 'requeue-held', [keys.processing, keys.quarantine, keys.ready, keys.claimed, ...args]) as Promise<number>;
 }
 
 /** unregister.lua: everything the consumer's lists hold goes back to ready, and it leaves; -1 when another process holds the id. */
 export function unregister(
   redis: Redis,
-  keys: { heartbeat: string; processing: string; quarantine: string; ready: string; consumers: string },
+  keys: { heartbeat: string; processing: string; quarantine: string; ready: string; consumers: string; claimed: string },
   args: { consumerId: string; token: string },
 ): Promise<number> {
-  return call(redis, 'unregister', [keys.heartbeat, keys.processing, keys.quarantine, keys.ready, keys.consumers, args.consumerId, args.token]) as Promise<number>;
+  return call(redis, 'unregister', [keys.heartbeat, keys.processing, keys.quarantine, keys.ready, keys.consumers, keys.claimed, args.consumerId, args.token]) as Promise<number>;
 }
 
 /** requeue-dead.lua: true when the entry was still there and its message is queued again (its old result deleted). */

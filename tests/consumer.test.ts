@@ -67,7 +67,7 @@ describe('the consumer CLI', { concurrency: true }, () => {
       const exit = await cli.exited;
       assert.equal(exit.signal, null, 'it exited by itself, not by the test time limit');
       assert.equal(exit.code, 130);
-      assert.match(exit.stderr, /SIGINT again: quitting at once, leaving 1 message\(s\) unfinished; they stay in \S+:processing:\S+ and a running worker's reaper puts them back/);
+      assert.match(exit.stderr, /SIGINT again: quitting at once, leaving 1 message\(s\) unfinished; they stay in \S+:claimed:\S+ \(or the processing lists beside them\) and a running worker's reaper puts them back/);
       assert.equal(await held.state(), 'STARTED', 'the abandoned task never finished');
     } finally {
       cli.child.kill('SIGKILL');

@@ -62,7 +62,7 @@ async function heldRows(queue: string, count: number, padChars = 10): Promise<Co
 
 function complete(queue: string, rows: CompletionRow[], tally: { streamMaxLength?: number; riding?: string[] } = {}): Promise<number> {
   const lists = {
-    processing: keys.processing(queue, 'c1'), quarantine: keys.quarantine(queue, 'c1'), dead: keys.dead(queue),
+    processing: keys.processing(queue, 'c1'), quarantine: keys.quarantine(queue, 'c1'), claimed: keys.claimed(queue, 'c1'), dead: keys.dead(queue),
     scheduled: keys.scheduled(queue), revoked: keys.revoked(queue), channel: keys.resultChannel(queue),
   };
   const base = completionTally(keys, queue, { events: true, worker: 'c1', riding: tally.riding });

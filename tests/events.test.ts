@@ -197,7 +197,7 @@ test('the reaper\'s poison pill is counted as DEAD, and its event written where 
   const redis = world.redis;
   defineScripts(redis);
   const lists = {
-    heartbeat: k.heartbeat(queue, 'gone'), processing: k.processing(queue, 'gone'), quarantine: k.quarantine(queue, 'gone'),
+    heartbeat: k.heartbeat(queue, 'gone'), processing: k.processing(queue, 'gone'), quarantine: k.quarantine(queue, 'gone'), claimed: k.claimed(queue, 'gone'),
     ready: k.ready(queue), dead: k.dead(queue), consumers: k.consumers(queue),
     events: k.events(queue), counters: k.counters(queue), countersMinute: k.countersMinute(queue, minuteOf(Date.now())),
   };

@@ -162,8 +162,8 @@ async function fuzz(h: Harness, mode: 'simple' | 'reliable', badCount: number, g
     assert.equal(events.filter((e) => e.state === 'SUCCESS').length, good.length);
     if (mode === 'reliable') {
       // Acks are written in batches after the results: wait for the last one.
-      const held = [h.app.keys.processing(h.queue, worker.consumerId), h.app.keys.quarantine(h.queue, worker.consumerId)];
-      await waitFor(async () => (await h.raw.llen(held[0]!)) + (await h.raw.llen(held[1]!)) === 0, { what: `an empty processing list ${where}` });
+      const held = [h.app.keys.processing(h.queue, worker.consumerId), h.app.keys.quarantine(h.queue, worker.consumerId), h.app.keys.claimed(h.queue, worker.consumerId)];
+      await waitFor(async () => (await h.raw.exists(...held)) === 0, { what: `empty processing and quarantine lists and claimed hash ${where}` });
     }
     assert.equal(await h.raw.llen(ready), 0, 'nothing left on the ready list');
     const after = await h.app.sendTask('add', [40, 2]);

@@ -23,7 +23,7 @@ const world = privateRedis({ scripts: true });
 
 const keys = new Keys();
 const lists = (queue: string) => ({
-  processing: keys.processing(queue, 'c1'), quarantine: keys.quarantine(queue, 'c1'), dead: keys.dead(queue),
+  processing: keys.processing(queue, 'c1'), quarantine: keys.quarantine(queue, 'c1'), claimed: keys.claimed(queue, 'c1'), dead: keys.dead(queue),
   scheduled: keys.scheduled(queue), revoked: keys.revoked(queue), channel: keys.resultChannel(queue),
 });
 const options = { resultTtlMs: 60_000, deadLimit: 100, deadTtlMs: 60_000, simple: false, tally: completionTally(keys, 'tally') };
@@ -94,8 +94,8 @@ test('defect 7: a task revoked while it runs and then retries ends REVOKED, with
     await waitFor(() => started, { what: 'the handler to start' });
     await result.revoke();
     hold.open();
-    // The run ended in a retry, and its ack is written once the processing list is empty.
-    await waitFor(async () => finished && (await world.redis.llen(h.app.keys.processing(h.queue, worker.consumerId))) === 0, { what: 'the run to be acknowledged' });
+    // The run ended in a retry, and its ack is written once the claimed hash is empty.
+    await waitFor(async () => finished && (await world.redis.exists(h.app.keys.processing(h.queue, worker.consumerId), h.app.keys.claimed(h.queue, worker.consumerId))) === 0, { what: 'the run to be acknowledged' });
     assert.equal(await state(h.app.keys.result(h.queue, result.id)), 'REVOKED', 'the retry did not replace REVOKED');
     assert.equal(await world.redis.exists(h.app.keys.scheduled(h.queue)), 0, 'no retry was scheduled');
     await assert.rejects(result.get({ timeoutMs: 5000 }), TaskRevokedError);

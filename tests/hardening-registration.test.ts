@@ -20,13 +20,25 @@ const keys = new Keys();
 
 test('defect 1: claim-batch.lua claims nothing for a consumer without a heartbeat', async () => {
   const queue = randomUUID();
-  const lists = { ready: keys.ready(queue), processing: keys.processing(queue, 'c1'), revokedRecent: keys.revokedRecent(queue), heartbeat: keys.heartbeat(queue, 'c1') };
+  const lists = { ready: keys.ready(queue), claimed: keys.claimed(queue, 'c1'), revokedRecent: keys.revokedRecent(queue), heartbeat: keys.heartbeat(queue, 'c1') };
   await world.redis.lpush(lists.ready, 'a', 'b', 'c');
-  await assert.rejects(claimBatch(world.redis, lists, 10), /NOHEARTBEAT/);
+  await assert.rejects(claimBatch(world.redis, lists, 10, 1), /NOHEARTBEAT/);
   assert.equal(await world.redis.llen(lists.ready), 3, 'nothing left the ready list');
-  assert.equal(await world.redis.exists(lists.processing), 0);
+  assert.equal(await world.redis.exists(lists.claimed), 0);
   await world.redis.set(lists.heartbeat, '{}', 'PX', 10_000);
-  assert.deepEqual(await claimBatch(world.redis, lists, 10), ['a', 'b', 'c']);
+  assert.deepEqual(await claimBatch(world.redis, lists, 10, 1), ['a', 'b', 'c']);
+  assert.deepEqual(await world.redis.hgetall(lists.claimed), { 1: 'a', 2: 'b', 3: 'c' }, 'numbered oldest first');
+});
+
+test('claim-batch.lua sent twice (ioredis resends a call whose reply a reconnect swallowed) moves nothing the second time', async () => {
+  const queue = randomUUID();
+  const lists = { ready: keys.ready(queue), claimed: keys.claimed(queue, 'c1'), revokedRecent: keys.revokedRecent(queue), heartbeat: keys.heartbeat(queue, 'c1') };
+  await world.redis.set(lists.heartbeat, '{}', 'PX', 10_000);
+  await world.redis.lpush(lists.ready, 'a', 'b', 'c', 'd');
+  assert.deepEqual(await claimBatch(world.redis, lists, 2, 5), ['a', 'b']);
+  await assert.rejects(claimBatch(world.redis, lists, 2, 5), /RESENT/);
+  assert.deepEqual(await world.redis.hgetall(lists.claimed), { 5: 'a', 6: 'b' }, 'the first call\'s messages are not overwritten');
+  assert.deepEqual(await world.redis.lrange(lists.ready, 0, -1), ['d', 'c'], 'and nothing else left the ready list');
 });
 
 test('defect 1: a blocking claim that lands after the heartbeat expired is still reaped', async () => {

@@ -90,7 +90,7 @@ test('defect 12: a message waiting to try again when close() begins goes back to
     await waitFor(() => h.logs.some((line) => line.includes('attempt 1 of')), { what: 'the first failed start' });
     await worker.close();
     assert.deepEqual(await world.redis.lrange(h.app.keys.ready(h.queue), 0, -1), [raw]);
-    assert.equal(await world.redis.llen(h.app.keys.processing(h.queue, worker.consumerId)), 0);
+    assert.equal(await world.redis.exists(h.app.keys.processing(h.queue, worker.consumerId), h.app.keys.claimed(h.queue, worker.consumerId)), 0);
   } finally {
     await world.redis.del(h.app.keys.rateLimit('limited'));
     await h.close();

@@ -49,7 +49,7 @@ test('reliable: add_consumer registers on the queue and consumes it; cancel_cons
     for (const nap of naps) await nap.get({ timeoutMs: 20_000 });
     await waitFor(async () => !(await registered(other, id)), { timeoutMs: 10_000, what: 'the worker to leave the queue once its naps are acked' });
     assert.equal(await world.redis.get(runs), '5', 'each held nap ran once');
-    assert.equal(await world.redis.exists(app.keys.processing(other, id), app.keys.quarantine(other, id), app.keys.heartbeat(other, id)), 0);
+    assert.equal(await world.redis.exists(app.keys.processing(other, id), app.keys.claimed(other, id), app.keys.quarantine(other, id), app.keys.heartbeat(other, id)), 0);
     assert.equal(await late.state(), 'PENDING', 'nothing is fetched from a cancelled queue');
     assert.equal(await world.redis.llen(app.keys.ready(other)), 1);
     await waitFor(async () => (await recordQueues(id))?.join() === queue, { what: 'the record to list one queue again' });

@@ -31,12 +31,11 @@ test('kill -9 in the middle of a handler: another consumer runs the message and 
     const id = result!.id;
     await waitFor(async () => (await redis.hget(keys.starts, id)) === '1', { timeoutMs: 20_000, what: 'the first consumer to start the handler' });
 
-    // Mid-handler, the message is in the consumer's processing list and nowhere else.
+    // Mid-handler, the message is in the consumer's claimed hash and nowhere else.
     const firstId = await registeredId(redis, app.keys.consumers(queue), first.pid);
     assert.ok(firstId, 'the first consumer registered');
-    const processing = app.keys.processing(queue, firstId);
     assert.equal(await redis.llen(app.keys.ready(queue)), 0);
-    assert.match((await redis.lrange(processing, 0, -1)).join(), new RegExp(id));
+    assert.match(Object.values(await redis.hgetall(app.keys.claimed(queue, firstId))).join(), new RegExp(id));
 
     assert.equal((await first.kill9()).signal, 'SIGKILL');
     const second = spawnConsumer({ entry: 'worker', redis: server.url, args: options, timeLimitMs: 60_000 });
@@ -47,7 +46,7 @@ test('kill -9 in the middle of a handler: another consumer runs the message and 
     assert.equal((await redis.smembers(keys.runs)).filter((run) => run.startsWith(id)).length, 1, 'ran to the end once');
     // The reaper emptied the dead consumer's lists, and strikes it from the consumer set
     // once its keep-until has passed (a blocking claim it began could still land until then).
-    assert.equal(await redis.exists(processing, app.keys.quarantine(queue, firstId)), 0);
+    assert.equal(await redis.exists(app.keys.processing(queue, firstId), app.keys.claimed(queue, firstId), app.keys.quarantine(queue, firstId)), 0);
     await waitFor(async () => (await redis.zscore(app.keys.consumers(queue), firstId)) === null, { timeoutMs: 10_000, what: 'the dead consumer to leave the set' });
     await second.terminate();
   } finally {

@@ -79,7 +79,7 @@ test('the reaper counts a delivery only when the message may have run', async ()
   defineScripts(redis);
   const k = app.keys;
   const lists = {
-    heartbeat: k.heartbeat(queue, 'gone'), processing: k.processing(queue, 'gone'), quarantine: k.quarantine(queue, 'gone'),
+    heartbeat: k.heartbeat(queue, 'gone'), processing: k.processing(queue, 'gone'), quarantine: k.quarantine(queue, 'gone'), claimed: k.claimed(queue, 'gone'),
     ready: k.ready(queue), dead: k.dead(queue), consumers: k.consumers(queue),
     events: k.events(queue), counters: k.counters(queue), countersMinute: k.countersMinute(queue, 0),
   };
@@ -110,14 +110,21 @@ test('moving a message to the quarantine list twice (a call resent after a recon
   const app = createApp({ redis: server.url, defaultQueue: queue });
   const redis = await app.connection();
   defineScripts(redis);
-  const processing = app.keys.processing(queue, 'c');
-  const quarantined = app.keys.quarantine(queue, 'c');
+  const lists = { processing: app.keys.processing(queue, 'c'), quarantine: app.keys.quarantine(queue, 'c'), claimed: app.keys.claimed(queue, 'c') };
   try {
-    await redis.lpush(processing, 'a', 'b');
-    assert.equal(await quarantine(redis, processing, quarantined, 'a'), 1);
-    assert.equal(await quarantine(redis, processing, quarantined, 'a'), 1, 'already there: not "busy", or the caller would wait for itself');
-    assert.equal(await quarantine(redis, processing, quarantined, 'b'), 0, 'busy with another');
-    assert.deepEqual([await redis.lrange(processing, 0, -1), await redis.lrange(quarantined, 0, -1)], [['b'], ['a']]);
+    await redis.hset(lists.claimed, '1', 'a', '2', 'b');
+    assert.equal(await quarantine(redis, lists, { raw: 'a', claimNumber: 1 }), 1);
+    assert.equal(await quarantine(redis, lists, { raw: 'a', claimNumber: 1 }), 1, 'already there: not "busy", or the caller would wait for itself');
+    assert.equal(await quarantine(redis, lists, { raw: 'b', claimNumber: 2 }), 0, 'busy with another');
+    assert.deepEqual([await redis.hgetall(lists.claimed), await redis.lrange(lists.quarantine, 0, -1)], [{ 2: 'b' }, ['a']]);
+    // A message BLMOVE moved is named by its text.
+    await redis.del(lists.quarantine);
+    await redis.lpush(lists.processing, 'c');
+    assert.equal(await quarantine(redis, lists, { raw: 'c' }), 1);
+    assert.equal(await quarantine(redis, lists, { raw: 'b', claimNumber: 7 }), 0, 'busy');
+    await redis.del(lists.quarantine);
+    assert.equal(await quarantine(redis, lists, { raw: 'b', claimNumber: 7 }), -1, 'not held under that number');
+    assert.deepEqual([await redis.llen(lists.processing), await redis.hgetall(lists.claimed)], [0, { 2: 'b' }]);
   } finally {
     await app.close();
   }

@@ -49,9 +49,9 @@ test('SIGTERM: a quick task finishes, a slow one goes back to the consuming end,
     const ready = await redis.lrange(app.keys.ready(queue), 0, -1);
     assert.deepEqual(ready.map(idOf).reverse(), [slow!.id, ...queued.map((result) => result.id)]);
     assert.ok(!ready.at(-1)!.includes('deliveries'), 'a graceful requeue is not a redelivery');
-    // Nothing is left behind: no processing or quarantine list, no heartbeat, not registered.
+    // Nothing is left behind: no processing or quarantine list, no claimed hash, no heartbeat, not registered.
     assert.equal(await redis.exists(
-      app.keys.processing(queue, consumerId), app.keys.quarantine(queue, consumerId), app.keys.heartbeat(queue, consumerId),
+      app.keys.processing(queue, consumerId), app.keys.claimed(queue, consumerId), app.keys.quarantine(queue, consumerId), app.keys.heartbeat(queue, consumerId),
     ), 0);
     assert.equal(await redis.zcard(app.keys.consumers(queue)), 0);
     assert.match(consumer.output(), /1 unfinished message\(s\) put back/);

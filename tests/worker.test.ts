@@ -69,7 +69,7 @@ for (const mode of ['simple', 'reliable'] as const) {
       const waiting = (await h.raw.lrange(h.app.keys.ready(h.queue), 0, -1)).map((raw) => JSON.parse(raw).id);
       assert.deepEqual(waiting, [results[4]!.id, results[3]!.id]);
       if (mode === 'reliable') {
-        assert.equal(await h.raw.exists(h.app.keys.processing(h.queue, worker.consumerId)), 0, 'processing list empty');
+        assert.equal(await h.raw.exists(h.app.keys.processing(h.queue, worker.consumerId), h.app.keys.claimed(h.queue, worker.consumerId)), 0, 'processing list and claimed hash empty');
         assert.equal(await h.raw.exists(h.app.keys.heartbeat(h.queue, worker.consumerId)), 0, 'heartbeat gone');
         assert.equal(await h.raw.zscore(h.app.keys.consumers(h.queue), worker.consumerId), null, 'unregistered');
       }

@@ -17,7 +17,7 @@ const mode = settings.mode === 'simple' ? 'simple' : 'reliable';
 const app = createApp({ redis: spec.redisUrl, defaultQueue: spec.queue });
 
 // A 'task' event fires before its batch is written; the n-th result is written once its key
-// exists (results) or once this consumer's processing list is empty (reliable, no results).
+// exists (results) or once this consumer holds nothing (reliable, no results).
 // Batches are written one after another, in order, so every earlier one is written too.
 async function settle(lastId: string | undefined): Promise<void> {
   const redis = await app.connection();
@@ -25,7 +25,7 @@ async function settle(lastId: string | undefined): Promise<void> {
     if (!ignoreResult && lastId !== undefined) {
       if ((await redis.exists(app.keys.result(spec.queue, lastId))) === 1) return;
     } else if (mode === 'reliable') {
-      if ((await redis.llen(app.keys.processing(spec.queue, worker.consumerId))) === 0) return;
+      if ((await redis.exists(app.keys.processing(spec.queue, worker.consumerId), app.keys.claimed(spec.queue, worker.consumerId))) === 0) return;
     } else {
       return;
     }

@@ -17,10 +17,12 @@ export type CanvasReport = { plain: Measured; chord: Measured; chainOne: Measure
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until nothing is ready or held on the queues (two LLENs per 20 ms: a few hundred calls a run). */
+/** Waits until nothing is ready or held on the queues (two calls per queue per 20 ms: a few hundred a run). */
 async function drained(redis: Redis, app: App, queues: string[], consumerId: string): Promise<void> {
   for (;;) {
-    const lengths = await Promise.all(queues.flatMap((queue) => [redis.llen(app.keys.ready(queue)), redis.llen(app.keys.processing(queue, consumerId))]));
+    const lengths = await Promise.all(queues.flatMap((queue) => [
+      redis.llen(app.keys.ready(queue)), redis.exists(app.keys.processing(queue, consumerId), app.keys.claimed(queue, consumerId)),
+    ]));
     if (lengths.every((length) => length === 0)) return;
     await sleep(20);
   }

@@ -10,21 +10,24 @@
 -- KEYS[7] counters         keys.counters(queue)                 hash
 -- KEYS[8] run times        keys.runtimes(queue)                 hash
 -- KEYS[9] this minute      keys.countersMinute(queue, minute)   hash
--- KEYS[10..] result keys   keys.result(queue, id)               string, one per message with a result,
+-- KEYS[10] claimed hash    keys.claimed(queue, consumerId)      hash
+-- KEYS[11..] result keys   keys.result(queue, id)               string, one per message with a result,
 --   then the canvas keys the follow-ups name (keys.ready, keys.scheduled, keys.chord, keys.outbox)
 -- ARGV[1] result TTL, ms   ARGV[2] the results channel, keys.resultChannel(queue)
 -- ARGV[3] the dead-letter list's length cap (10000)   ARGV[4] the dead-letter list's TTL, ms
 -- ARGV[5] '1' in simple mode: nothing is held in Redis, so every message counts as held
 -- ARGV[6..11] events and counters (complete-batch/events.lua, counters.lua)
--- ARGV[12..] per message, thirteen values: the raw message as claimed; the index into KEYS of
+-- ARGV[12..] per message, fourteen values: the raw message as claimed ('' when it has a claim
+--   number: it is acknowledged by that, and need not travel back); the index into KEYS of
 --   its result key (0 for none); its result JSON; its dead-letter entry JSON ('' for none);
 --   a due time in epoch ms ('' for none) and the message to schedule then (a retry); its
 --   id ('' for none); '1' to announce its id on the channel (a final state); its canvas
 --   follow-up program ('' for none; canvas/follow-ups.lua), whose key numbers point into
---   KEYS[10..]: keys.ready, keys.scheduled, keys.chord of this queue, or keys.outbox; the
+--   KEYS[11..]: keys.ready, keys.scheduled, keys.chord of this queue, or keys.outbox; the
 --   state to count (SUCCESS, FAILURE, RETRY, REVOKED, DEAD; '' for none), the task name to
 --   count it under, the handler's run time in ms ('' if it did not run), '1' when its event
---   is in the call's events array (ARGV[9]; written only if its state is)
+--   is in the call's events array (ARGV[9]; written only if its state is), and its claim
+--   number in the claimed hash ('' for a message BLMOVE or quarantine.lua moved)
 --
 -- Returns: how many messages were still held. A message no longer held (a reaper took it
 --   back, or this is ioredis resending a call whose reply was lost) writes nothing at all.
@@ -43,11 +46,11 @@
 check_types()
 local ttl, simple = ARGV[1], ARGV[5] == '1'
 local held, announced, wrote_dead = 0, {}, false
-for i = keep_riding_events(), #ARGV, 13 do
+for i = keep_riding_events(), #ARGV, 14 do
   local raw, key_index, result, dead = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
   local due, retry, id, announce = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7] == '1'
   local state, counted = ARGV[i + 9], false
-  if simple or acknowledge(raw) then
+  if simple or acknowledge(raw, ARGV[i + 13]) then
     held = held + 1
     if due ~= '' then
       if is_revoked(id) then

@@ -1,8 +1,10 @@
--- quarantine.lua: move one redelivered message out of the processing list to run alone.
+-- quarantine.lua: move one redelivered message out of the claimed hash (or the processing
+-- list) to run alone.
 --
 -- KEYS[1] processing list  keys.processing(queue, consumerId)   list
 -- KEYS[2] quarantine list  keys.quarantine(queue, consumerId)   list
--- ARGV[1] the raw message, exactly as claimed
+-- KEYS[3] claimed hash     keys.claimed(queue, consumerId)      hash
+-- ARGV[1] the raw message, exactly as claimed   ARGV[2] its claim number ('' when BLMOVE moved it)
 --
 -- Returns: 1 when moved, or already there (ioredis resends a call whose reply a reconnect
 --   swallowed); 0 when the quarantine list holds another message (the caller waits and
@@ -16,6 +18,10 @@
 local current = redis.call('LINDEX', KEYS[2], 0)
 if current == ARGV[1] then return 1 end
 if current then return 0 end
-if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return -1 end
+if ARGV[2] ~= '' then
+  if redis.call('HDEL', KEYS[3], ARGV[2]) == 0 then return -1 end
+elseif redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then
+  return -1
+end
 redis.call('LPUSH', KEYS[2], ARGV[1])
 return 1

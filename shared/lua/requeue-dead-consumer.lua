@@ -10,7 +10,8 @@
 -- KEYS[7] events           keys.events(queue)                   stream
 -- KEYS[8] counters         keys.counters(queue)                 hash
 -- KEYS[9] this minute      keys.countersMinute(queue, minute)   hash
--- KEYS[10..] result key    keys.result(queue, id) of the quarantined message: given only when it has an id
+-- KEYS[10] claimed hash    keys.claimed(queue, consumerId)      hash
+-- KEYS[11..] result key    keys.result(queue, id) of the quarantined message: given only when it has an id
 -- ARGV[1] the consumer id   ARGV[2] maxDeliveries   ARGV[3] the queue name, for dead letters
 -- ARGV[4] the dead-letter cap (10000)   ARGV[5] the delivery from which a message runs alone
 -- ARGV[6] the most messages to move in this call   ARGV[7] the quarantined message read, or ''
@@ -49,16 +50,24 @@ if quarantined then
   end
   redis.call('DEL', KEYS[3])
 end
--- The processing list holds the newest claim on the left. Taking chunks from the left and
--- pushing each on the right end leaves the oldest claim at the consuming end.
-local batch = redis.call('LRANGE', KEYS[2], 0, chunk - 1)
+-- Taking the newest claims first and pushing each on the right end leaves the oldest claim
+-- at the consuming end: from the claimed hash, then from the left of the processing list,
+-- which holds the newest on the left.
+local claimed = claimed_newest_first(10)
+local from_hash = math.min(#claimed, chunk)
+for i = 1, from_hash do
+  local _, rewritten = bump(claimed[i][2], false)
+  redis.call('RPUSH', KEYS[4], rewritten)
+  redis.call('HDEL', KEYS[10], claimed[i][1])
+end
+local batch = chunk > from_hash and redis.call('LRANGE', KEYS[2], 0, chunk - from_hash - 1) or {}
 for _, raw in ipairs(batch) do
   local _, rewritten = bump(raw, false)
   redis.call('RPUSH', KEYS[4], rewritten)
 end
-out[1] = out[1] + #batch
+out[1] = out[1] + from_hash + #batch
 redis.call('LTRIM', KEYS[2], #batch, -1)
-out[2] = redis.call('LLEN', KEYS[2])
+out[2] = redis.call('LLEN', KEYS[2]) + redis.call('HLEN', KEYS[10])
 local keep = tonumber(redis.call('ZSCORE', KEYS[6], ARGV[1]) or '0')
 if out[2] == 0 and keep < now then redis.call('ZREM', KEYS[6], ARGV[1]) end
 return out

@@ -3,7 +3,9 @@
 -- KEYS[1] processing list  keys.processing(queue, consumerId)   list
 -- KEYS[2] quarantine list  keys.quarantine(queue, consumerId)   list
 -- KEYS[3] ready list       keys.ready(queue)                    list
--- ARGV[1..] the raw messages, exactly as claimed, in the order they should run
+-- KEYS[4] claimed hash     keys.claimed(queue, consumerId)      hash
+-- ARGV[1..] pairs, in the order the messages should run: a claim number ('' for a message
+--   BLMOVE or quarantine.lua moved) and the raw message, exactly as claimed
 --
 -- Returns: how many were moved (a message no longer held is skipped, not duplicated).
 -- Guarantees: each message moves only if this consumer still holds it, so a message the
@@ -13,10 +15,15 @@
 --   (RPUSH second) or duplicates it (RPUSH first).
 
 local moved = 0
-for i = #ARGV, 1, -1 do
-  local raw = ARGV[i]
-  local removed = redis.call('LREM', KEYS[1], 1, raw)
-  if removed == 0 then removed = redis.call('LREM', KEYS[2], 1, raw) end
+for i = #ARGV - 1, 1, -2 do
+  local number, raw = ARGV[i], ARGV[i + 1]
+  local removed
+  if number ~= '' then
+    removed = redis.call('HDEL', KEYS[4], number)
+  else
+    removed = redis.call('LREM', KEYS[1], 1, raw)
+    if removed == 0 then removed = redis.call('LREM', KEYS[2], 1, raw) end
+  end
   if removed == 1 then
     -- The first message to run goes on last, so it ends at the consuming (right) end.
     redis.call('RPUSH', KEYS[3], raw)

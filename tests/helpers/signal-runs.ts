@@ -87,8 +87,10 @@ export async function signalRun(redisUrl: string, launcher: string, mode: 'relia
     if (exit === 'late') throw new Error(`${launcher} (${mode}) did not exit within 30 s of SIGINT:\n${stderr}`);
     const redis = await producer.connection();
     // Right after the exit, before anyone drains: a reliable worker that stopped gracefully
-    // leaves no processing list behind.
-    const stranded = (await Promise.all((await redis.keys(producer.keys.processing(queue, '*'))).map((key) => redis.llen(key)))).reduce((a, b) => a + b, 0);
+    // leaves no processing list or claimed hash behind.
+    const lists = await redis.keys(producer.keys.processing(queue, '*'));
+    const hashes = await redis.keys(producer.keys.claimed(queue, '*'));
+    const stranded = (await Promise.all([...lists.map((key) => redis.llen(key)), ...hashes.map((key) => redis.hlen(key))])).reduce((a, b) => a + b, 0);
     const drainer = producer.worker({ queues: [queue], mode, concurrency: 50 });
     const draining = drainer.run();
     const missingResults = async () => {

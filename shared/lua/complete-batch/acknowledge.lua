@@ -2,13 +2,15 @@
 --
 -- KEYS[1] processing list  keys.processing(queue, consumerId)   list
 -- KEYS[2] quarantine list  keys.quarantine(queue, consumerId)   list
+-- KEYS[10] claimed hash    keys.claimed(queue, consumerId)      hash
 --
--- Returns true when the message was still held. Count -1 scans from the tail, where the
--- oldest claims sit, so a message finished in claim order is found at once instead of
--- after every newer one (LREM was 9 µs a call from the head). A redelivered message runs
--- from the quarantine list instead (quarantine.lua).
+-- Returns true when the message was still held. A message claim-batch.lua moved is named
+-- by its claim number: one HDEL, and the message itself never travels back. One that
+-- BLMOVE moved (the queue was empty) or that runs from the quarantine list (quarantine.lua)
+-- is named by its text: LREM count -1 scans from the tail, where the oldest sit.
 
-local function acknowledge(raw)
+local function acknowledge(raw, number)
+  if number ~= '' then return redis.call('HDEL', KEYS[10], number) == 1 end
   if redis.call('LREM', KEYS[1], -1, raw) == 1 then return true end
   return redis.call('LREM', KEYS[2], 1, raw) == 1
 end

@@ -4,7 +4,7 @@
 -- KEYS[7] events           keys.events(queue)                   stream
 -- KEYS[8] counters         keys.counters(queue)                 hash
 -- KEYS[9] this minute      keys.countersMinute(queue, minute)   hash
--- KEYS[10..] result key    keys.result(queue, id) of the quarantined message: given only when it has an id
+-- KEYS[11..] result key    keys.result(queue, id) of the quarantined message: given only when it has an id
 -- ARGV[3] the queue name   ARGV[4] the dead-letter cap   ARGV[8] the FAILURE record
 -- ARGV[9] result TTL, ms   ARGV[10] the results channel   ARGV[11] dead-letter TTL, ms
 -- ARGV[12] the message's id   ARGV[13] its task name   ARGV[14] the minute hash's TTL, ms
@@ -21,10 +21,10 @@ local function dead_letter_pill(raw, deliveries, max, now)
     error = 'its consumer died while running it, ' .. deliveries .. ' times; maxDeliveries is ' .. max }))
   redis.call('LTRIM', KEYS[5], 0, tonumber(ARGV[4]) - 1)
   redis.call('PEXPIRE', KEYS[5], ARGV[11])
-  if KEYS[10] then
-    local state = string.match(redis.call('GET', KEYS[10]) or '', '^{"state":"(%u+)"')
+  if KEYS[11] then
+    local state = string.match(redis.call('GET', KEYS[11]) or '', '^{"state":"(%u+)"')
     if state == 'SUCCESS' or state == 'FAILURE' or state == 'REVOKED' then return end
-    redis.call('SET', KEYS[10], ARGV[8], 'PX', ARGV[9])
+    redis.call('SET', KEYS[11], ARGV[8], 'PX', ARGV[9])
     redis.call('SPUBLISH', ARGV[10], ARGV[12])
   end
   redis.pcall('HINCRBY', KEYS[8], 'DEAD:' .. ARGV[13], 1)
