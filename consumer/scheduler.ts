@@ -6,8 +6,9 @@
  * 2. keeps this worker's copy of the queues' revoked ids (shared/revoked.ts): the recent set
  *    read incrementally each tick, the long set whole at start, every minute, and whenever
  *    the worker fell behind the recent window;
- * 3. measures this worker's clock against Redis's (TIME), so that eta and expiry checks in
- *    execute.ts agree with the scripts whatever this machine's clock says.
+ * 3. measures this worker's clock against Redis's (TIME, on the node of its first queue), so
+ *    that eta and expiry checks in execute.ts agree with the scripts whatever this machine's
+ *    clock says.
  * It ticks every intervalMs (250 ms) with ±50 % jitter, so K consumers do not poll in step
  * (Sidekiq's scheduled poller does the same). A due message is therefore late by at most
  * about 1.5 × intervalMs plus one claim, when a consumer is free.
@@ -72,17 +73,30 @@ export class Scheduler {
 
   /** One round: measure the clock, promote what is due on every queue, then refresh the revoked ids. */
   async tick(): Promise<void> {
-    const sentAt = Date.now();
-    const [seconds, micros] = await this.#redis.time();
-    const receivedAt = Date.now();
-    this.#offsetMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - Math.round((sentAt + receivedAt) / 2);
-    for (const queue of queuesNow(this.#queues)) {
+    const queues = queuesNow(this.#queues);
+    // With no queue left (all cancelled), the last offset stands until one is added.
+    if (queues.length > 0) await this.#measureClock(queues[0]!);
+    for (const queue of queues) {
       const keys = { scheduled: this.#keys.scheduled(queue), ready: this.#keys.ready(queue), revoked: this.#keys.revoked(queue) };
       while ((await promoteDue(this.#redis, keys, batch)) === batch) {
         // A full batch: more may be due; bounded batches keep each script call short.
       }
       await this.#refreshRevoked(queue);
     }
+  }
+
+  /**
+   * Redis's clock minus ours. On a Cluster a bare TIME goes to any node: the EXISTS of the
+   * queue's ready list routes the transaction to that queue's node, whose clock its scripts read.
+   */
+  async #measureClock(queue: string): Promise<void> {
+    const sentAt = Date.now();
+    const replies = await this.#redis.multi().exists(this.#keys.ready(queue)).time().exec();
+    const receivedAt = Date.now();
+    const [error, time] = replies?.[1] ?? [new Error('the clock read was discarded; the next tick tries again'), undefined];
+    if (error) throw error;
+    const [seconds, micros] = time as [string, string];
+    this.#offsetMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - Math.round((sentAt + receivedAt) / 2);
   }
 
   /** Reads a queue's revoked ids before the worker first fetches from it (add_consumer). */

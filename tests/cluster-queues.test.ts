@@ -105,3 +105,32 @@ for (const mode of ['simple', 'reliable'] as const) {
     });
   }
 }
+
+test('the worker reads Redis\'s clock on its queue\'s node: no TIME reaches a master that owns none of its queues', async () => {
+  const app = createApp({ redis: cluster.url, log: () => {} });
+  const [queue] = await queuePerNode(app);
+  const slots = ((await app.connection()) as unknown as Cluster).slots;
+  const owner = Number(slots[hashSlot(app.keys.ready(queue!))]![0]!.split(':')[1]);
+  const others = (await cluster.masterPorts()).filter((port) => port !== owner);
+  const timeCalls = () => Promise.all([owner, ...others].map(async (port) => {
+    const node = new Redis(port);
+    try {
+      return Number(/cmdstat_time:calls=(\d+)/.exec(await node.info('commandstats'))?.[1] ?? 0);
+    } finally {
+      node.disconnect();
+    }
+  }));
+  const before = await timeCalls();
+  const worker = app.worker({ queues: [queue!], promoteIntervalMs: 20 });
+  const running = worker.run();
+  try {
+    // Several scheduler ticks, each of which reads the clock.
+    await waitFor(async () => (await timeCalls())[0]! - before[0]! >= 5, { what: 'five clock reads on the queue\'s own master' });
+    const after = await timeCalls();
+    assert.deepEqual(after.slice(1).map((calls, i) => calls - before[i + 1]!), [0, 0], 'no TIME on the other masters');
+  } finally {
+    await worker.close();
+    await running;
+    await app.close();
+  }
+});
