@@ -1,6 +1,6 @@
 /**
  * The command line (node:util parseArgs) and the three profiles it picks from:
- * full (the numbers in docs/BENCHMARKS.md, ~10–20 min), --quick (~1 min, for development)
+ * full (the numbers in docs/BENCHMARKS.md and docs/SCALING.md, ~20–30 min), --quick (~1 min, for development)
  * and --smoke (N = 500, one run: CI's check that the harness still works).
  */
 import { parseArgs } from 'node:util';
@@ -55,7 +55,7 @@ const profiles: Record<Profile['name'], Omit<Profile, 'workloads'> & { workloads
 export type Flags = { profile: Profile; only: string[] | undefined; out: string };
 
 export const usage = `usage: npm run bench -- [--quick | --smoke] [--only hardq,bullmq,...] [--workloads ${workloadNames.join(',')}] [--runs N] [--n N] [--out DIR]
-  (no flag)    the full run behind docs/BENCHMARKS.md, about 10-20 minutes
+  (no flag)    the full run behind docs/BENCHMARKS.md and docs/SCALING.md, about 20-30 minutes
   --quick      about a minute: N=5,000, one run, short W3, W5 up to 4 processes, one Celery pool
   --smoke      CI: N=500, one run; frameworks that are not installed are skipped
   --only       systems by id or family (hardq, hardq-simple, bullmq, bee, celery, raw, ...)
