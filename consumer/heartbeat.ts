@@ -61,13 +61,16 @@ export function heartbeatValue(token: string, startedAt: number, liveness: BigIn
  * thread starts from a line that registers tsx first (as consumer/thread-pool.ts does).
  */
 function threadCode(entry: string): string {
+  const load = `import(${JSON.stringify(entry)})`;
+  // The build's .js entry needs no tsx, even where tsx is installed (a project that runs
+  // the compiled package and has tsx among its dev dependencies).
+  if (!entry.endsWith('.ts')) return load;
   let tsxApi: string | undefined;
   try {
     tsxApi = import.meta.resolve('tsx/esm/api');
   } catch {
-    // No tsx (a build that runs plain JavaScript): the entry loads as it is.
+    // No tsx to register: the entry loads as it is.
   }
-  const load = `import(${JSON.stringify(entry)})`;
   return tsxApi === undefined ? load : `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return ${load}; })`;
 }
 
