@@ -83,6 +83,11 @@ export const systems: System[] = [
     id: 'raw-batched', label: 'raw batched drain (Lua ×100, 4 loops)', family: 'raw', queue: 'raw:ready', completion: 'reports',
     workerSettings: { loops: 4, batch: 100 }, single: false, w3: false, big: true, guessRates: { enqueue: 200_000, drain: 130_000 },
   },
+  {
+    // Issue 17's ack by number, made to the limit as well: hardq's ratio is taken against this row.
+    id: 'raw-batched-number', label: 'raw batched drain, ack by number (Lua ×100, 4 loops)', family: 'raw', queue: 'raw:ready', completion: 'reports',
+    workerSettings: { loops: 4, batch: 100, ack: 'number' }, single: false, w3: false, big: true, guessRates: { enqueue: 200_000, drain: 130_000 },
+  },
 ];
 
 /** Plain `node`: NODE_OPTIONS (the bootstrap's `--conditions=source`) is cleared, so nothing points at .ts files. */
@@ -120,7 +125,7 @@ export function workerCommand(system: System, spec: ChildSpec, latencyFile = '/d
     };
   }
   if (system.plainWorker !== undefined) return plainNode(`${adaptersDir}${system.plainWorker}`, { ...spec, settings: system.workerSettings });
-  const file = system.id === 'raw-batched' ? 'raw-batched-worker.ts' : `${system.family}-worker.ts`;
+  const file = system.id.startsWith('raw-batched') ? 'raw-batched-worker.ts' : `${system.family}-worker.ts`;
   return nodeAdapter(file, { ...spec, settings: system.workerSettings }, runtime);
 }
 

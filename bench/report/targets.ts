@@ -73,7 +73,15 @@ export function checkIssue17Targets(summary: Summary): TargetCheck[] {
   const lowestPeer = peers.reduce<SystemSummary | undefined>((low, s) => (low === undefined || s.w3!.p99.median < low.w3!.p99.median ? s : low), undefined);
   const beeStart = compiledStart(find(summary, 'bee'));
   const ourStart = compiledStart(hardq);
+  const useBig = hardq?.big !== undefined;
+  const w2 = (s: SystemSummary | undefined) => (useBig ? s?.big?.w2FirstLast.median : s?.w2FirstLast?.median);
+  const at = useBig ? `N=${hardq!.big!.n.toLocaleString('en-US')}` : 'N of this run';
   return [
+    ratio(`W2 first→last (${at}) ≥ 75 % of the raw batched drain, ack by number`, w2(hardq), w2(find(summary, 'raw-batched-number')), 0.75, '%'),
+    ratio(`W2 first→last (${at}) ≥ 4× BullMQ`, w2(hardq), w2(find(summary, 'bullmq')), 4),
+    ratio(`W2 first→last (${at}) ≥ 4× Bee-Queue`, w2(hardq), w2(find(summary, 'bee')), 4),
+    bound('worker CPU per job (W4) ≤ 15 µs', hardq?.w4?.workerCpuUsPerJob, 15, 'µs', 1),
+    bound('Redis CPU per job, drain (W4) ≤ 8 µs', hardq?.w4?.redisCpuUsDrain, 8, 'µs', 1),
     w3Ratio('W3 p50 ≤ 1.25× the plain-node BRPOP loop', 'p50', 1.25),
     w3Ratio('W3 p99 ≤ 1.5× the plain-node BRPOP loop', 'p99', 1.5),
     hardq?.w3 && lowestPeer
