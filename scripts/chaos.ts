@@ -158,9 +158,9 @@ async function killOne(): Promise<boolean> {
 /** One atomic look at every list a message can be in: nothing can move between the reads. */
 async function listsEmpty(): Promise<boolean> {
   const replies = (await redis.multi().llen(keys.ready(queue)).keys(keys.processing(queue, '*'))
-    .keys(keys.quarantine(queue, '*')).exec()) ?? [];
-  const [ready, processing, quarantined] = replies.map(([, value]) => value) as [number, string[], string[]];
-  return ready === 0 && processing.length === 0 && quarantined.length === 0;
+    .keys(keys.quarantine(queue, '*')).keys(keys.claimed(queue, '*')).exec()) ?? [];
+  const [ready, processing, quarantined, claimed] = replies.map(([, value]) => value) as [number, string[], string[], string[]];
+  return ready === 0 && processing.length === 0 && quarantined.length === 0 && claimed.length === 0;
 }
 
 while (Date.now() < deadline) {
