@@ -17,7 +17,7 @@ import { decodeMessage, type TaskMessage } from '../shared/message.ts';
 import { completionTally, type CompletionTally } from '../shared/scripts.ts';
 import { unknownTask } from '../shared/counters.ts';
 import {
-  addEvent, argumentPreviews, eventTypeOfState, rawValuePrefix, type EventsLevel, type TaskEventBody, type TaskEventType, type WorkerEventBody, type WorkerEventType,
+  addEvent, argumentPreviews, eventTypeOfState, rawValuePrefixJson, type EventsLevel, type TaskEventBody, type TaskEventType, type WorkerEventBody, type WorkerEventType,
 } from '../shared/events.ts';
 import { addEventBatch, taskEventText } from '../shared/event-batch.ts';
 import type { Claimed, Completion } from './fetch.ts';
@@ -77,13 +77,13 @@ export class TaskEvents {
     const runtimeMs = ran ? Math.max(0, Math.round(event.ms)) : undefined;
     completion.count = { state, task, runtimeMs };
     if (this.level === 'off') return;
-    const body: TaskEventBody = { id: event.id, task: event.task, at: Date.now(), runtimeMs, ...previews(completion.claimed, message) };
+    const body: TaskEventBody = { id: event.id, task: event.task, at: Date.now(), runtimeMs };
     if (state === 'REVOKED') body.reason = event.error;
     else if (event.error !== undefined) body.error = event.error;
     if (completion.dead !== undefined) body.reason = (JSON.parse(completion.dead) as { reason?: string }).reason;
     if (completion.schedule !== undefined) body.eta = completion.schedule.atMs;
-    // Its text, not an object: complete-batch.lua joins the texts into one entry (shared/event-batch.ts).
-    completion.event = taskEventText(eventTypeOfState[state], body);
+    // Its text, not an object: complete-batch.lua puts the texts in one entry (shared/event-batch.ts).
+    completion.event = eventText(eventTypeOfState[state], body, completion.claimed, message);
   }
 
   /** task-received (level all): the message was claimed. */
@@ -98,9 +98,8 @@ export class TaskEvents {
 
   #ride(claimed: Claimed, type: TaskEventType, message?: TaskMessage): void {
     const decoded = message ?? messageOf(claimed);
-    const body: TaskEventBody = { id: decoded?.id, task: decoded?.task, at: Date.now(), ...previews(claimed, decoded) };
+    const text = eventText(type, { id: decoded?.id, task: decoded?.task, at: Date.now() }, claimed, decoded);
     const list = this.#riding.get(claimed.queue);
-    const text = taskEventText(type, body);
     if (list) list.push(text);
     else this.#riding.set(claimed.queue, [text]);
   }
@@ -141,15 +140,18 @@ function messageOf(claimed: Claimed): TaskMessage | undefined {
 }
 
 /**
- * Cut from the raw message (no JSON.stringify per event); the decoded one only when the raw
- * has no args key. Most messages have no kwargs: when the decoded message shows none, the
- * raw is not searched for the key (a search that would cross the whole message, and could
- * find a canvas step's kwargs nested in it).
+ * The event's text with the argument previews cut from the raw message (no JSON.stringify
+ * of the arguments per event); from the decoded message only when the raw has no args key.
+ * Most messages have no kwargs: when the decoded message shows none, the raw is not searched
+ * for the key (a search that would cross the whole message, and could find a canvas step's
+ * kwargs nested in it).
  */
-function previews(claimed: Claimed, message?: TaskMessage): { args?: string; kwargs?: string } {
-  const args = rawValuePrefix(claimed.raw, 'args');
-  if (args !== undefined) return { args, kwargs: message !== undefined && message.kwargs === undefined ? undefined : rawValuePrefix(claimed.raw, 'kwargs') };
+function eventText(type: TaskEventType, body: TaskEventBody, claimed: Claimed, message?: TaskMessage): string {
+  const argsJson = rawValuePrefixJson(claimed.raw, 'args');
+  if (argsJson !== undefined) {
+    const kwargsJson = message !== undefined && message.kwargs === undefined ? undefined : rawValuePrefixJson(claimed.raw, 'kwargs');
+    return taskEventText(type, body, argsJson, kwargsJson);
+  }
   const decoded = message ?? messageOf(claimed);
-  return decoded === undefined ? {} : argumentPreviews(decoded.args, decoded.kwargs);
+  return taskEventText(type, decoded === undefined ? body : { ...body, ...argumentPreviews(decoded.args, decoded.kwargs) });
 }
-

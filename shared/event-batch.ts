@@ -31,13 +31,7 @@ function typePrefix(type: TaskEventType): string {
 
 const quote = JSON.stringify as (value: string) => string;
 
-/**
- * An argument preview as a JSON string, with the `…` that ends a cut preview written as
- * \u2026: one character past ASCII makes V8 hold the whole complete-batch call as a
- * two-byte string, and ioredis's write of it then cost about 1.7 µs more per message
- * (a CPU profile of a drain). Other characters past ASCII come from the message itself,
- * which is in the same call anyway.
- */
+/** An argument preview as a JSON string, its closing `…` as \u2026 (why: rawValuePrefixJson in events.ts). */
 function quotePreview(preview: string): string {
   return preview.endsWith('…') ? `${quote(preview.slice(0, -1)).slice(0, -1)}\\u2026"` : quote(preview);
 }
@@ -46,16 +40,19 @@ function quotePreview(preview: string): string {
  * One event's text in a batch entry: the same JSON as `{ type, ...body }`, written field by
  * field (a JSON.stringify of the whole object per event was most of an event's cost in
  * the worker). The worker is left out: the entry names it once (`worker`), and readers put
- * it back into each event.
+ * it back into each event. `argsJson` and `kwargsJson`, when given, are the previews already
+ * as JSON strings (rawValuePrefixJson) and stand for body.args and body.kwargs.
  */
-export function taskEventText(type: TaskEventType, body: TaskEventBody): string {
+export function taskEventText(type: TaskEventType, body: TaskEventBody, argsJson?: string, kwargsJson?: string): string {
   let text = typePrefix(type);
   if (body.id !== undefined) text += `,"id":${quote(body.id)}`;
   if (body.task !== undefined) text += `,"task":${quote(body.task)}`;
   text += `,"at":${body.at}`;
   if (body.runtimeMs !== undefined) text += `,"runtimeMs":${body.runtimeMs}`;
-  if (body.args !== undefined) text += `,"args":${quotePreview(body.args)}`;
-  if (body.kwargs !== undefined) text += `,"kwargs":${quotePreview(body.kwargs)}`;
+  const args = argsJson ?? (body.args === undefined ? undefined : quotePreview(body.args));
+  if (args !== undefined) text += `,"args":${args}`;
+  const kwargs = kwargsJson ?? (body.kwargs === undefined ? undefined : quotePreview(body.kwargs));
+  if (kwargs !== undefined) text += `,"kwargs":${kwargs}`;
   if (body.error !== undefined) text += `,"error":${quote(body.error)}`;
   if (body.reason !== undefined) text += `,"reason":${quote(body.reason)}`;
   if (body.retries !== undefined) text += `,"retries":${body.retries}`;

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { controlWorkers, inspectStats, listQueues, listWorkers, minuteSeries, readEvents, rebuildQueueSet, runtimeBucketsMs, runtimeHistograms } from 'hardq';
 import { minuteOf } from '../shared/counters.ts';
-import { argumentPreviews, rawValuePrefix } from '../shared/events.ts';
+import { argumentPreviews, rawValuePrefix, rawValuePrefixJson } from '../shared/events.ts';
 import { Keys } from '../shared/keys.ts';
 import { defineScripts, requeueDeadConsumer } from '../shared/scripts.ts';
 import { privateRedis } from './helpers/private-redis.ts';
@@ -188,6 +188,12 @@ test('an event\'s argument previews cut from the raw message equal previews of t
       argumentPreviews(message.args, (message as { kwargs?: unknown }).kwargs),
       raw.slice(0, 80),
     );
+    // The same preview as a JSON string for an event's text, ASCII where the message is.
+    for (const key of ['args', 'kwargs']) {
+      const json = rawValuePrefixJson(raw, key);
+      assert.equal(json === undefined ? undefined : JSON.parse(json), rawValuePrefix(raw, key));
+      if (/^[\x20-\x7e]*$/.test(raw) && json !== undefined) assert.match(json, /^[\x20-\x7e]*$/);
+    }
   }
 });
 
