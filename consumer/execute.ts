@@ -161,7 +161,8 @@ async function executeMessage(claimed: Claimed, context: ExecuteContext, message
   if (context.isRevoked(claimed.queue, id)) return [{ claimed, id, followUps: notRun(message, 'revoked', started, signing) }, taskEvent(claimed, message, started, context, 'REVOKED', 'revoked')];
   // A message that arrived before its time (a foreign producer, a skewed clock) waits in the scheduled set.
   if (message.eta !== undefined && message.eta > started + 5) return [{ claimed, id, schedule: rescheduled(claimed, signing, message, message.eta) }, taskEvent(claimed, message, started, context, 'RETRY', 'early')];
-  if ((await context.fetch.beforeRun(claimed, message)) === 'gone') return null;
+  const verdict = context.fetch.beforeRun(claimed, message);
+  if (verdict !== 'run' && (await verdict) === 'gone') return null;
   const rate = context.rateLimiter.rateFor(task, options.rateLimit);
   if (rate !== undefined) {
     const askAgainAtMs = await context.rateLimiter.acquire(task, rate, context.stopping);

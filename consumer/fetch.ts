@@ -44,7 +44,7 @@ export interface FetchStrategy {
   /** Takes up to `max` messages; blocks at most the block timeout; [] on timeout or interrupt. */
   fetch(max: number): Promise<Claimed[]>;
   /** Called before a decoded message runs; 'gone' means it is no longer ours to run. */
-  beforeRun(claimed: Claimed, message: TaskMessage): Promise<'run' | 'gone'>;
+  beforeRun(claimed: Claimed, message: TaskMessage): 'run' | Promise<'run' | 'gone'>;
   /** Writes results, dead letters and retries of one queue's finished messages and acknowledges them. */
   complete(queue: string, completions: Completion[]): Promise<void>;
   /** Puts unfinished messages back at the consuming end of their ready lists. */

@@ -189,8 +189,12 @@ export class ReliableFetch implements FetchStrategy {
     return claimed;
   }
 
-  async beforeRun(claimed: Claimed, message: TaskMessage): Promise<'run' | 'gone'> {
-    if ((message.deliveries ?? 1) < runsAloneFrom(this.#o.maxDeliveries)) return 'run';
+  /** 'run' at once, with no promise, for a first or second delivery (the hot path): only a redelivered message waits for the quarantine. */
+  beforeRun(claimed: Claimed, message: TaskMessage): 'run' | Promise<'run' | 'gone'> {
+    return (message.deliveries ?? 1) < runsAloneFrom(this.#o.maxDeliveries) ? 'run' : this.#quarantine(claimed);
+  }
+
+  async #quarantine(claimed: Claimed): Promise<'run' | 'gone'> {
     const lists = this.#list(claimed.queue);
     for (;;) {
       const slot = this.#quarantined.get(claimed.queue);

@@ -93,7 +93,7 @@ export class SimpleFetch implements FetchStrategy {
     return claimed;
   }
 
-  async beforeRun(): Promise<'run'> {
+  beforeRun(): 'run' {
     return 'run';
   }
 
