@@ -45,6 +45,9 @@ const usage = `usage: npm run chaos -- [options]
   --job-ms <max>            each job waits 0..max ms (default 100)
   --deadline-s <s>          give up after s seconds (default 600)
   -h, --help                this text
+  --canvas                  chords and chains across two queues instead (scripts/chaos-canvas.ts)
+  --cluster                 on local clusters with replicas: kills with a reshard, then with a
+                            master failover, without and with --wait-replicas (scripts/chaos-cluster.ts)
 It starts its own redis-server (appendonly) and never touches $REDIS_URL.
 Exit 0 when nothing was lost (reliable), 1 when something was or the deadline passed, 2 bad usage.`;
 

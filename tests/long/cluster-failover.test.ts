@@ -13,30 +13,20 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import { startCluster } from '../helpers/redis-cluster.ts';
-import { startThrowawayRedis, type ThrowawayRedis } from '../../scripts/throwaway-redis.ts';
+import { startTallyServer } from '../helpers/tally-server.ts';
 import { runPhase } from '../../scripts/chaos-cluster-phase.ts';
-import { killAllConsumers } from '../../scripts/chaos-processes.ts';
 
-let tallyServer: ThrowawayRedis;
-let tallyRedis: Redis;
-before(async () => {
-  tallyServer = await startThrowawayRedis();
-  tallyRedis = new Redis(tallyServer.url);
-});
-after(async () => {
-  await killAllConsumers();
-  tallyRedis.disconnect();
-  await tallyServer.stop();
-});
+let tally: Awaited<ReturnType<typeof startTallyServer>>;
+before(async () => (tally = await startTallyServer()));
+after(async () => tally.stop());
 
 for (const waitReplicas of [undefined, 1]) {
   test(`kill -9 of a queue's master mid-drain${waitReplicas ? ', with --wait-replicas 1' : ''}: the replica takes over, no job is lost, the consumers go on`, async () => {
     const cluster = await startCluster({ replicasPerMaster: 1, nodeTimeoutMs: 1000 });
     try {
       const result = await runPhase({
-        cluster, tally: tallyRedis, tallyUrl: tallyServer.url, disruption: 'failover', waitReplicas,
+        cluster, tally: tally.redis, tallyUrl: tally.url, disruption: 'failover', waitReplicas,
         jobs: 3000, consumers: 2, concurrency: 8, jobMs: 20, maxKills: 0, deadlineMs: 180_000, say: () => {},
       });
       console.log(`failover${waitReplicas ? ' (--wait-replicas 1)' : ''}: sent ${result.sent}, lost ${result.lost}, duplicated ${result.duplicated}, `
