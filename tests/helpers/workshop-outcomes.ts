@@ -13,18 +13,16 @@ const numbersIn = (line: string) => [...line.matchAll(/\d+(?:[.,]\d+)*/g)].map((
 
 /**
  * Lesson 1: the blocking /register waits for the ~1 s "email", the offloading one does not.
- * The table's row for each starts with its name; its first number is p50 in ms. The email's
- * sleep is a floor under the blocking p50, so the comparison does not hang on timing.
+ * `npm run workshop:offload`'s table has a column per path and a row per figure; the p50 row
+ * reads `p50  <blocking> ms  <offloaded> ms`. The email's sleep is a floor under the blocking
+ * p50, so the comparison does not hang on timing.
  */
 function offloadGap(output: string): void {
-  const row = (name: RegExp) => output.split('\n').find((line) => name.test(line) && numbersIn(line).length >= 3);
-  const blocking = row(/^\W*blocking\b/i);
-  const offloaded = row(/^\W*offload/i);
-  assert.ok(blocking && offloaded, `lesson 1 prints a row for blocking and for offloaded, each with p50, p99 and req/s:\n${output}`);
-  const [blockingP50] = numbersIn(blocking);
-  const [offloadedP50] = numbersIn(offloaded);
-  assert.ok(blockingP50! >= 500, `the blocking p50 includes the ~1 s email (${blocking})`);
-  assert.ok(offloadedP50! < blockingP50! / 2, `offloading answers without waiting for the email (${offloaded} vs ${blocking})`);
+  const p50 = output.split('\n').find((line) => /^\s*p50\s/.test(line) && numbersIn(line).length === 3);
+  assert.ok(p50, `lesson 1 prints the offload table with a p50 row for blocking and offloaded:\n${output}`);
+  const [, blockingMs, offloadedMs] = numbersIn(p50);
+  assert.ok(blockingMs! >= 900, `the blocking p50 includes the ~1 s email (${p50.trim()})`);
+  assert.ok(offloadedMs! < blockingMs! / 5, `offloading answers without waiting for the email (${p50.trim()})`);
 }
 
 /** Lesson 4: `npm run chaos` in each mode: simple loses messages to kill -9, reliable none. */
@@ -42,10 +40,7 @@ function chordFired(output: string): void {
   assert.match(output, /"fired":\s*true/, `lesson 6 shows the chord's progress with fired: true:\n${output}`);
 }
 
-/**
- * Lesson 8: two beats ran, and each slot was sent once: the page prints the tally as
- * `slots=N ran=N` per task (the check in tests/helpers/beat-slots.ts, shown to participants).
- */
+/** Lesson 8: two beats ran, and each slot was sent once: a `slots=N ran=N` tally per task. */
 function beatSlots(output: string): void {
   const tallies = [...output.matchAll(/slots=(\d+)\s+ran=(\d+)/g)];
   assert.ok(tallies.length > 0, `lesson 8 prints a "slots=N ran=N" tally:\n${output}`);
