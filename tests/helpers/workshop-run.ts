@@ -2,7 +2,7 @@
  * Runs one lesson of docs/WORKSHOP.md as a participant would: its marked commands in page
  * order, each with `sh -c` in the repo root and REDIS_URL set to the test's private server.
  * A background command (a worker, a beat) runs in a process group of its own until the
- * lesson ends, then is stopped by that group's id (SIGTERM, then SIGKILL after a deadline).
+ * lesson ends, then is stopped by that group's id (SIGINT, as Ctrl-C; SIGKILL after a deadline).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { delimiter, join } from 'node:path';
@@ -51,7 +51,10 @@ function start(step: RunStep, redisUrl: string): Running {
   return { step, child, output: () => output, exited };
 }
 
-/** Stops a command's whole process group (sh, npm, node and what they started). */
+/**
+ * Stops a command as Ctrl-C in its terminal does: SIGINT to its whole process group (sh,
+ * npm, node and what they started), then SIGKILL to the group if it outlives the grace.
+ */
 async function stop(running: Running, graceMs = 15_000): Promise<void> {
   const group = running.child.pid!;
   const signal = (name: NodeJS.Signals) => {
@@ -61,11 +64,11 @@ async function stop(running: Running, graceMs = 15_000): Promise<void> {
       // The group is gone already: nothing left to stop.
     }
   };
-  signal('SIGTERM');
+  signal('SIGINT');
   const timer = setTimeout(() => signal('SIGKILL'), graceMs);
   await running.exited;
   clearTimeout(timer);
-  // Anything the group's leader left behind goes too (a pool member that ignored SIGTERM).
+  // Anything the group's leader left behind goes too (a pool member that ignored SIGINT).
   signal('SIGKILL');
 }
 
