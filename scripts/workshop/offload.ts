@@ -23,7 +23,8 @@ const usage = `usage: npm run workshop:offload [-- options]
   --port <n>                 the web app's port (default: a free one)
   --wait-ms <n>              how long to wait for the worker to send every email (default 60000)
   -h, --help                 this text
-Uses $REDIS_URL, else starts a throwaway redis-server (stopped at the end).`;
+Uses $REDIS_URL, else starts a throwaway redis-server (stopped at the end); with --no-worker
+or --serve, else redis://127.0.0.1:6379, where a worker without REDIS_URL looks too.`;
 
 const workerCommand = 'npm run hardq -- worker -A scripts/workshop/offload-app.ts -c 100';
 
@@ -54,7 +55,11 @@ try {
 }
 
 let redis: ThrowawayRedis | undefined;
-if (!process.env.REDIS_URL) {
+if (!process.env.REDIS_URL && !flags.worker) {
+  // Terminal 1's worker must reach the same Redis: without REDIS_URL it takes hardq's default.
+  process.env.REDIS_URL = 'redis://127.0.0.1:6379';
+  console.log(`offload: REDIS_URL is not set; using ${process.env.REDIS_URL}, where a worker without REDIS_URL looks too`);
+} else if (!process.env.REDIS_URL) {
   redis = await startThrowawayRedis();
   process.env.REDIS_URL = redis.url;
   console.log(`offload: REDIS_URL is not set; started a throwaway redis-server at ${redis.url} (pid ${redis.pid})`);
