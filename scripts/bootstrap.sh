@@ -21,6 +21,12 @@ fi
 if [ "$1" = test ] && ! /usr/bin/python3 -c 'import redis' >/dev/null 2>&1; then
   need_apt="$need_apt python3-redis"
 fi
+# The workshop's Django variant (npm run workshop:offload -- --django, and its test) runs
+# Debian's python3-django.
+case " $* " in *" --django "*) wants_django=yes ;; esac
+if { [ "$1" = test ] || [ -n "${wants_django:-}" ]; } && ! /usr/bin/python3 -c 'import django' >/dev/null 2>&1; then
+  need_apt="$need_apt python3-django"
+fi
 # The monitor's browser tests drive Debian's chromium (playwright-core never downloads one).
 if [ "$1" = test ] && ! command -v chromium >/dev/null 2>&1; then
   need_apt="$need_apt chromium"

@@ -7,11 +7,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startRedis, type RedisServer } from './helpers/redis-server.ts';
+import { runOffload, tableRow } from './helpers/offload-run.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 let redis: RedisServer;
 
 before(async () => {
@@ -22,34 +20,12 @@ after(async () => {
   await redis.stop();
 });
 
-/** Runs offload.ts with these flags as its npm script does; resolves with its exit code and output. */
-function runOffload(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'scripts/workshop/offload.ts', ...args], {
-    cwd: root, env: { ...process.env, REDIS_URL: redis.url }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise((resolve) => child.once('exit', (code) => {
-    clearTimeout(guard);
-    resolve({ code, output });
-  }));
-}
-
-/** The table's numbers: a row's two values (blocking, offloaded), read as the participant reads them. */
-function row(output: string, name: string): [number, number] {
-  const match = new RegExp(`^${name}\\s+([\\d.]+)\\D.*?\\s([\\d.]+)`, 'm').exec(output);
-  assert.ok(match, `the table has a ${name} row:\n${output}`);
-  return [Number(match[1]), Number(match[2])];
-}
-
 function assertGap(output: string, requests: number): void {
-  const [blockingP50, offloadedP50] = row(output, 'p50');
+  const [blockingP50, offloadedP50] = tableRow(output, 'p50');
   assert.ok(blockingP50 >= 5 * offloadedP50, `blocking p50 ${blockingP50} ms is at least 5x offloaded p50 ${offloadedP50} ms`);
   assert.match(output, new RegExp(`^answered\\s+${requests} of ${requests}\\s+${requests} of ${requests}$`, 'm'));
   assert.match(output, new RegExp(`^emails sent\\s+${requests} \\(inline.*\\s${requests} of ${requests} \\(by the worker\\)$`, 'm'));
-  const [blockingRate, offloadedRate] = row(output, 'requests/s');
+  const [blockingRate, offloadedRate] = tableRow(output, 'requests/s');
   assert.ok(offloadedRate > blockingRate, `offloaded ${offloadedRate}/s above blocking ${blockingRate}/s`);
 }
 
@@ -84,7 +60,7 @@ test('the web app answers 202 with a task id, reports its state, and refuses bad
 });
 
 test('npm run workshop:offload: one command prints the gap and the worker sends every email', async () => {
-  const { code, output } = await runOffload([]);
+  const { code, output } = await runOffload([], redis.url);
   assert.equal(code, 0, output);
   assertGap(output, 100);
 });
@@ -93,7 +69,7 @@ test('the two-terminal form: a worker started apart sends the emails of --no-wor
   const { startOffloadWorker } = await import('../scripts/workshop/offload-worker.ts');
   const worker = await startOffloadWorker(redis.url, 100, { log: () => {} });
   try {
-    const { code, output } = await runOffload(['--no-worker', '--requests', '40']);
+    const { code, output } = await runOffload(['--no-worker', '--requests', '40'], redis.url);
     assert.equal(code, 0, output);
     assertGap(output, 40);
     assert.doesNotMatch(output, /\[worker\]/);

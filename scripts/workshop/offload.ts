@@ -12,6 +12,7 @@ import { parseFlags, parseIntFlag } from '../../cli/flags.ts';
 import { table } from '../../cli/table.ts';
 import { call, fireLoad, percentile, type LoadRun } from './offload-load.ts';
 import { startOffloadWorker, type OffloadWorker } from './offload-worker.ts';
+import { djangoInstall, pythonWithDjango, startDjangoServer } from './offload-django.ts';
 
 const usage = `usage: npm run workshop:offload [-- options]
   --requests <n>             requests to each path (default 100)
@@ -20,6 +21,8 @@ const usage = `usage: npm run workshop:offload [-- options]
   --no-worker                start no worker: terminal 1 runs it
                              (npm run hardq -- worker -A scripts/workshop/offload-app.ts -c 100)
   --serve                    only run the web app (on --port) until Ctrl-C, to try it with curl
+  --django                   the web app in Django (scripts/workshop/django/offload_site.py), sending
+                             through the Python producer; needs Debian's python3-django
   --port <n>                 the web app's port (default: a free one)
   --wait-ms <n>              how long to wait for the worker to send every email (default 60000)
   -h, --help                 this text
@@ -34,7 +37,7 @@ try {
     options: {
       requests: { type: 'string' }, concurrency: { type: 'string' }, 'worker-concurrency': { type: 'string' },
       'no-worker': { type: 'boolean', default: false }, serve: { type: 'boolean', default: false },
-      port: { type: 'string' }, 'wait-ms': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+      port: { type: 'string' }, django: { type: 'boolean', default: false }, 'wait-ms': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
@@ -49,11 +52,14 @@ try {
     waitMs: parseIntFlag(values['wait-ms'], 'wait-ms', 60_000),
     worker: !values['no-worker'] && !values.serve,
     serve: values.serve,
+    django: values.django,
   };
 } catch (error) {
   exitWith(error);
 }
 
+const python = flags.django ? pythonWithDjango() : undefined;
+if (flags.django && python === undefined) exitWith(new Error(`--django needs Django and redis-py for python3: ${djangoInstall}`));
 let redis: ThrowawayRedis | undefined;
 if (!process.env.REDIS_URL && !flags.worker) {
   // Terminal 1's worker must reach the same Redis: without REDIS_URL it takes hardq's default.
@@ -70,7 +76,8 @@ if (!process.env.REDIS_URL && !flags.worker) {
 const { default: app, emailMs } = await import('./offload-app.ts');
 const { startOffloadServer } = await import('./offload-server.ts');
 let worker: OffloadWorker | undefined;
-const server = await startOffloadServer(flags.port);
+const server = python === undefined ? await startOffloadServer(flags.port) : await startDjangoServer(python, flags.port);
+const appName = python === undefined ? 'node:http (scripts/workshop/offload-server.ts)' : 'Django (scripts/workshop/django/offload_site.py)';
 
 async function stopAll(): Promise<void> {
   await server.close();
@@ -106,7 +113,7 @@ const perSecond = (run: LoadRun) => (run.ok / (run.wallMs / 1000)).toFixed(1);
 try {
   await app.connection();
   if (flags.serve) {
-    console.log(`offload: the web app listens on ${server.url}; no worker here (terminal 1: ${workerCommand})`);
+    console.log(`offload: the web app, ${appName}, listens on ${server.url}; no worker here (terminal 1: ${workerCommand})`);
     console.log(`  curl -s -X POST ${server.url}/register-blocking -d '{"email":"ada@example.com"}'`);
     console.log(`  curl -s -X POST ${server.url}/register -d '{"email":"ada@example.com"}'`);
     console.log(`  curl -s ${server.url}/tasks/<taskId>`);
@@ -115,7 +122,7 @@ try {
   } else {
     if (flags.worker) worker = await startOffloadWorker(process.env.REDIS_URL!, flags.workerConcurrency);
     const load = { requests: flags.requests, concurrency: flags.concurrency };
-    console.log(`offload: the web app listens on ${server.url}; ${load.requests} requests to each path, ${load.concurrency} at a time`);
+    console.log(`offload: the web app, ${appName}, listens on ${server.url}; ${load.requests} requests to each path, ${load.concurrency} at a time`);
     // A first round, not measured, so that the offloaded figures are not the first sends' (loading code, scripts).
     const warmUp = await fireLoad(`${server.url}/register`, { requests: load.concurrency, concurrency: load.concurrency });
     const blocking = await fireLoad(`${server.url}/register-blocking`, load);
