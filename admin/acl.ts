@@ -28,7 +28,7 @@ const connection = ['ping', 'quit', 'select', 'info', 'client|setname', 'client|
 /** The Lua steps go through EVALSHA, and EVAL after a SCRIPT FLUSH or a restart (ioredis defineCommand). */
 const scripts = ['evalsha', 'eval'];
 /** What admin/queues.ts, admin/inspect.ts, admin/dead-letters.ts, admin/events.ts and admin/counters.ts read. */
-const reads = ['get', 'mget', 'exists', 'type', 'pttl', 'llen', 'lrange', 'lindex', 'zcard', 'zrange', 'zrangebyscore', 'zscore', 'hget', 'hgetall', 'time', 'multi', 'exec', 'discard',
+const reads = ['get', 'mget', 'exists', 'type', 'pttl', 'llen', 'lrange', 'lindex', 'zcard', 'zrange', 'zrangebyscore', 'zscore', 'hget', 'hgetall', 'hlen', 'time', 'multi', 'exec', 'discard',
   'smembers', 'xrange', 'xrevrange'];
 
 /** The commands of each role; the comment says which code needs them. */
@@ -38,12 +38,13 @@ const commandsOf: Record<AclRole, string[]> = {
   // ResultWaiter (SSUBSCRIBE: result announcements are sharded pub/sub).
   producer: [...connection, 'lpush', 'zadd', 'sadd', 'xadd', 'multi', 'exec', 'discard', 'get', 'ssubscribe', 'sunsubscribe'],
   // simple-fetch (BLMPOP, RPUSH back; LMPOP on a cluster), reliable-fetch (BLMOVE, LRANGE), reaper, scheduler,
-  // completer, registry, rate limiter, control mailbox, and inside Lua: claim-batch,
+  // completer, registry, rate limiter, control mailbox, and inside Lua: claim-batch (HEXISTS, HSET
+  // into the claimed hash; complete-batch and the others HDEL, the reaper HGETALL and HLEN),
   // complete-batch (SPUBLISH results), beat, quarantine, promote-due, requeue-*, unregister,
   // rate-limit, reply (the control helper's); events and counters (XADD, HINCRBY in
   // complete-batch; SADD of the known queues and worker events with the registry).
   worker: [...connection, ...scripts, ...reads, 'blmove', 'blmpop', 'lmpop', 'lpush', 'rpush', 'rpop', 'lrem', 'ltrim', 'set', 'del', 'pexpire',
-    'zadd', 'zrem', 'zremrangebyscore', 'hset', 'hdel', 'incr', 'spublish', 'sadd', 'xadd', 'hincrby'],
+    'zadd', 'zrem', 'zremrangebyscore', 'hset', 'hdel', 'hexists', 'incr', 'spublish', 'sadd', 'xadd', 'hincrby'],
   // beat/: the lease (SET NX PX, renew-lease, release-lease), add-schedule, record-slot, enqueue-slot (SET NX + LPUSH).
   beat: [...connection, ...scripts, 'get', 'set', 'del', 'pexpire', 'hget', 'hset', 'hdel', 'hgetall', 'incr', 'lpush', 'time', 'multi', 'exec', 'discard'],
   // admin/queues.ts, admin/inspect.ts (reads only; pruning expired worker ids needs a write), dead-letter list and show.
