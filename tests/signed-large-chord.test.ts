@@ -40,7 +40,7 @@ test('a signed chord of 10,000 whose results fit in 1 MiB runs its body (the sig
     const body = await chord(Array.from({ length: 10_000 }, (_, n) => pad.s(n)), count.s()).delay();
     const stored = await (await app.connection()).hget(app.keys.chord(queue, body.parent!.id), 'body');
     assert.ok(stored !== null && Buffer.byteLength(stored) < 4096, `the waiting body is small (${stored?.length} bytes)`);
-    assert.equal(await body.get({ timeoutMs: 60_000 }), 10_000);
+    assert.equal(await body.get({ timeoutMs: 120_000 }), 10_000);
     assert.deepEqual(await deadLetters(app, queue), []);
   } finally {
     await worker.close();
@@ -52,17 +52,23 @@ test('a signed chord of 10,000 whose results fit in 1 MiB runs its body (the sig
 test('a chord body whose parent list in the chord hash was changed is dead-lettered as bad-parent-results', async () => {
   const queue = `tampered-list-${randomUUID()}`;
   const { app, pad, count } = appOn(queue);
-  const redis = await app.connection();
-  const body = await chord([pad.s(1), pad.s(2)], count.s()).delay();
-  const chordKey = app.keys.chord(queue, body.parent!.id);
-  // Before any worker runs: the list names a task of the writer's choosing in place of the first.
-  const list = JSON.parse((await redis.hget(chordKey, 'parents'))!) as { queue: string; ids: string[] }[];
-  const forged = await pad.delay(7);
-  list[0]!.ids[0] = forged.id;
-  await redis.hset(chordKey, 'parents', JSON.stringify(list));
-  const worker = app.worker();
-  const running = worker.run();
+  // Every step inside try: a failure before the worker starts must still close the app, or
+  // its open connections keep this file's process (and the test run) alive.
+  let worker: ReturnType<typeof app.worker> | undefined;
+  let running: Promise<void> | undefined;
   try {
+    const redis = await app.connection();
+    const body = await chord([pad.s(1), pad.s(2)], count.s()).delay();
+    const chordKey = app.keys.chord(queue, body.parent!.id);
+    // Before any worker runs: the list names a task of the writer's choosing in place of the first.
+    const stored = await redis.hget(chordKey, 'parents');
+    assert.ok(stored !== null, 'the chord hash holds the parent list');
+    const list = JSON.parse(stored) as { queue: string; ids: string[] }[];
+    const forged = await pad.delay(7);
+    list[0]!.ids[0] = forged.id;
+    await redis.hset(chordKey, 'parents', JSON.stringify(list));
+    worker = app.worker();
+    running = worker.run();
     const dead = await waitFor(async () => {
       const entries = await deadLetters(app, queue);
       return entries.length === 1 ? entries : undefined;
@@ -70,7 +76,7 @@ test('a chord body whose parent list in the chord hash was changed is dead-lette
     assert.equal(dead[0]!.reason, 'bad-parent-results');
     assert.match(dead[0]!.error, /parent list/);
   } finally {
-    await worker.close();
+    await worker?.close();
     await running;
     await app.close();
   }
