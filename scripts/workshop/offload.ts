@@ -114,15 +114,17 @@ try {
   await app.connection();
   if (flags.serve) {
     console.log(`offload: the web app, ${appName}, listens on ${server.url}; no worker here (terminal 1: ${workerCommand})`);
-    console.log(`  curl -s -X POST ${server.url}/register-blocking -d '{"email":"ada@example.com"}'`);
-    console.log(`  curl -s -X POST ${server.url}/register -d '{"email":"ada@example.com"}'`);
+    const timed = `-w ' (%{time_total} s)\\n'`;
+    console.log(`  curl -s ${timed} -X POST ${server.url}/register-blocking -d '{"email":"ada@example.com"}'`);
+    console.log(`  curl -s ${timed} -X POST ${server.url}/register -d '{"email":"ada@example.com"}'`);
     console.log(`  curl -s ${server.url}/tasks/<taskId>`);
     console.log('Ctrl-C stops it.');
     await new Promise((resolve) => process.once('SIGINT', resolve));
   } else {
     if (flags.worker) worker = await startOffloadWorker(process.env.REDIS_URL!, flags.workerConcurrency);
     const load = { requests: flags.requests, concurrency: flags.concurrency };
-    console.log(`offload: the web app, ${appName}, listens on ${server.url}; ${load.requests} requests to each path, ${load.concurrency} at a time`);
+    console.log(`offload: the web app, ${appName}, listens on ${server.url}; ${load.requests} requests to each path, ${load.concurrency} at a time ` +
+      `(after ${load.concurrency} to /register not measured, to warm up)`);
     // A first round, not measured, so that the offloaded figures are not the first sends' (loading code, scripts).
     const warmUp = await fireLoad(`${server.url}/register`, { requests: load.concurrency, concurrency: load.concurrency });
     const blocking = await fireLoad(`${server.url}/register-blocking`, load);
