@@ -46,12 +46,15 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
     const email = await emailOf(request);
     // The user waits for the mail server: this response leaves only after the email.
     await sendWelcomeEmail(email);
+    // If we crash here: the email has gone but the client hears nothing, as above.
     return reply(response, 201, { registered: email, emailSent: true });
   }
   if (request.method === 'POST' && path === '/register') {
     const email = await emailOf(request);
     // The email becomes a message on the queue; a worker sends it after we have answered.
     const result = await sendRegistrationEmail.delay(email);
+    // If we crash here: the message is on the queue and the email goes out, but the client
+    // never hears 202; if it registers again, that user gets two emails.
     return reply(response, 202, { registered: email, taskId: result.id, status: `/tasks/${result.id}` });
   }
   const task = /^\/tasks\/([^/]+)$/.exec(path);

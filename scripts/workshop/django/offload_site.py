@@ -85,6 +85,8 @@ def register(request):
         task_id = hardq_producer.send(redis_client, "send_registration_email", [email], queue=QUEUE, prefix=PREFIX)
     except hardq_producer.redis.exceptions.ConnectionError as error:
         return JsonResponse({"error": f"cannot reach Redis ({error}); is REDIS_URL right?"}, status=503)
+    # If we crash here: the message is queued and the email goes out, but the client never
+    # hears 202; if it registers again, that user gets two emails.
     return JsonResponse({"registered": email, "taskId": task_id, "status": f"/tasks/{task_id}"}, status=202)
 
 
