@@ -31,12 +31,16 @@ const scripts = ['evalsha', 'eval'];
 const reads = ['get', 'mget', 'exists', 'type', 'pttl', 'llen', 'lrange', 'lindex', 'zcard', 'zrange', 'zrangebyscore', 'zscore', 'hget', 'hgetall', 'hlen', 'time', 'multi', 'exec', 'discard',
   'smembers', 'xrange', 'xrevrange'];
 
+/** What relay-deliver.lua runs when a producer starts a chord (canvas/chord.lua, follow-ups.lua), on the marker and the chord hash only. */
+const chordStart = ['set', 'hset', 'hsetnx', 'hget', 'hmget', 'hincrby', 'pexpire'];
+
 /** The commands of each role; the comment says which code needs them. */
 const commandsOf: Record<AclRole, string[]> = {
   // producer/send.ts (LPUSH ready, ZADD scheduled, SADD the known-queues set; with sentEvents,
   // XADD task-sent in a MULTI with the LPUSH), AsyncResult (GET result),
   // ResultWaiter (SSUBSCRIBE: result announcements are sharded pub/sub).
-  producer: [...connection, 'lpush', 'zadd', 'sadd', 'xadd', 'multi', 'exec', 'discard', 'get', 'ssubscribe', 'sunsubscribe'],
+  // A chord's start: relay-deliver.lua (EVALSHA, EVAL).
+  producer: [...connection, ...scripts, 'lpush', 'zadd', 'sadd', 'xadd', 'multi', 'exec', 'discard', 'get', 'ssubscribe', 'sunsubscribe'],
   // simple-fetch (BLMPOP, RPUSH back; LMPOP on a cluster), reliable-fetch (BLMOVE, LRANGE), reaper, scheduler,
   // completer, registry, rate limiter, control mailbox, and inside Lua: claim-batch (HEXISTS, HSET
   // into the claimed hash; complete-batch and the others HDEL, the reaper HGETALL and HLEN),
@@ -44,7 +48,9 @@ const commandsOf: Record<AclRole, string[]> = {
   // rate-limit, reply (the control helper's); events and counters (XADD, HINCRBY in
   // complete-batch; SADD of the known queues and worker events with the registry).
   worker: [...connection, ...scripts, ...reads, 'blmove', 'blmpop', 'lmpop', 'lpush', 'rpush', 'rpop', 'lrem', 'ltrim', 'set', 'del', 'pexpire',
-    'zadd', 'zrem', 'zremrangebyscore', 'hset', 'hdel', 'hexists', 'incr', 'spublish', 'sadd', 'xadd', 'hincrby'],
+    'zadd', 'zrem', 'zremrangebyscore', 'hset', 'hdel', 'hexists', 'incr', 'spublish', 'sadd', 'xadd', 'hincrby',
+    // The canvas in complete-batch.lua and relay-deliver.lua: a chord's parts (HSETNX) and its body's inputs (HMGET).
+    'hsetnx', 'hmget'],
   // beat/: the lease (SET NX PX, renew-lease, release-lease), add-schedule, record-slot, enqueue-slot (SET NX + LPUSH).
   beat: [...connection, ...scripts, 'get', 'set', 'del', 'pexpire', 'hget', 'hset', 'hdel', 'hgetall', 'incr', 'lpush', 'time', 'multi', 'exec', 'discard'],
   // admin/queues.ts, admin/inspect.ts (reads only; pruning expired worker ids needs a write), dead-letter list and show.
@@ -75,13 +81,22 @@ export type AclUserOptions = {
 };
 
 /** The key patterns (with %R/%W where a role may only read or only write) and channels of a role. */
-export function aclPatterns(role: AclRole, prefix: string, queues: string[]): { keys: string[]; channels: string[] } {
+export function aclPatterns(role: AclRole, prefix: string, queues: string[]): { keys: string[]; channels: string[]; selectors?: string[] } {
   const q = queues.map((queue) => `${prefix}:{${queueGlob(queue)}}`);
   const control = `${prefix}:{control}`;
   const channels = q.map((tag) => `&${tag}:results`);
   switch (role) {
     case 'producer':
-      return { keys: [...q.flatMap((tag) => [`%W~${tag}:ready`, `%W~${tag}:scheduled`, `%R~${tag}:result:*`, `%W~${tag}:task-events`]), `%W~${control}:queues`], channels };
+      // A chord starts through relay-deliver.lua (producer/canvas-send.ts), and ACL checks a
+      // script's declared keys as read-write: ready and scheduled are full, not write-only,
+      // and the relay marker and the chord hash are listed. The script's SET and hash writes
+      // are granted by a selector on those two kinds of key only, so a producer still cannot
+      // SET (and so wipe) a ready list.
+      return {
+        keys: [...q.flatMap((tag) => [`~${tag}:ready`, `~${tag}:scheduled`, `~${tag}:relayed:*`, `~${tag}:chord:*`, `%R~${tag}:result:*`, `%W~${tag}:task-events`]), `%W~${control}:queues`],
+        channels,
+        selectors: [`(${[...q.flatMap((tag) => [`~${tag}:relayed:*`, `~${tag}:chord:*`]), ...chordStart.map((command) => `+${command}`)].join(' ')})`],
+      };
     case 'worker':
       // reply.lua only reads the reply-wait marker, but ACL checks a script's declared keys
       // (EVALSHA's KEYS) as read and write, since Redis cannot tell how the script uses them:
@@ -111,14 +126,14 @@ export function aclSetUserArgs(options: AclUserOptions): string[] {
   if (password.length === 0) throw new InvalidOptionError('give a password: an ACL user without one could not log in');
   const user = options.user ?? `hardq-${role}`;
   if (!/^[\w.-]+$/.test(user)) throw new InvalidOptionError('user must be letters, digits, dots, dashes or underscores');
-  const { keys, channels } = aclPatterns(role, prefix, queues);
+  const { keys, channels, selectors = [] } = aclPatterns(role, prefix, queues);
   const hash = createHash('sha256').update(password).digest('hex');
-  return [user, 'reset', 'on', `#${hash}`, ...keys, ...channels, '-@all', ...commandsOf[role].map((command) => `+${command}`)];
+  return [user, 'reset', 'on', `#${hash}`, ...keys, ...channels, '-@all', ...commandsOf[role].map((command) => `+${command}`), ...selectors];
 }
 
-/** One `ACL SETUSER …` line, as redis-cli takes it. */
+/** One `ACL SETUSER …` line, as redis-cli takes it (a selector, which holds spaces, in quotes). */
 export function aclSetUserLine(options: AclUserOptions): string {
-  return ['ACL', 'SETUSER', ...aclSetUserArgs(options)].join(' ');
+  return ['ACL', 'SETUSER', ...aclSetUserArgs(options)].map((arg) => (arg.includes(' ') ? `"${arg}"` : arg)).join(' ');
 }
 
 /**
