@@ -7,12 +7,13 @@
  */
 import { Agent } from 'node:http';
 import { startThrowawayRedis, type ThrowawayRedis } from '../throwaway-redis.ts';
-import { exitWith } from '../../cli/exit.ts';
+import { exitWith, UsageError } from '../../cli/exit.ts';
 import { parseFlags, parseIntFlag } from '../../cli/flags.ts';
 import { table } from '../../cli/table.ts';
 import { call, fireLoad, percentile, type LoadRun } from './offload-load.ts';
 import { startOffloadWorker, type OffloadWorker } from './offload-worker.ts';
 import { djangoInstall, pythonWithDjango, startDjangoServer } from './offload-django.ts';
+import type { OffloadServer } from './offload-server.ts';
 
 const usage = `usage: npm run workshop:offload [-- options]
   --requests <n>             requests to each path (default 100)
@@ -59,7 +60,7 @@ try {
 }
 
 const python = flags.django ? pythonWithDjango() : undefined;
-if (flags.django && python === undefined) exitWith(new Error(`--django needs Django and redis-py for python3: ${djangoInstall}`));
+if (flags.django && python === undefined) exitWith(new UsageError(`--django needs Django and redis-py for python3: ${djangoInstall}`));
 let redis: ThrowawayRedis | undefined;
 if (!process.env.REDIS_URL && !flags.worker) {
   // Terminal 1's worker must reach the same Redis: without REDIS_URL it takes hardq's default.
@@ -76,7 +77,13 @@ if (!process.env.REDIS_URL && !flags.worker) {
 const { default: app, emailMs } = await import('./offload-app.ts');
 const { startOffloadServer } = await import('./offload-server.ts');
 let worker: OffloadWorker | undefined;
-const server = python === undefined ? await startOffloadServer(flags.port) : await startDjangoServer(python, flags.port);
+let server: OffloadServer;
+try {
+  server = python === undefined ? await startOffloadServer(flags.port) : await startDjangoServer(python, flags.port);
+} catch (error) {
+  await redis?.stop();
+  exitWith((error as { code?: string }).code === 'EADDRINUSE' ? new UsageError(`port ${flags.port} is taken; pick another with --port`) : error);
+}
 const appName = python === undefined ? 'node:http (scripts/workshop/offload-server.ts)' : 'Django (scripts/workshop/django/offload_site.py)';
 
 async function stopAll(): Promise<void> {
