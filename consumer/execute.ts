@@ -85,7 +85,9 @@ function deadLetter(claimed: Claimed, reason: DeadLetterReason, error: string, s
   // A readable id gets a FAILURE result too, so that get() ends instead of waiting; not an
   // id the signature does not vouch for (signed-message.ts, idIsTrusted).
   const result = id === undefined || !trusted ? undefined : encodeResult({ state: 'FAILURE', error: { name: 'DeadLettered', message: `${reason}: ${error}` }, doneAt: now, reason });
-  return [{ claimed, id, dead, result }, { id, task, queue: claimed.queue, state: 'DEAD', ms: now - started, error: `${reason}: ${error}` }];
+  // `started` is on Redis's clock (context.nowMs) and `now` on this machine's: clamped, as a
+  // message refused before it ran took no time, and the clocks may differ by a few ms.
+  return [{ claimed, id, dead, result }, { id, task, queue: claimed.queue, state: 'DEAD', ms: Math.max(0, now - started), error: `${reason}: ${error}` }];
 }
 
 /** The same message, due again at `atMs` (signed again when the worker has keys); the delivery count starts over. */
