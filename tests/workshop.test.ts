@@ -40,6 +40,19 @@ Typed by hand, so not run:
 nano tasks.ts
 \`\`\`
 
+## Lesson 3 — A URL to copy (5 min)
+
+<!-- run: lesson=3 terminal=1 background=yes redis_url="^Connect with (\\S+)$" -->
+\`\`\`sh
+echo "Connect with $REDIS_URL/3"; while :; do sleep 1; done
+\`\`\`
+
+<!-- run: lesson=3 terminal=2 expect="/3 OK$" -->
+\`\`\`sh
+sleep 300 &
+echo "$REDIS_URL $(redis-cli -u "$REDIS_URL" SET k v)"
+\`\`\`
+
 ## Lesson 2 — Mistakes (5 min)
 
 <!-- run: lesson=3 terminal=1 -->
@@ -58,19 +71,20 @@ Text where the block should be.
 
 test('the parser reads markers, their blocks and every break of the format', () => {
   const { lessons, steps, problems } = parseWorkshop(fixture);
-  assert.deepEqual(lessons.map(({ number, title, minutes }) => [number, title, minutes]), [[1, 'Two terminals', 5], [2, 'Mistakes', 5]]);
-  assert.equal(steps.length, 4);
+  assert.deepEqual(lessons.map(({ number, title, minutes }) => [number, title, minutes]), [[1, 'Two terminals', 5], [3, 'A URL to copy', 5], [2, 'Mistakes', 5]]);
+  assert.equal(steps.length, 6);
+  assert.equal(steps[2]!.redisUrl, '^Connect with (\\S+)$');
   assert.deepEqual(steps[0], {
-    lesson: 1, terminal: 1, background: true, wait: 'listening', expect: 'got hello', exit: 0, line: 5,
+    lesson: 1, terminal: 1, background: true, wait: 'listening', expect: 'got hello', redisUrl: undefined, exit: 0, line: 5,
     command: 'echo listening; while :; do v=$(redis-cli -u "$REDIS_URL" --no-raw LPOP inbox); case "$v" in *hello*) echo "got hello";; esac; sleep 0.1; done',
   });
   assert.equal(steps[1]!.expect, '^\\(integer\\) 1$');
   assert.equal(problems.length, 5, problems.join('\n'));
-  assert.match(problems[0]!, /line 28: lesson=3 is not the lesson this section is \(2\)/);
+  assert.match(problems[0]!, /line 41: lesson=3 is not the lesson this section is \(2\)/);
   assert.match(problems[1]!, /unknown marker key colour/);
   assert.match(problems[2]!, /terminal=3 is not 1 or 2/);
   assert.match(problems[3]!, /expect is not a regex/);
-  assert.match(problems[4]!, /line 38: a run marker must be followed directly by a ```sh block/);
+  assert.match(problems[4]!, /line 51: a run marker must be followed directly by a ```sh block/);
 });
 
 test('the runner runs a lesson in two terminals on its own Redis and stops the background process', async () => {
@@ -91,6 +105,29 @@ test('the runner runs a lesson in two terminals on its own Redis and stops the b
   }
 });
 
+test('a lesson can take its REDIS_URL from a background command, and a block\'s `&` jobs stop with it', async () => {
+  const server = await startRedis();
+  try {
+    const steps = parseWorkshop(fixture).steps.filter((step) => step.lesson === 3);
+    // The `sleep 300 &` would hold the block's output open for 5 minutes if it were left running.
+    const outcomes = await runLesson(steps, { redisUrl: server.url, timeoutMs: 20_000 });
+    assert.equal(outcomes[0]!.output.trim(), `${server.url}/3 OK`);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('the drift checks read links with their functions, npm scripts and hardq subcommands', () => {
+  const text = [
+    'Read [consumer/execute.ts](../consumer/execute.ts) → `executeMessage` and [the keys](PROTOCOL.md#keys), not [Redis](https://redis.io).',
+    'hardq is a queue; run `npm run hardq -- inspect active`, then `hardq queues`.',
+    '```sh', 'npm run consumer -- -c 10', 'npx hardq call add --args "[2, 3]"', '```',
+  ].join('\n');
+  assert.deepEqual(linkedFiles(text), [{ path: '../consumer/execute.ts', name: 'executeMessage' }, { path: 'PROTOCOL.md', name: undefined }]);
+  assert.deepEqual(npmScripts(text), ['hardq', 'consumer']);
+  assert.deepEqual(hardqSubcommands(text).sort(), ['call', 'inspect', 'queues']);
+});
+
 const page = readPage();
 const skipPage = page === undefined ? 'docs/WORKSHOP.md is not written yet' : false;
 
@@ -108,8 +145,9 @@ test('every file the page links exists, and every function it names is in that f
     const file = join(dirname(pagePath), path);
     assert.ok(existsSync(file), `WORKSHOP.md links ${path}, which does not exist`);
     if (name === undefined) continue;
-    const last = name.split(/[.#]/).pop()!;
-    assert.ok(readFileSync(file, 'utf8').includes(last), `WORKSHOP.md names ${name} in ${path}, which has no ${last}`);
+    const source = readFileSync(file, 'utf8');
+    // `Class.method`: both the class and the method must be there.
+    for (const part of name.split(/[.#]/)) assert.ok(new RegExp(`\\b${part}\\b`).test(source), `WORKSHOP.md names ${name} in ${path}, which has no ${part}`);
   }
 });
 

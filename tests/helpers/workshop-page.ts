@@ -15,6 +15,11 @@ export type RunStep = {
   wait?: string;
   /** A regex the output must match. */
   expect?: string;
+  /**
+   * On a background command: a regex whose first group, found in its output, is REDIS_URL for
+   * the lesson's later commands (the URL `npm run cluster` prints, which a participant copies).
+   */
+  redisUrl?: string;
   /** The exit code a foreground command must end with (default 0). */
   exit: number;
   /** The block's text, run with `sh -c` in the repo root. */
@@ -29,7 +34,7 @@ export type WorkshopPage = { lessons: Lesson[]; steps: RunStep[]; problems: stri
 
 const markerLine = /^<!--\s*run:\s*(.*?)\s*-->\s*$/;
 const lessonHeading = /^## Lesson (\d+) — (.+) \((\d+) min\)\s*$/;
-const knownKeys = new Set(['lesson', 'terminal', 'background', 'wait', 'expect', 'exit']);
+const knownKeys = new Set(['lesson', 'terminal', 'background', 'wait', 'expect', 'exit', 'redis_url']);
 
 /** `key=value key="value with spaces"` (a quoted value may hold \" for a quote; other backslashes stay, for regexes). */
 export function parseMarker(text: string): Record<string, string> {
@@ -92,13 +97,15 @@ export function parseWorkshop(page: string): WorkshopPage {
     const terminal = Number(fields.terminal);
     if (current === undefined || lesson !== current.number) problems.push(`${where}: lesson=${fields.lesson} is not the lesson this section is (${current?.number ?? 'none'})`);
     if (terminal !== 1 && terminal !== 2) problems.push(`${where}: terminal=${fields.terminal} is not 1 or 2`);
-    if (fields.expect !== undefined) {
+    for (const key of ['expect', 'redis_url']) {
+      if (fields[key] === undefined) continue;
       try {
-        new RegExp(fields.expect, 'm');
+        new RegExp(fields[key], 'm');
       } catch (error) {
-        problems.push(`${where}: expect is not a regex: ${(error as Error).message}`);
+        problems.push(`${where}: ${key} is not a regex: ${(error as Error).message}`);
       }
     }
+    if (fields.redis_url !== undefined && fields.background !== 'yes') problems.push(`${where}: redis_url reads a background command's output`);
     if (fields.background !== undefined && fields.background !== 'yes') problems.push(`${where}: background is "yes" or absent`);
     if (lines[i + 1] !== '```sh') {
       problems.push(`${where}: a run marker must be followed directly by a \`\`\`sh block`);
@@ -111,7 +118,7 @@ export function parseWorkshop(page: string): WorkshopPage {
     }
     steps.push({
       lesson, terminal: terminal as 1 | 2, background: fields.background === 'yes', exit: Number(fields.exit ?? 0),
-      wait: fields.wait, expect: fields.expect, command: lines.slice(i + 2, end).join('\n'), line: i + 1,
+      wait: fields.wait, expect: fields.expect, redisUrl: fields.redis_url, command: lines.slice(i + 2, end).join('\n'), line: i + 1,
     });
     fence = undefined;
     i = end;

@@ -14,7 +14,8 @@ export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 export type StepOutcome = { step: RunStep; output: string; code: number | null };
 
-type Running = { step: RunStep; child: ChildProcess; output: () => string; exited: Promise<number | null> };
+/** `exited`: the shell's own exit; `closed`: every process of the group let go of its output. */
+type Running = { step: RunStep; child: ChildProcess; output: () => string; exited: Promise<number | null>; closed: Promise<number | null> };
 
 export type LessonOptions = {
   redisUrl: string;
@@ -47,15 +48,18 @@ function start(step: RunStep, redisUrl: string): Running {
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return { step, child, output: () => output, exited };
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { step, child, output: () => output, exited, closed };
 }
 
 /**
  * Stops a command as Ctrl-C in its terminal does: SIGINT to its whole process group (sh,
  * npm, node and what they started), then SIGKILL to the group if it outlives the grace.
+ * What a block started with `&` ignores SIGINT (sh does that to background jobs), so it
+ * gets SIGTERM, as `kill %1` would send.
  */
-async function stop(running: Running, graceMs = 15_000): Promise<void> {
+async function stop(running: Running, first: NodeJS.Signals = 'SIGINT', graceMs = 15_000): Promise<void> {
   const group = running.child.pid!;
   const signal = (name: NodeJS.Signals) => {
     try {
@@ -64,9 +68,9 @@ async function stop(running: Running, graceMs = 15_000): Promise<void> {
       // The group is gone already: nothing left to stop.
     }
   };
-  signal('SIGINT');
+  signal(first);
   const timer = setTimeout(() => signal('SIGKILL'), graceMs);
-  await running.exited;
+  await running.closed;
   clearTimeout(timer);
   // Anything the group's leader left behind goes too (a pool member that ignored SIGINT).
   signal('SIGKILL');
@@ -84,19 +88,27 @@ export async function runLesson(steps: RunStep[], options: LessonOptions): Promi
   const background: Running[] = [];
   const outcomes: StepOutcome[] = [];
   try {
+    let redisUrl = options.redisUrl;
     for (const step of steps) {
       options.log?.(`$ ${step.command}`);
-      const running = start(step, options.redisUrl);
+      const running = start(step, redisUrl);
       if (step.background) {
         background.push(running);
         if (step.wait !== undefined) {
           await waitFor(() => running.output().includes(step.wait!), { timeoutMs, intervalMs: 100, what: `"${step.wait}" from ${where(step)}; output so far:\n${running.output()}` });
+        }
+        if (step.redisUrl !== undefined) {
+          const pattern = new RegExp(step.redisUrl, 'm');
+          const found = await waitFor(() => pattern.exec(running.output())?.[1], { timeoutMs, intervalMs: 100, what: `/${step.redisUrl}/ (the lesson's REDIS_URL) from ${where(step)}; output so far:\n${running.output()}` });
+          redisUrl = found;
         }
         continue;
       }
       const timer = setTimeout(() => void stop(running), timeoutMs);
       const code = await running.exited;
       clearTimeout(timer);
+      // What the block left running with `&` is stopped as the participant would (fg, Ctrl-C).
+      await stop(running, 'SIGTERM');
       const output = running.output();
       options.log?.(output);
       if (code !== step.exit) throw new Error(`${where(step)} exited ${code}, the page expects ${step.exit}:\n${output}`);
@@ -112,6 +124,6 @@ export async function runLesson(steps: RunStep[], options: LessonOptions): Promi
   } finally {
     await Promise.all(background.map((running) => stop(running)));
   }
-  for (const running of background) outcomes.push({ step: running.step, output: running.output(), code: await running.exited });
+  for (const running of background) outcomes.push({ step: running.step, output: running.output(), code: await running.closed });
   return outcomes;
 }
