@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseWorkshop, linkedFiles, npmScripts, hardqSubcommands } from './helpers/workshop-page.ts';
+import { parseWorkshop, linkedFiles, headingAnchors, npmScripts, hardqSubcommands } from './helpers/workshop-page.ts';
 import { runLesson, repoRoot } from './helpers/workshop-run.ts';
 import { outcomeLessons, outcomes } from './helpers/workshop-outcomes.ts';
 import { lessonTest, readPage, pagePath } from './helpers/workshop-lesson.ts';
@@ -123,7 +123,9 @@ test('the drift checks read links with their functions, npm scripts and hardq su
     'hardq is a queue; run `npm run hardq -- inspect active`, then `hardq queues`.',
     '```sh', 'npm run consumer -- -c 10', 'npx hardq call add --args "[2, 3]"', '```',
   ].join('\n');
-  assert.deepEqual(linkedFiles(text), [{ path: '../consumer/execute.ts', name: 'executeMessage' }, { path: 'PROTOCOL.md', name: undefined }]);
+  assert.deepEqual(linkedFiles(text), [{ path: '../consumer/execute.ts', name: 'executeMessage' }, { path: 'PROTOCOL.md', anchor: 'keys', name: undefined }]);
+  assert.deepEqual([...headingAnchors('## Lesson 1 — The problem: an email (15 min)\n```sh\n# not a heading\n```\n### `hardq call`, then get()')],
+    ['lesson-1--the-problem-an-email-15-min', 'hardq-call-then-get']);
   assert.deepEqual(npmScripts(text), ['hardq', 'consumer']);
   assert.deepEqual(hardqSubcommands(text).sort(), ['call', 'inspect', 'queues']);
 });
@@ -140,10 +142,13 @@ test('the page keeps its format: at most 10 lessons, every marker readable and i
   assert.deepEqual(numbers, [...numbers].sort((a, b) => a - b), 'lessons in order');
 });
 
-test('every file the page links exists, and every function it names is in that file', { skip: skipPage }, () => {
-  for (const { path, name } of linkedFiles(page!)) {
-    const file = join(dirname(pagePath), path);
+test('every file and heading the page links exists, and every function it names is in that file', { skip: skipPage }, () => {
+  for (const { path, anchor, name } of linkedFiles(page!)) {
+    const file = path === '' ? pagePath : join(dirname(pagePath), path);
     assert.ok(existsSync(file), `WORKSHOP.md links ${path}, which does not exist`);
+    if (anchor !== undefined && file.endsWith('.md')) {
+      assert.ok(headingAnchors(readFileSync(file, 'utf8')).has(anchor), `WORKSHOP.md links ${path || 'itself'}#${anchor}, which has no such heading`);
+    }
     if (name === undefined) continue;
     const source = readFileSync(file, 'utf8');
     // `Class.method`: both the class and the method must be there.

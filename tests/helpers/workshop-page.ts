@@ -131,12 +131,24 @@ export function parseWorkshop(page: string): WorkshopPage {
   return { lessons, steps, problems };
 }
 
-/** Relative link targets (`[text](path#anchor)`), with the name after a following `→`, if any. */
-export function linkedFiles(page: string): { path: string; name?: string }[] {
+/**
+ * Relative link targets (`[text](path#anchor)`; path '' for a link within the page), with
+ * the anchor and the name after a following `→`, if any.
+ */
+export function linkedFiles(page: string): { path: string; anchor?: string; name?: string }[] {
   const links = page.matchAll(/\[[^\]]*\]\(([^)\s]+)\)(?:\s*→\s*`?([\w.#]+)`?)?/g);
   return [...links]
-    .filter((match) => !/^(?:[a-z]+:|#)/i.test(match[1]!))
-    .map((match) => ({ path: match[1]!.split('#')[0]!, name: match[2] }));
+    .filter((match) => !/^[a-z]+:/i.test(match[1]!))
+    .map((match) => {
+      const [path, anchor] = match[1]!.split('#') as [string, string | undefined];
+      return { path, ...(anchor !== undefined && { anchor }), name: match[2] };
+    });
+}
+
+/** The anchors GitHub gives a Markdown page's headings (lower case, punctuation dropped, spaces as -). */
+export function headingAnchors(markdown: string): Set<string> {
+  const headings = markdown.replace(/^```[\s\S]*?^```$/gm, '').matchAll(/^#{1,6} (.+)$/gm);
+  return new Set([...headings].map((match) => match[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')));
 }
 
 /** Every `npm run <script>` the page names, in prose or in code. */
