@@ -40,10 +40,9 @@ console.log(`cluster: ${masters} master(s) and ${masters * replicas} replica(s) 
 for (const node of cluster.nodes) {
   console.log(`  127.0.0.1:${node.port}  ${ports.includes(node.port) ? 'master ' : 'replica'}  pid ${node.pid}  bus port ${node.busPort}`);
 }
-const seeds = cluster.nodes.map((node) => `127.0.0.1:${node.port}`).join(',');
 console.log(`
 Connect hardq to it:
-  worker:  npx hardq worker -A tasks.ts --redis-cluster ${seeds}
+  worker:  npx hardq worker -A tasks.ts --redis ${cluster.url}
   app:     createApp({ redis: { cluster: [${cluster.nodeUrls.map((url) => `'${url}'`).join(', ')}] } })
   env:     REDIS_URL=${cluster.url}
   redis-cli -c -p ${cluster.nodes[0]!.port}
