@@ -43,7 +43,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitForPing(where: ClientOptions, timeoutMs: number): Promise<void> {
+/** Thrown when the port answered, but not from our server: another process took it first. */
+class PortTaken extends Error {}
+
+async function waitForPing(where: ClientOptions, timeoutMs: number, pid: number): Promise<void> {
   const { port } = where;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -52,9 +55,14 @@ async function waitForPing(where: ClientOptions, timeoutMs: number): Promise<voi
     client.on('error', () => {});
     try {
       await client.connect();
+      // A free port is only free when asked: between freePort() and the bind another
+      // process (a test's cluster node, say) may take it, and would answer this PING.
+      const serverPid = Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1]);
+      if (serverPid !== pid) throw new PortTaken(`port ${port} is served by pid ${serverPid}, not ours (${pid})`);
       // PING answers LOADING until the append-only file is read back.
       if ((await client.ping()) === 'PONG') return;
-    } catch {
+    } catch (error) {
+      if (error instanceof PortTaken) throw error;
       if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     } finally {
@@ -64,20 +72,32 @@ async function waitForPing(where: ClientOptions, timeoutMs: number): Promise<voi
 }
 
 export async function startThrowawayRedis(options: { persist?: boolean; tls?: ThrowawayTls } = {}): Promise<ThrowawayRedis> {
-  const port = await freePort();
+  let port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'hardq-redis-'));
   const { tls } = options;
   const where: ClientOptions = { port, host: '127.0.0.1' };
   if (tls) where.tls = { ca: readFileSync(tls.ca), cert: readFileSync(tls.clientCert), key: readFileSync(tls.clientKey) };
-  const listen = tls === undefined ? ['--port', String(port)] : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.serverCert,
-    '--tls-key-file', tls.serverKey, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'yes'];
+  const listen = () => (tls === undefined ? ['--port', String(port)] : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.serverCert,
+    '--tls-key-file', tls.serverKey, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'yes']);
   let child!: ChildProcess;
   const launch = async () => {
-    child = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+    child = spawn('redis-server', [...listen(), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
       '--appendonly', options.persist ? 'yes' : 'no', '--logfile', join(dir, 'redis.log')], { stdio: 'ignore' });
     const failed = new Promise<never>((_, reject) => child.once('error', (error) =>
       reject(new Error(`cannot start redis-server (${error.message}); install it with: apt-get install -y redis-server`))));
-    await Promise.race([waitForPing(where, 15_000), failed]);
+    await Promise.race([waitForPing(where, 15_000, child.pid ?? -1), failed]);
+  };
+  /** The first start: on a port another process took meanwhile, again on a new one. */
+  const launchOnFreePort = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await launch();
+      } catch (error) {
+        if (!(error instanceof PortTaken) || attempt === 5) throw error;
+        child.kill('SIGKILL');
+        where.port = port = await freePort();
+      }
+    }
   };
   const shutdown = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -95,7 +115,7 @@ export async function startThrowawayRedis(options: { persist?: boolean; tls?: Th
   const onExit = () => child.kill('SIGKILL');
   process.once('exit', onExit);
   try {
-    await launch();
+    await launchOnFreePort();
   } catch (error) {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
