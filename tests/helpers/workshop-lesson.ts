@@ -5,7 +5,7 @@
  * tests/long/workshop-all.test.ts (every lesson).
  */
 import { test } from 'node:test';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseWorkshop } from './workshop-page.ts';
 import { refused, repoRoot, runLesson } from './workshop-run.ts';
@@ -30,7 +30,12 @@ export function lessonTest(number: number, outcome?: (output: string) => void): 
   const lesson = parsed?.lessons.find((candidate) => candidate.number === number);
   const steps = parsed?.steps.filter((step) => step.lesson === number) ?? [];
   const missing = missingTools(steps.map((step) => step.command).join('\n'));
+  // The page's `npm run` scripts go through scripts/bootstrap.sh, which runs `npm ci` when the
+  // lock file is newer than node_modules: in a worktree sharing another's node_modules by a
+  // symlink, that would empty the shared copy under everyone using it.
+  const sharedModules = lstatSync(join(repoRoot, 'node_modules'), { throwIfNoEntry: false })?.isSymbolicLink() === true;
   const skip = page === undefined ? 'docs/WORKSHOP.md is not written yet'
+    : sharedModules ? 'node_modules is a symlink (a worktree): the page\'s npm run scripts could run npm ci on the shared copy'
     : lesson === undefined ? `WORKSHOP.md has no lesson ${number}`
     : number === 0 ? 'the setup lesson starts a Redis by hand; the test brings its own'
     : steps.length === 0 ? `lesson ${number} marks no command to run`
