@@ -30,9 +30,7 @@ if redis.call('EXISTS', KEYS[4]) == 0 then
   return redis.error_reply('NOHEARTBEAT this consumer is not registered (its heartbeat is missing); it claims nothing until its next beat')
 end
 local first = tonumber(ARGV[2])
-if redis.call('HEXISTS', KEYS[2], first) == 1 then
-  return redis.error_reply('RESENT claim number ' .. ARGV[2] .. ' is taken: this call ran already')
-end
+local resent = 'RESENT claim number ' .. ARGV[2] .. ' is taken: this call ran already'
 local moved = {}
 local limit = tonumber(ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 0 then
@@ -40,15 +38,21 @@ if redis.call('EXISTS', KEYS[3]) == 0 then
   local batch = redis.call('LRANGE', KEYS[1], -limit, -1)
   local n = #batch
   if n == 0 then return moved end
+  -- The first message goes in with HSETNX: a resent call finds its number taken and moves
+  -- nothing (the check costs no call of its own).
+  if redis.call('HSETNX', KEYS[2], first, batch[n]) == 0 then return redis.error_reply(resent) end
   redis.call('LTRIM', KEYS[1], 0, -n - 1)
+  moved[1] = batch[n]
+  if n == 1 then return moved end
   local fields = {}
-  for i = 1, n do
+  for i = 2, n do
     moved[i] = batch[n + 1 - i]
-    fields[2 * i - 1], fields[2 * i] = first + i - 1, moved[i]
+    fields[2 * i - 3], fields[2 * i - 2] = first + i - 1, moved[i]
   end
   redis.call('HSET', KEYS[2], unpack(fields))
   return moved
 end
+if redis.call('HEXISTS', KEYS[2], first) == 1 then return redis.error_reply(resent) end
 
 local dropped = 0
 while #moved < limit and dropped < 1000 do
