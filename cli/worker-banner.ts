@@ -16,7 +16,7 @@ export function workerBanner(options: {
     return `  . ${name}${notes.length ? `  (${notes.join(', ')})` : ''}`;
   });
   const crash = mode === 'reliable'
-    ? 'a crash loses nothing: held messages wait in Redis, under this consumer's keys, for the reaper'
+    ? 'a crash loses nothing: held messages wait in Redis, under this consumer\'s keys, for the reaper'
     : 'a crash loses the messages in flight';
   return [
     `hardq ${options.version} worker ${worker.consumerId}`,
