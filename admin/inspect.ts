@@ -5,6 +5,7 @@
  * the queues' own keys. Reads keys.workers, keys.workerRecord, keys.scheduled, keys.revoked.
  */
 import type { AppContext } from '../shared/app-config.ts';
+import { listQueues } from './known-queues.ts';
 import { decodeMessage } from '../shared/message.ts';
 import { preview, type TaskSummary, type WorkerRecord } from '../shared/worker-record.ts';
 
@@ -107,8 +108,13 @@ export async function inspectRevoked(app: AppContext, queues: string[]): Promise
   return out;
 }
 
-/** The queues any listed worker consumes: what inspect scheduled and revoked look at by default. */
+/**
+ * The queues any listed worker consumes, and every queue in the known-queues set (a
+ * producer's first send writes it): what inspect scheduled and revoked look at by default,
+ * so a countdown waiting on a queue no worker runs yet is found too.
+ */
 export async function knownQueues(app: AppContext): Promise<string[]> {
-  return [...new Set((await listWorkers(app)).flatMap((worker) => worker.queues))].sort();
+  const consumed = (await listWorkers(app)).flatMap((worker) => worker.queues);
+  return [...new Set([...consumed, ...(await listQueues(app))])].sort();
 }
 

@@ -22,7 +22,7 @@ export const usage = `usage: hardq inspect <${views.join('|')}> [options]
   --redis <url>             redis:// or rediss:// URL; wins over the app's own setting
 ${tlsUsage(28)}
   -d, --destination <id>    one worker only (default: every worker with a record)
-  -Q, --queues <a,b>        scheduled and revoked: these queues (default: every queue a worker consumes)
+  -Q, --queues <a,b>        scheduled and revoked: these queues (default: every known queue)
   --json                    one JSON object instead of tables
   -h, --help                this text
 Workers write their record every second; one silent for two seconds shows as offline, and

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
-  createApp, inspectActive, inspectActiveQueues, inspectConf, inspectRegistered, inspectRevoked, inspectScheduled, inspectStats, listWorkers,
+  createApp, knownQueues, inspectActive, inspectActiveQueues, inspectConf, inspectRegistered, inspectRevoked, inspectScheduled, inspectStats, listWorkers,
 } from 'hardq';
 import { registryTtlMs } from '../shared/worker-record.ts';
 import { spawnConsumer, killAllConsumers } from '../scripts/chaos-processes.ts';
@@ -89,6 +89,8 @@ test('inspect scheduled and revoked read the queues', async () => {
     assert.equal(scheduled[h.queue]![0]!.id, later.id);
     assert.ok(scheduled[h.queue]![0]!.etaMs > Date.now() + 50_000);
     assert.deepEqual(await inspectRevoked(h.app, [h.queue]), { [h.queue]: [later.id] });
+    // With no worker running, the queues a producer sent to are known all the same.
+    assert.ok((await knownQueues(h.app)).includes(h.queue), 'the known-queues set names the queue');
   } finally {
     await h.close();
   }
