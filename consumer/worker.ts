@@ -23,7 +23,7 @@ import { WorkerParts } from './worker-parts.ts';
 import { describeWorker } from './control/describe.ts';
 import { QueueSet } from './queue-set.ts';
 import { requeueUnfinished } from './requeue-unfinished.ts';
-import { startedMarker } from './started-marker.ts';
+import { executeContext } from './execute-context.ts';
 import type { TaskMessage } from '../shared/message.ts';
 
 export type { WorkerOptions, TaskEvent };
@@ -120,7 +120,7 @@ export class Worker extends EventEmitter {
       control: { close: () => this.close(), concurrency: () => o.concurrency, setConcurrency: (n) => ((o.concurrency = n), this.#wake()) },
     });
     this.#parts = parts;
-    const { fetch, scheduler } = parts;
+    const { fetch } = parts;
     this.#completer = new Completer({
       write: (queue, batch) => parts.complete(queue, batch),
       onWritten: (batch) => {
@@ -131,20 +131,15 @@ export class Worker extends EventEmitter {
       },
       log: config.log,
     });
-    this.#context = {
-      registry: this.#app.registry, fetch, pool: parts.pool, rateLimiter: parts.rateLimiter, terminations: parts.terminations, timeLimits: parts.timeLimits,
-      isRevoked: (queue, id) => scheduler.isRevoked(queue, id), nowMs: () => scheduler.nowMs(), signal: this.#abort.signal,
-      maxMessageBytes: config.maxMessageBytes, signing: config.signing,
-      readResults: (queue, ids) => parts.redis.mget(ids.map((id) => this.#app.keys.result(queue, id))),
-      readChordParents: (queue, chordId) => parts.redis.hget(this.#app.keys.chord(queue, chordId), 'parents'),
-      stopping: this.#stoppingController.signal, markStarted: startedMarker(parts.redis, this.#app.keys, config.resultTtlMs),
+    this.#context = executeContext(this.#app, parts, {
+      signal: this.#abort.signal, stopping: this.#stoppingController.signal,
       // Only what is at hand: the record's summaries (argument previews) are built when it is
       // written, once a second for at most 100 tasks, not once per job.
       onStart: (claimed, message) => {
         this.#active.set(claimed, { message, startedAt: Date.now() });
         parts.events.started(claimed, message);
       },
-    };
+    });
     try {
       await parts.start();
     } catch (error) {
