@@ -43,8 +43,8 @@ export function renderMarkdown(results: Results, summary: Summary): string {
   const big = summary.systems.filter((s) => s.big);
   if (big.length > 0) {
     out.push(`## Throughput at N = ${big[0]!.big!.n.toLocaleString('en-US')}`, table(
-      ['System', 'W1 bulk enqueue jobs/s', 'W2 drain jobs/s, spawn → last', 'W2 drain jobs/s, first → last'],
-      big.map((s) => [s.label, cell(s.big!.w1), cell(s.big!.w2Spawn), cell(s.big!.w2FirstLast)]),
+      ['System', 'W1 bulk enqueue jobs/s', 'W2 drain jobs/s, spawn → last', 'W2 drain jobs/s, first → last', 'worker CPU µs/job', 'Redis CPU µs/job, drain'],
+      big.map((s) => [s.label, cell(s.big!.w1), cell(s.big!.w2Spawn), cell(s.big!.w2FirstLast), cell(s.big!.workerCpuUsPerJob, fixed(1)), cell(s.big!.redisCpuUsDrain, fixed(1))]),
     ));
   }
 

@@ -17,7 +17,8 @@ export type SystemSummary = {
   startupMs?: Spread;
   w3?: { p50: Spread; p99: Spread; max: Spread; sortedMs: number[]; ratePerS: number; cpuPressurePct: Spread };
   w4?: CostSummary;
-  big?: { n: number; w1: Spread; w2Spawn: Spread; w2FirstLast: Spread };
+  /** The N = 100,000 runs; the CPU figures per job there are the steady state, with the start-up's compiling spread thin. */
+  big?: { n: number; w1: Spread; w2Spawn: Spread; w2FirstLast: Spread; workerCpuUsPerJob: Spread; redisCpuUsDrain: Spread };
   /** Spawn → first job and its phases (ms), per runtime. */
   startup?: { runtime: Runtime; firstMs: Spread; processStart: Spread; loaded: Spread; ready: Spread }[];
 };
@@ -116,6 +117,8 @@ export function summarize(results: Results): Summary {
         w1: spread(bigs.map((s) => s.enqueue.jobsPerS)),
         w2Spawn: spread(bigs.map((s) => s.drain.fromSpawnJobsPerS)),
         w2FirstLast: spread(bigs.map((s) => s.drain.firstToLastJobsPerS)),
+        workerCpuUsPerJob: spread(bigs.map((s) => s.drain.workerCpuUs / (s.n - 1))),
+        redisCpuUsDrain: spread(bigs.map((s) => s.redis.drain.cpuUs / s.n)),
       };
     }
     return summary;

@@ -80,8 +80,9 @@ export function checkIssue17Targets(summary: Summary): TargetCheck[] {
     ratio(`W2 first→last (${at}) ≥ 75 % of the raw batched drain, ack by number`, w2(hardq), w2(find(summary, 'raw-batched-number')), 0.75, '%'),
     ratio(`W2 first→last (${at}) ≥ 4× BullMQ`, w2(hardq), w2(find(summary, 'bullmq')), 4),
     ratio(`W2 first→last (${at}) ≥ 4× Bee-Queue`, w2(hardq), w2(find(summary, 'bee')), 4),
-    bound('worker CPU per job (W4) ≤ 15 µs', hardq?.w4?.workerCpuUsPerJob, 15, 'µs', 1),
-    bound('Redis CPU per job, drain (W4) ≤ 8 µs', hardq?.w4?.redisCpuUsDrain, 8, 'µs', 1),
+    // At N = 100,000 when there are such runs, as W2: the steady state, not the first second's compiling.
+    bound(`worker CPU per job (W4, ${at}) ≤ 15 µs`, useBig ? hardq!.big!.workerCpuUsPerJob.median : hardq?.w4?.workerCpuUsPerJob, 15, 'µs', 1),
+    bound(`Redis CPU per job, drain (W4, ${at}) ≤ 8 µs`, useBig ? hardq!.big!.redisCpuUsDrain.median : hardq?.w4?.redisCpuUsDrain, 8, 'µs', 1),
     w3Ratio('W3 p50 ≤ 1.25× the plain-node BRPOP loop', 'p50', 1.25),
     w3Ratio('W3 p99 ≤ 1.5× the plain-node BRPOP loop', 'p99', 1.5),
     hardq?.w3 && lowestPeer
