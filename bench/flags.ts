@@ -4,6 +4,7 @@
  * and --smoke (N = 500, one run: CI's check that the harness still works).
  */
 import { parseArgs } from 'node:util';
+import type { ScalingShape } from './workloads/scaling.ts';
 
 export const workloadNames = ['w1w2', 'single', 'w3', 'w5', 'w6', 'big', 'startup'] as const;
 export type WorkloadName = (typeof workloadNames)[number];
@@ -21,7 +22,8 @@ export type Profile = {
   latency: { ratePerS: number; durationMs: number; idleMs: number; runs: number };
   /** Spawn → first job, compiled and under tsx: short, so it runs more often too. */
   startup: { runs: number };
-  scaling: { processes: number[]; n: number };
+  /** W5: the process counts, and how the processes start (bench/workloads/scaling.ts). */
+  scaling: { processes: number[]; n: number; shapes: ScalingShape[] };
   workloads: Set<WorkloadName>;
   /** Systems left out unless --only names them: smoke runs one of each adapter, to fit CI. */
   skip: string[];
@@ -32,21 +34,21 @@ const profiles: Record<Profile['name'], Omit<Profile, 'workloads'> & { workloads
     name: 'full', n: 20_000, runs: 3, bigN: 100_000, singleN: 20_000,
     latency: { ratePerS: 200, durationMs: 10_000, idleMs: 1000, runs: 5 },
     startup: { runs: 7 },
-    scaling: { processes: [1, 2, 4, 8], n: 50_000 },
+    scaling: { processes: [1, 2, 4, 8], n: 50_000, shapes: ['separate', 'group'] },
     workloads: ['w1w2', 'single', 'w3', 'w5', 'w6', 'big', 'startup'], skip: [],
   },
   quick: {
     name: 'quick', n: 5000, runs: 1, bigN: 0, singleN: 1000,
     latency: { ratePerS: 200, durationMs: 1500, idleMs: 300, runs: 1 },
     startup: { runs: 1 },
-    scaling: { processes: [1, 2, 4], n: 10_000 },
+    scaling: { processes: [1, 2, 4], n: 10_000, shapes: ['separate', 'group'] },
     workloads: ['w1w2', 'single', 'w3', 'w5'], skip: ['hardq-simple-best', 'celery-prefork'],
   },
   smoke: {
     name: 'smoke', n: 500, runs: 1, bigN: 0, singleN: 100,
     latency: { ratePerS: 200, durationMs: 300, idleMs: 100, runs: 1 },
     startup: { runs: 1 },
-    scaling: { processes: [2], n: 500 },
+    scaling: { processes: [2], n: 500, shapes: ['separate', 'group'] },
     workloads: ['w1w2', 'single', 'w3', 'w5', 'w6'],
     skip: ['hardq-reliable-best', 'hardq-simple-best', 'hardq-reliable-noresult', 'celery-prefork'],
   },

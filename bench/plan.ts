@@ -70,12 +70,14 @@ export function buildPlan(ctx: BenchContext, profile: Profile, chosen: System[],
     }
     const reliable = chosen.find((s) => s.id === 'hardq-reliable');
     if (has('w5') && reliable) {
-      for (const processes of profile.scaling.processes) {
-        steps.push({
-          label: label(reliable, `W5 ${processes} process${processes > 1 ? 'es' : ''}`, run, profile.runs),
-          guessS: 3 + processes * 0.7 + profile.scaling.n / 40_000,
-          run: async () => void results.scaling.push(await scaling(ctx, reliable, processes, profile.scaling.n, run)),
-        });
+      for (const shape of profile.scaling.shapes) {
+        for (const processes of profile.scaling.processes) {
+          steps.push({
+            label: label(reliable, `W5 ${processes} process${processes > 1 ? 'es' : ''}${shape === 'group' ? ', hardq worker --processes' : ''}`, run, profile.runs),
+            guessS: 3 + processes * 0.7 + profile.scaling.n / 40_000,
+            run: async () => void results.scaling.push(await scaling(ctx, reliable, processes, profile.scaling.n, run, shape)),
+          });
+        }
       }
     }
     if (has('w6')) steps.push(...w6Steps(ctx, profile, chosen, results, run));

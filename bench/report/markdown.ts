@@ -16,6 +16,9 @@ export function cell(s: Spread | undefined, format: (value: number) => string = 
   return s.runs === 1 ? format(s.median) : `${format(s.median)} (${format(s.min)}–${format(s.max)})`;
 }
 
+/** How W5's consumer processes were started (bench/workloads/scaling.ts). */
+const shapeLabel = { separate: 'separate app.worker() processes', group: 'one hardq worker --processes N' } as const;
+
 const table = (head: string[], rows: string[][]) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 
@@ -84,14 +87,14 @@ export function renderMarkdown(results: Results, summary: Summary): string {
 
   if (summary.scaling.length > 0) {
     out.push(`## W5 the single-broker limit: hardq reliable, N = ${meta.profile.scaling.n.toLocaleString('en-US')}, consumers started before the queue fills`, table(
-      ['consumer processes', 'jobs/s', 'Redis CPU % of a core', 'consumers CPU % (sum)', 'Redis CPU µs/job', 'consumer CPU µs/job'],
-      summary.scaling.map((s) => [String(s.processes), cell(s.jobsPerS), cell(s.redisCpuPct), cell(s.clientCpuPct), cell(s.redisCpuUsPerJob, fixed(1)), cell(s.clientCpuUsPerJob, fixed(1))]),
+      ['consumer processes', 'started as', 'jobs/s', 'Redis CPU % of a core', 'consumers CPU % (sum)', 'Redis CPU µs/job', 'consumer CPU µs/job'],
+      summary.scaling.map((s) => [String(s.processes), shapeLabel[s.shape], cell(s.jobsPerS), cell(s.redisCpuPct), cell(s.clientCpuPct), cell(s.redisCpuUsPerJob, fixed(1)), cell(s.clientCpuUsPerJob, fixed(1))]),
     ));
     const best = summary.scaling.reduce((a, b) => (b.jobsPerS.median > a.jobsPerS.median ? b : a));
     const cores = meta.machine.vcpus;
     const consumersCores = best.clientCpuPct.median / 100;
     const redisCore = best.redisCpuPct.median / 100;
-    out.push(`Peak: ${int(best.jobsPerS.median)} jobs/s with ${best.processes} process(es); Redis used ${int(best.redisCpuPct.median)} % of one core and the consumers ${int(best.clientCpuPct.median)} % (${consumersCores.toFixed(2)} cores) of the ${cores} vCPUs. ` +
+    out.push(`Peak: ${int(best.jobsPerS.median)} jobs/s with ${best.processes} process(es) (${shapeLabel[best.shape]}); Redis used ${int(best.redisCpuPct.median)} % of one core and the consumers ${int(best.clientCpuPct.median)} % (${consumersCores.toFixed(2)} cores) of the ${cores} vCPUs. ` +
       `${redisCore + consumersCores > cores * 0.9 ? 'The machine was saturated' : 'The machine had headroom'}; ${consumersCores > redisCore ? 'the consumers, not Redis, took most of it' : 'Redis took the larger share'}. ` +
       `With a core of its own at ${fixed(1)(best.redisCpuUsPerJob.median)} µs per job, one Redis would reach about ${int(1e6 / best.redisCpuUsPerJob.median)} jobs/s.`);
   }

@@ -33,13 +33,21 @@ export function panel(originX: number, title: string, counts: (number | string)[
   return body;
 }
 
+/** Throughput per shape (separate processes, and `hardq worker --processes N` when measured); CPU for the separate processes. */
 export function scalingChart(title: string, rows: ScalingSummary[]): string {
-  const counts = rows.map((r) => r.processes);
+  const counts = [...new Set(rows.map((r) => r.processes))].sort((a, b) => a - b);
+  const ofShape = (shape: ScalingSummary['shape']) => counts.map((n) => rows.find((r) => r.shape === shape && r.processes === n));
+  const separate = ofShape('separate');
+  const group = ofShape('group');
+  const values = (list: (ScalingSummary | undefined)[], pick: (r: ScalingSummary) => number) => list.map((r) => (r === undefined ? 0 : pick(r)));
+  const throughput: Series[] = [{ label: 'separate processes', colour: '#d9480f', values: values(separate, (r) => r.jobsPerS.median) }];
+  if (group.every((r) => r !== undefined)) throughput.push({ label: 'hardq worker --processes N', colour: '#2b8a3e', values: values(group, (r) => r.jobsPerS.median) });
+  const cpuRows = separate.every((r) => r !== undefined) ? separate : group;
   const body = [
-    ...panel(70, 'throughput', counts, [{ label: 'jobs/s', colour: '#d9480f', values: rows.map((r) => r.jobsPerS.median) }], 'jobs/s'),
+    ...panel(70, 'throughput', counts, throughput, 'jobs/s'),
     ...panel(450, 'CPU', counts, [
-      { label: 'Redis (one thread)', colour: '#c92a2a', values: rows.map((r) => r.redisCpuPct.median) },
-      { label: 'consumers (sum)', colour: '#1c7ed6', values: rows.map((r) => r.clientCpuPct.median) },
+      { label: 'Redis (one thread)', colour: '#c92a2a', values: values(cpuRows, (r) => r.redisCpuPct.median) },
+      { label: 'consumers (sum)', colour: '#1c7ed6', values: values(cpuRows, (r) => r.clientCpuPct.median) },
     ], '% of one core'),
   ];
   return document(790, 330, title, body);

@@ -6,6 +6,7 @@ import type { Results } from '../results.ts';
 import { percentile, sortedCopy, spread, type Spread } from '../stats.ts';
 import type { DrainSample } from '../workloads/enqueue-drain.ts';
 import type { Runtime } from '../systems.ts';
+import type { ScalingShape } from '../workloads/scaling.ts';
 
 export type SystemSummary = {
   id: string;
@@ -40,7 +41,7 @@ export type CostSummary = {
   memoryPerJob: number;
 };
 
-export type ScalingSummary = { processes: number; jobsPerS: Spread; redisCpuPct: Spread; clientCpuPct: Spread; redisCpuUsPerJob: Spread; clientCpuUsPerJob: Spread };
+export type ScalingSummary = { shape: ScalingShape; processes: number; jobsPerS: Spread; redisCpuPct: Spread; clientCpuPct: Spread; redisCpuUsPerJob: Spread; clientCpuUsPerJob: Spread };
 
 export type Summary = { systems: SystemSummary[]; scaling: ScalingSummary[] };
 
@@ -123,17 +124,22 @@ export function summarize(results: Results): Summary {
     }
     return summary;
   });
+  // Samples from before the shapes (reference files) were all separate processes.
+  const shapeOf = (s: { shape?: ScalingShape }): ScalingShape => s.shape ?? 'separate';
   const counts = [...new Set(results.scaling.map((s) => s.processes))].sort((a, b) => a - b);
-  const scaling = counts.map((processes): ScalingSummary => {
-    const runs = results.scaling.filter((s) => s.processes === processes);
-    return {
+  const shapes = (['separate', 'group'] as const).filter((shape) => results.scaling.some((s) => shapeOf(s) === shape));
+  const scaling = shapes.flatMap((shape) => counts.flatMap((processes): ScalingSummary[] => {
+    const runs = results.scaling.filter((s) => s.processes === processes && shapeOf(s) === shape);
+    if (runs.length === 0) return [];
+    return [{
+      shape,
       processes,
       jobsPerS: spread(runs.map((s) => s.jobsPerS)),
       redisCpuPct: spread(runs.map((s) => s.redisCpuPct)),
       clientCpuPct: spread(runs.map((s) => s.clientCpuPct)),
       redisCpuUsPerJob: spread(runs.map((s) => s.redisCpuUsPerJob)),
       clientCpuUsPerJob: spread(runs.map((s) => s.clientCpuUsPerJob)),
-    };
-  });
+    }];
+  }));
   return { systems, scaling };
 }
