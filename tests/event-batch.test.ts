@@ -136,3 +136,20 @@ test('readEvents splits batch entries and reads old single entries in the same s
     await app.close();
   }
 });
+
+test('counters: one call sums its messages per task and state, with run time sum, count and buckets (the +Inf one too), and the minute hash', async () => {
+  const queue = randomUUID();
+  const rows = await heldRows(queue, 6);
+  const runs: [string, string, number | undefined][] = [['SUCCESS', 't', 0], ['SUCCESS', 't', 7], ['FAILURE', 't', 30], ['SUCCESS', 'u', 20_000], ['DEAD', 'u', undefined], ['SUCCESS', 't', 5]];
+  runs.forEach(([state, task, runtimeMs], i) => (rows[i]!.count = { state, task, runtimeMs }));
+  rows[4]!.resultKey = undefined; // a dead letter's row here writes no result of its own
+  rows[4]!.result = undefined;
+  assert.equal(await complete(queue, rows), 6);
+  const tally = completionTally(keys, queue);
+  assert.deepEqual(await world.redis.hgetall(tally.keys.counters), { 'SUCCESS:t': '3', 'FAILURE:t': '1', 'SUCCESS:u': '1', 'DEAD:u': '1' });
+  assert.deepEqual(await world.redis.hgetall(tally.keys.runtimes), {
+    'sum:t': '42', 'count:t': '4', 'le5:t': '2', 'le10:t': '1', 'le50:t': '1', 'sum:u': '20000', 'count:u': '1', 'le+Inf:u': '1',
+  });
+  assert.deepEqual(await world.redis.hgetall(tally.keys.countersMinute), { 'SUCCESS:t': '3', 'FAILURE:t': '1', 'SUCCESS:u': '1', 'DEAD:u': '1', 'runtime:t': '42', 'runtime:u': '20000' });
+  assert.ok((await world.redis.pttl(tally.keys.countersMinute)) > 0, 'the minute hash expires');
+});
