@@ -83,7 +83,7 @@ export function defineScripts(redis: Redis): void {
   defined.add(redis);
 }
 
-type Callable = Record<string, (...args: (string | number)[]) => Promise<unknown>>;
-export function callScript(redis: Redis | ChainableCommander, name: ScriptName, args: (string | number)[]): Promise<unknown> {
+type Callable = Record<string, (...args: (string | number | Buffer)[]) => Promise<unknown>>;
+export function callScript(redis: Redis | ChainableCommander, name: ScriptName, args: (string | number | Buffer)[]): Promise<unknown> {
   return (redis as unknown as Callable)[commandName(name)]!(...args);
 }

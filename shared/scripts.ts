@@ -8,6 +8,7 @@ import { minuteCountersTtlMs, minuteOf } from './counters.ts';
 import { eventStreamMaxLength } from './events.ts';
 import { eventsArray } from './event-batch.ts';
 import { callScript as call } from './script-loader.ts';
+import { packRows } from './packed-rows.ts';
 
 export {
   defineScripts, fragmentPath, fragmentSource, scriptFragments, scriptKeyCounts, scriptMainSource, scriptSource, type ScriptName,
@@ -139,7 +140,9 @@ export function completeBatch(
   const keyList = [...fixedKeys, ...resultKeys];
   return call(redis, 'complete-batch', [
     keyList.length, ...keyList, options.resultTtlMs, keys.channel, options.deadLimit, options.deadTtlMs, options.simple ? '1' : '',
-    tally.events ? '1' : '', tally.minuteTtlMs, tally.streamMaxLength, eventsArray(texts), tally.worker, tally.events ? tally.riding.length : 0, ...perMessage,
+    tally.events ? '1' : '', tally.minuteTtlMs, tally.streamMaxLength, eventsArray(texts), tally.worker, tally.events ? tally.riding.length : 0,
+    // Fourteen values per message, in one argument (shared/packed-rows.ts).
+    packRows(perMessage),
   ]) as Promise<number>;
 }
 

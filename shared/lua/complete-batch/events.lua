@@ -25,10 +25,9 @@ local function event_of_state(written)
   if not written then dropped = true end
 end
 
--- The riding events are always written. Returns the index of the first per-message value.
+-- The riding events are always written.
 local function keep_riding_events()
   for i = 1, next_event do kept[i] = true end
-  return 12
 end
 
 local function write_events()
