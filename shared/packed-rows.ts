@@ -14,18 +14,15 @@ import { Buffer } from 'node:buffer';
 
 /** Packs `values` (rows laid end to end; numbers as their decimal text) into one Buffer. */
 export function packRows(values: (string | number)[]): Buffer {
+  // Two passes: the byte lengths (text past ASCII takes more bytes than characters), then
+  // the writes into one Buffer of exactly that size.
+  const texts = values.map((value) => (typeof value === 'string' ? value : String(value)));
   let size = 0;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i]!;
-    // Most values are '' or short ASCII: their length is their byte length when it is small
-    // and under 128 per char, but only Buffer.byteLength knows for sure.
-    size += 4 + (value === '' ? 0 : Buffer.byteLength(typeof value === 'string' ? value : String(value)));
-  }
+  for (const text of texts) size += 4 + (text === '' ? 0 : Buffer.byteLength(text));
   const packed = Buffer.allocUnsafe(size);
   let at = 0;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i]!;
-    const bytes = value === '' ? 0 : packed.write(typeof value === 'string' ? value : String(value), at + 4);
+  for (const text of texts) {
+    const bytes = text === '' ? 0 : packed.write(text, at + 4);
     packed.writeUInt32BE(bytes, at);
     at += 4 + bytes;
   }

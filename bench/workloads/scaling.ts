@@ -43,11 +43,10 @@ const groupApp = fileURLToPath(new URL('../adapters/hardq-app.ts', import.meta.u
 function groupCommand(redisUrl: string, queue: string, processes: number): Command {
   return {
     argv: [process.execPath, '--import', 'tsx', cliMain, 'worker', '-A', groupApp, '--redis', redisUrl, '-Q', queue, '--processes', String(processes), '--quiet'],
-    env: { HARDQ_BENCH_QUEUE: queue },
   };
 }
 
-/** Waits until `processes` workers on `queue` have registered, then a little more, so that each is blocked on the empty queue. */
+/** Waits until `processes` workers on `queue` have registered (the caller then waits 500 ms more, so that each is blocked on the empty queue). */
 async function groupReady(url: string, queue: string, processes: number, timeoutMs: number): Promise<void> {
   const app = createApp({ redis: url });
   try {
