@@ -5,6 +5,7 @@
  */
 import type { TaskMessage } from '../shared/message.ts';
 import type { FollowUp } from '../shared/follow-ups.ts';
+import type { BatchEvent } from '../shared/event-batch.ts';
 
 /**
  * A message taken from a queue, exactly as it sat there. `claimNumber`: where claim-batch.lua
@@ -28,9 +29,9 @@ export type Completion = {
   schedule?: { atMs: number; raw: string };
   /** Canvas follow-ups (consumer/canvas-step.ts), written in the same step as the ack. */
   followUps?: FollowUp[];
-  /** The state to count, its task label and run time, and its event JSON (task-events.ts fills these in). */
+  /** The state to count, its task label and run time, and its event (task-events.ts fills these in). */
   count?: { state: string; task: string; runtimeMs?: number };
-  event?: string;
+  event?: BatchEvent;
 };
 
 export interface FetchStrategy {

@@ -17,9 +17,9 @@ import { decodeMessage, type TaskMessage } from '../shared/message.ts';
 import { completionTally, type CompletionTally } from '../shared/scripts.ts';
 import { unknownTask } from '../shared/counters.ts';
 import {
-  addEvent, argumentPreviews, eventTypeOfState, rawValuePrefixJson, type EventsLevel, type TaskEventBody, type TaskEventType, type WorkerEventBody, type WorkerEventType,
+  addEvent, eventTypeOfState, rawValueWindow, type EventsLevel, type TaskEventBody, type TaskEventType, type WorkerEventBody, type WorkerEventType,
 } from '../shared/events.ts';
-import { addEventBatch, taskEventText } from '../shared/event-batch.ts';
+import { addEventBatch, previewsRecord, taskEventText, type BatchEvent } from '../shared/event-batch.ts';
 import type { Claimed, Completion } from './fetch.ts';
 import type { TaskEvent } from './execute.ts';
 import { startJitteredTimer, type JitteredTimer } from './jittered-timer.ts';
@@ -34,8 +34,8 @@ export class TaskEvents {
   #registry: TaskRegistry;
   #workerId: string;
   #log: (line: string) => void;
-  /** Per queue, the texts of task-received and task-started events waiting for a complete-batch call. */
-  #riding = new Map<string, string[]>();
+  /** Per queue, the task-received and task-started events waiting for a complete-batch call. */
+  #riding = new Map<string, BatchEvent[]>();
   #timer: JitteredTimer | undefined;
   #counters: boolean;
 
@@ -82,8 +82,8 @@ export class TaskEvents {
     else if (event.error !== undefined) body.error = event.error;
     if (completion.dead !== undefined) body.reason = (JSON.parse(completion.dead) as { reason?: string }).reason;
     if (completion.schedule !== undefined) body.eta = completion.schedule.atMs;
-    // Its text, not an object: complete-batch.lua puts the texts in one entry (shared/event-batch.ts).
-    completion.event = eventText(eventTypeOfState[state], body, completion.claimed, message);
+    // Its text and previews, not an object: complete-batch.lua puts them in one entry (shared/event-batch.ts).
+    completion.event = batchEvent(eventTypeOfState[state], body, completion.claimed, message);
   }
 
   /** task-received (level all): the message was claimed. */
@@ -98,10 +98,10 @@ export class TaskEvents {
 
   #ride(claimed: Claimed, type: TaskEventType, message?: TaskMessage): void {
     const decoded = message ?? messageOf(claimed);
-    const text = eventText(type, { id: decoded?.id, task: decoded?.task, at: Date.now() }, claimed, decoded);
+    const event = batchEvent(type, { id: decoded?.id, task: decoded?.task, at: Date.now() }, claimed, decoded);
     const list = this.#riding.get(claimed.queue);
-    if (list) list.push(text);
-    else this.#riding.set(claimed.queue, [text]);
+    if (list) list.push(event);
+    else this.#riding.set(claimed.queue, [event]);
   }
 
   /** The events-and-counters part of one complete-batch call on `queue`; takes the riding events. */
@@ -116,9 +116,9 @@ export class TaskEvents {
     const byQueue = [...this.#riding];
     this.#riding.clear();
     // One stream per queue, each its own command: in a cluster the queues live in different slots.
-    await Promise.all(byQueue.map(([queue, texts]) => {
+    await Promise.all(byQueue.map(([queue, events]) => {
       const pipeline = this.#redis.pipeline();
-      addEventBatch(pipeline, this.#keys.events(queue), this.#workerId, texts);
+      addEventBatch(pipeline, this.#keys.events(queue), this.#workerId, events);
       return pipeline.exec();
     }));
   }
@@ -140,18 +140,27 @@ function messageOf(claimed: Claimed): TaskMessage | undefined {
 }
 
 /**
- * The event's text with the argument previews cut from the raw message (no JSON.stringify
- * of the arguments per event); from the decoded message only when the raw has no args key.
+ * The event for a batch entry: its text, and the windows of its arguments cut from the raw
+ * message (rawValueWindow: no search for the value's end and no quoting per event; readers
+ * do that). Windows come only from a message that decodes: a malformed one could hold the
+ * record's separators. `message`: the decoded message when at hand (the handler started).
  * Most messages have no kwargs: when the decoded message shows none, the raw is not searched
  * for the key (a search that would cross the whole message, and could find a canvas step's
  * kwargs nested in it).
  */
-function eventText(type: TaskEventType, body: TaskEventBody, claimed: Claimed, message?: TaskMessage): string {
-  const argsJson = rawValuePrefixJson(claimed.raw, 'args');
-  if (argsJson !== undefined) {
-    const kwargsJson = message !== undefined && message.kwargs === undefined ? undefined : rawValuePrefixJson(claimed.raw, 'kwargs');
-    return taskEventText(type, body, argsJson, kwargsJson);
-  }
+function batchEvent(type: TaskEventType, body: TaskEventBody, claimed: Claimed, message?: TaskMessage): BatchEvent {
+  const text = taskEventText(type, body);
   const decoded = message ?? messageOf(claimed);
-  return taskEventText(type, decoded === undefined ? body : { ...body, ...argumentPreviews(decoded.args, decoded.kwargs) });
+  if (decoded === undefined) return { text, previews: previewsRecord('', '') };
+  const argsWindow = rawValueWindow(claimed.raw, 'args');
+  if (argsWindow !== '') {
+    return { text, previews: previewsRecord(argsWindow, decoded.kwargs === undefined ? '' : rawValueWindow(claimed.raw, 'kwargs')) };
+  }
+  // Not in the raw as `"args":` (a signed envelope, or JSON written with spaces): from the decoded values.
+  return { text, previews: previewsRecord(jsonWindow(decoded.args), decoded.kwargs === undefined ? '' : jsonWindow(decoded.kwargs)) };
+}
+
+/** The first characters of a value's JSON, a window like rawValueWindow's. */
+function jsonWindow(value: unknown, maxChars = 100): string {
+  return (JSON.stringify(value) ?? '').slice(0, maxChars);
 }

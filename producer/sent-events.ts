@@ -6,14 +6,16 @@
  */
 import type { ChainableCommander } from 'ioredis';
 import type { AppContext } from '../shared/app-config.ts';
-import { rawValuePrefix } from '../shared/events.ts';
-import { addEventBatch, taskEventText } from '../shared/event-batch.ts';
+import { rawValueWindow } from '../shared/events.ts';
+import { addEventBatch, previewsRecord, taskEventText } from '../shared/event-batch.ts';
 import type { Sent } from './send.ts';
 
 export function addSentEvents(into: ChainableCommander, app: AppContext, task: string, queue: string, sent: Sent[]): void {
   const at = Date.now();
-  const texts = sent.map((item) => taskEventText('task-sent', {
-    id: item.id, task, at, args: rawValuePrefix(item.raw, 'args'), kwargs: rawValuePrefix(item.raw, 'kwargs'), eta: item.dueAtMs,
+  const events = sent.map((item) => ({
+    text: taskEventText('task-sent', { id: item.id, task, at, eta: item.dueAtMs }),
+    // The producer wrote the raw itself as JSON, so its windows hold no separator.
+    previews: previewsRecord(rawValueWindow(item.raw, 'args'), rawValueWindow(item.raw, 'kwargs')),
   }));
-  addEventBatch(into, app.keys.events(queue), undefined, texts);
+  addEventBatch(into, app.keys.events(queue), undefined, events);
 }

@@ -1,13 +1,28 @@
 /**
  * A batch entry of a task events stream (keys.events): the events of one complete-batch
- * call as ONE stream entry, fields `type batch`, `worker <id>`, `events <JSON array>`, each
- * event a JSON object that carries its own `type`. The worker builds each event's text and
- * the array here; complete-batch/events.lua adds it as one entry (dropping the events of
- * states it did not write); readers (admin/events.ts) split an entry back into events.
- * Protocol: docs/PROTOCOL.md, "Events".
+ * call as ONE stream entry, fields `type batch`, `worker <id>`, `events <JSON array>`,
+ * `previews <records>`. Each event is a JSON object that carries its own `type`; its
+ * argument previews travel apart, as windows of the message's text (rawValueWindow), one
+ * record per event in the same order: `<args window> US <kwargs window> RS` (U+001F, U+001E).
+ * Those two characters cannot occur in JSON text, raw or inside a string, so they cannot
+ * occur in a window. The worker builds each event here; complete-batch/events.lua adds the
+ * entry (dropping the events of states it did not write); readers (admin/events.ts) split an
+ * entry back into events, each with its previews. Protocol: docs/PROTOCOL.md, "Events".
  */
 import type { ChainableCommander } from 'ioredis';
-import { eventStreamMaxLength, type TaskEventBody, type TaskEventType } from './events.ts';
+import { eventStreamMaxLength, previewOfWindow, type TaskEventBody, type TaskEventType } from './events.ts';
+
+/** One event of a batch entry: its JSON text (taskEventText) and its previews record (previewsRecord). */
+export type BatchEvent = { text: string; previews: string };
+
+/** Ends a window in a previews record (U+001F, unit separator), then a record (U+001E, record separator). */
+const windowEnd = '\x1f';
+const recordEnd = '\x1e';
+
+/** An event's previews record: its args window and its kwargs window (rawValueWindow; '' for none). */
+export function previewsRecord(argsWindow: string, kwargsWindow: string): string {
+  return kwargsWindow === '' ? argsWindow + windowEnd + recordEnd : argsWindow + windowEnd + kwargsWindow + recordEnd;
+}
 
 /** The `type` field of a batch entry. */
 export const batchEntryType = 'batch';
@@ -31,28 +46,19 @@ function typePrefix(type: TaskEventType): string {
 
 const quote = JSON.stringify as (value: string) => string;
 
-/** An argument preview as a JSON string, its closing `…` as \u2026 (why: rawValuePrefixJson in events.ts). */
-function quotePreview(preview: string): string {
-  return preview.endsWith('…') ? `${quote(preview.slice(0, -1)).slice(0, -1)}\\u2026"` : quote(preview);
-}
-
 /**
- * One event's text in a batch entry: the same JSON as `{ type, ...body }`, written field by
- * field (a JSON.stringify of the whole object per event was most of an event's cost in
- * the worker). The worker is left out: the entry names it once (`worker`), and readers put
- * it back into each event. `argsJson` and `kwargsJson`, when given, are the previews already
- * as JSON strings (rawValuePrefixJson) and stand for body.args and body.kwargs.
+ * One event's text in a batch entry: the same JSON as `{ type, ...body }` without the
+ * argument previews (they go in its previews record), written field by field (a
+ * JSON.stringify of the whole object per event was most of an event's cost in the worker).
+ * The worker is left out: the entry names it once (`worker`), and readers put it back into
+ * each event.
  */
-export function taskEventText(type: TaskEventType, body: TaskEventBody, argsJson?: string, kwargsJson?: string): string {
+export function taskEventText(type: TaskEventType, body: TaskEventBody): string {
   let text = typePrefix(type);
   if (body.id !== undefined) text += `,"id":${quote(body.id)}`;
   if (body.task !== undefined) text += `,"task":${quote(body.task)}`;
   text += `,"at":${body.at}`;
   if (body.runtimeMs !== undefined) text += `,"runtimeMs":${body.runtimeMs}`;
-  const args = argsJson ?? (body.args === undefined ? undefined : quotePreview(body.args));
-  if (args !== undefined) text += `,"args":${args}`;
-  const kwargs = kwargsJson ?? (body.kwargs === undefined ? undefined : quotePreview(body.kwargs));
-  if (kwargs !== undefined) text += `,"kwargs":${kwargs}`;
   if (body.error !== undefined) text += `,"error":${quote(body.error)}`;
   if (body.reason !== undefined) text += `,"reason":${quote(body.reason)}`;
   if (body.retries !== undefined) text += `,"retries":${body.retries}`;
@@ -60,16 +66,24 @@ export function taskEventText(type: TaskEventType, body: TaskEventBody, argsJson
   return `${text}}`;
 }
 
-/** The `events` field of a batch entry: the texts (from taskEventText) as a JSON array; '' for none. */
-export function eventsArray(texts: string[]): string {
-  return texts.length === 0 ? '' : `[${texts.join(',')}]`;
+/** The `events` and `previews` fields of a batch entry: the texts as one JSON array, the records joined ('' and '' for none). */
+export function batchFields(events: readonly BatchEvent[]): { events: string; previews: string } {
+  if (events.length === 0) return { events: '', previews: '' };
+  let texts = events[0]!.text;
+  let previews = events[0]!.previews;
+  for (let i = 1; i < events.length; i++) {
+    texts += `,${events[i]!.text}`;
+    previews += events[i]!.previews;
+  }
+  return { events: `[${texts}]`, previews };
 }
 
-/** Queues the XADD of a batch entry (event texts from taskEventText) on a MULTI or pipeline; `worker` undefined for a producer's. */
-export function addEventBatch(into: ChainableCommander, stream: string, worker: string | undefined, texts: string[]): void {
-  if (texts.length === 0) return;
+/** Queues the XADD of a batch entry on a MULTI or pipeline; `worker` undefined for a producer's. */
+export function addEventBatch(into: ChainableCommander, stream: string, worker: string | undefined, events: readonly BatchEvent[]): void {
+  if (events.length === 0) return;
   const named = worker === undefined ? [] : ['worker', worker];
-  into.xadd(stream, 'MAXLEN', '~', batchMaxLength(texts.length), '*', 'type', batchEntryType, ...named, 'events', eventsArray(texts));
+  const fields = batchFields(events);
+  into.xadd(stream, 'MAXLEN', '~', batchMaxLength(events.length), '*', 'type', batchEntryType, ...named, 'events', fields.events, 'previews', fields.previews);
 }
 
 /** One event as an entry holds it. */
@@ -84,7 +98,7 @@ export type EntryEvent = { type: string; event: Record<string, unknown> };
 export function eventsOfEntry(fields: string[]): EntryEvent[] {
   const values: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i]!] = fields[i + 1]!;
-  const { type, worker } = values;
+  const { type, worker, previews } = values;
   if (type === undefined) return [];
   if (type !== batchEntryType) {
     const event = parse(values.event);
@@ -92,15 +106,27 @@ export function eventsOfEntry(fields: string[]): EntryEvent[] {
   }
   const list = parse(values.events);
   if (!Array.isArray(list)) return [];
+  // Entries written before previews travelled apart have none: their events carry args and kwargs.
+  const records = previews === undefined ? [] : previews.split(recordEnd);
   const events: EntryEvent[] = [];
-  for (const item of list as unknown[]) {
+  for (const [i, item] of (list as unknown[]).entries()) {
     if (!isObject(item)) continue;
     const { type: eventType, ...event } = item;
     if (typeof eventType !== 'string') continue;
     if (event.worker === undefined && worker !== undefined && worker !== '') event.worker = worker;
+    const record = records[i];
+    if (record !== undefined) addPreviews(event, record);
     events.push({ type: eventType, event });
   }
   return events;
+}
+
+function addPreviews(event: Record<string, unknown>, record: string): void {
+  const split = record.indexOf(windowEnd);
+  const args = previewOfWindow(split < 0 ? record : record.slice(0, split));
+  const kwargs = split < 0 ? undefined : previewOfWindow(record.slice(split + 1));
+  if (args !== undefined) event.args = args;
+  if (kwargs !== undefined) event.kwargs = kwargs;
 }
 
 function parse(text: string | undefined): unknown {

@@ -6,7 +6,6 @@
  * out of a queue's capped stream. Its shape is protocol (docs/PROTOCOL.md, "Events").
  */
 import type { ChainableCommander } from 'ioredis';
-import { preview } from './worker-record.ts';
 
 /**
  * `off`: no events (counters are still written). `final`: the final-state events
@@ -67,40 +66,36 @@ export type WorkerEventBody = {
   counts?: Record<string, number>;
 };
 
-/** The previews an event carries of a task's arguments. */
-export function argumentPreviews(args: unknown, kwargs: unknown): { args?: string; kwargs?: string } {
-  return { args: preview(args), kwargs: kwargs === undefined ? undefined : preview(kwargs) };
+/**
+ * The window a worker stores for a preview of a message's `key` value: the message's own
+ * text from that value on, at most `maxChars` characters, not cut at the value's end (''
+ * without the key). Finding the end and quoting the text for JSON were most of an event's
+ * cost in the worker (bench/events.ts); a reader does that instead (previewOfWindow), once
+ * per event it reads rather than once per task run. Inside a JSON string a quote is
+ * escaped, so the first `"args":` is a key; hardq, the Python producer and signing all put
+ * args before kwargs.
+ */
+export function rawValueWindow(raw: string, key: string, maxChars = 100): string {
+  const start = valueStart(raw, key);
+  return start < 0 ? '' : raw.slice(start, start + maxChars);
 }
 
 /**
- * The first `maxChars` characters of the JSON value that follows `"<key>":` in a message as
- * it travels, cut at the end of that value (`…` when longer), or undefined without the key.
- * The same text as a preview of the decoded value, for the price of a scan of at most
- * `maxChars` characters instead of a JSON.stringify per event (bench/events.ts: that was
- * most of an event's cost in the worker). Inside a JSON string a quote is escaped, so the
- * first `"args":` is a key; hardq, the Python producer and signing all put args before kwargs.
+ * A window's preview (rawValueWindow, or the start of a value's JSON): the value's text when
+ * it ends within the window, else the window and `…`; undefined for an empty window. The
+ * same text as preview() of the decoded value (shared/worker-record.ts).
  */
+export function previewOfWindow(window: string, maxChars = 100): string | undefined {
+  if (window === '') return undefined;
+  const end = valueEnd(window, maxChars);
+  if (end >= 0) return window.slice(0, end);
+  // Shorter than the window: the message ended first (not valid JSON), so nothing was cut.
+  return window.length < maxChars ? window : `${window.slice(0, maxChars)}…`;
+}
+
+/** The preview of a message's `key` value, from its raw text (rawValueWindow, then previewOfWindow). */
 export function rawValuePrefix(raw: string, key: string, maxChars = 100): string | undefined {
-  const start = valueStart(raw, key);
-  if (start < 0) return undefined;
-  const end = valueEnd(raw, start, maxChars);
-  return end >= 0 ? raw.slice(start, end) : `${raw.slice(start, start + maxChars)}…`;
-}
-
-const quote = JSON.stringify as (value: string) => string;
-
-/**
- * rawValuePrefix's text as a JSON string literal, ready for an event's text, with the `…`
- * of a cut preview written as \u2026: one character past ASCII makes V8 hold the whole
- * complete-batch call as a two-byte string, and ioredis's write of it then cost about 1.7 µs
- * more per message (a CPU profile of a drain). Built without the intermediate strings of
- * quoting the preview, which showed as garbage collection in that profile.
- */
-export function rawValuePrefixJson(raw: string, key: string, maxChars = 100): string | undefined {
-  const start = valueStart(raw, key);
-  if (start < 0) return undefined;
-  const end = valueEnd(raw, start, maxChars);
-  return end >= 0 ? quote(raw.slice(start, end)) : `${quote(raw.slice(start, start + maxChars)).slice(0, -1)}\\u2026"`;
+  return previewOfWindow(rawValueWindow(raw, key, maxChars), maxChars);
 }
 
 function valueStart(raw: string, key: string): number {
@@ -109,27 +104,27 @@ function valueStart(raw: string, key: string): number {
 }
 
 /**
- * Where the value that starts at `start` ends (exclusive), if within `maxChars` (or at the
- * end of `raw`); -1 when it is longer. Strings are jumped over with indexOf, a third faster
- * than a character loop on a typical payload.
+ * Where the JSON value at the start of `text` ends (exclusive), if within its first
+ * `maxChars` characters; -1 when it does not. Strings are jumped over with indexOf, a third
+ * faster than a character loop on a typical payload.
  */
-function valueEnd(raw: string, start: number, maxChars: number): number {
-  const limit = Math.min(raw.length, start + maxChars);
+function valueEnd(text: string, maxChars: number): number {
+  const limit = Math.min(text.length, maxChars);
   let depth = 0;
-  for (let i = start; i < limit; i++) {
-    const c = raw.charCodeAt(i);
+  for (let i = 0; i < limit; i++) {
+    const c = text.charCodeAt(i);
     if (c === 34) {
       // A string: on to its closing quote, the first one not escaped by an odd run of backslashes.
-      let end = raw.indexOf('"', i + 1);
-      while (end > 0 && isEscaped(raw, end)) end = raw.indexOf('"', end + 1);
-      if (end < 0 || end >= limit) break;
+      let end = text.indexOf('"', i + 1);
+      while (end > 0 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
+      if (end < 0 || end >= limit) return -1;
       i = end;
       if (depth === 0) return i + 1;
     } else if (c === 91 || c === 123) depth++;
     else if ((c === 93 || c === 125) && --depth <= 0) return depth === 0 ? i + 1 : i;
     else if (c === 44 && depth === 0) return i;
   }
-  return limit < raw.length ? -1 : limit;
+  return -1;
 }
 
 function isEscaped(raw: string, quote: number): boolean {

@@ -6,7 +6,7 @@ import type { Redis, ChainableCommander } from 'ioredis';
 import type { Keys } from './keys.ts';
 import { minuteCountersTtlMs, minuteOf } from './counters.ts';
 import { eventStreamMaxLength } from './events.ts';
-import { eventsArray } from './event-batch.ts';
+import { batchFields, type BatchEvent } from './event-batch.ts';
 import { callScript as call } from './script-loader.ts';
 import { packRows } from './packed-rows.ts';
 
@@ -65,8 +65,8 @@ export type CompletionRow = {
   followUps?: (keyIndex: (key: string) => number) => string;
   /** The state to count (and write an event for) if this step writes it; the task as counted (`unknown` when not registered). */
   count?: { state: string; task: string; runtimeMs?: number };
-  /** Its event's text (shared/event-batch.ts), written when events are on and the state is counted. */
-  event?: string;
+  /** Its event (shared/event-batch.ts), written when events are on and the state is counted. */
+  event?: BatchEvent;
 };
 
 /** The keys and settings of events and counters in a complete-batch call (complete-batch/events.lua, counters.lua). */
@@ -77,15 +77,15 @@ export type CompletionTally = {
   minuteTtlMs: number;
   /** The stream's cap, in events (the entry is added with MAXLEN ~ cap / its size). */
   streamMaxLength: number;
-  /** Events that happened outside a script (task-received, task-started), as texts (shared/event-batch.ts). */
-  riding: string[];
+  /** Events that happened outside a script (task-received, task-started; shared/event-batch.ts). */
+  riding: BatchEvent[];
   /** The worker the batch entry names (its events leave it out). */
   worker: string;
 };
 
 /** The tally of one complete-batch call on `queue`: its keys (this minute's bucket by `nowMs`), the standard TTL and cap. */
 export function completionTally(
-  keys: Keys, queue: string, options: { events?: boolean; riding?: string[]; worker?: string; nowMs?: number } = {},
+  keys: Keys, queue: string, options: { events?: boolean; riding?: BatchEvent[]; worker?: string; nowMs?: number } = {},
 ): CompletionTally {
   return {
     keys: { events: keys.events(queue), counters: keys.counters(queue), runtimes: keys.runtimes(queue), countersMinute: keys.countersMinute(queue, minuteOf(options.nowMs ?? Date.now())) },
@@ -120,10 +120,10 @@ export function completeBatch(
     return index;
   };
   const perMessage: (string | number)[] = [];
-  // Every event of the call as one JSON array, the riding ones first (complete-batch/events.lua).
-  const texts = tally.events ? [...tally.riding] : [];
+  // Every event of the call in one entry, the riding ones first (complete-batch/events.lua).
+  const events = tally.events ? [...tally.riding] : [];
   for (const row of rows) {
-    const withEvent = tally.events && row.event !== undefined && row.event !== '';
+    const withEvent = tally.events && row.event !== undefined;
     let index = 0;
     if (row.resultKey !== undefined && row.result !== undefined) {
       resultKeys.push(row.resultKey);
@@ -135,14 +135,15 @@ export function completeBatch(
       row.count?.state ?? '', row.count?.task ?? '', row.count?.runtimeMs ?? '', withEvent ? '1' : '',
       row.claimNumber ?? '',
     );
-    if (withEvent) texts.push(row.event!);
+    if (withEvent) events.push(row.event!);
   }
   const keyList = [...fixedKeys, ...resultKeys];
+  const entry = batchFields(events);
   return call(redis, 'complete-batch', [
     keyList.length, ...keyList, options.resultTtlMs, keys.channel, options.deadLimit, options.deadTtlMs, options.simple ? '1' : '',
-    tally.events ? '1' : '', tally.minuteTtlMs, tally.streamMaxLength, eventsArray(texts), tally.worker, tally.events ? tally.riding.length : 0,
+    tally.events ? '1' : '', tally.minuteTtlMs, tally.streamMaxLength, entry.events, tally.worker, tally.events ? tally.riding.length : 0,
     // Fourteen values per message, in one argument (shared/packed-rows.ts).
-    packRows(perMessage),
+    packRows(perMessage), entry.previews,
   ]) as Promise<number>;
 }
 

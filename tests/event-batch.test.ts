@@ -1,6 +1,7 @@
 /**
  * Batch entries of a task events stream (shared/event-batch.ts, complete-batch/events.lua):
- * an event's text is the JSON of its body; one complete-batch call writes one entry holding
+ * an event's text is the JSON of its body, its argument previews ride apart as windows that
+ * readers cut; one complete-batch call writes one entry holding
  * the events of the states it wrote, and none for a message it no longer holds; the cap in
  * events holds for steady and mixed entry sizes; readers split entries back into events,
  * with old single-event entries in the same stream.
@@ -11,8 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { createApp, readEvents, type EventRecord } from 'hardq';
 import { Keys } from '../shared/keys.ts';
 import { completeBatch, completionTally, type CompletionRow } from '../shared/scripts.ts';
-import { eventsArray, eventsOfEntry, taskEventText } from '../shared/event-batch.ts';
-import type { TaskEventBody } from '../shared/events.ts';
+import { batchFields, eventsOfEntry, previewsRecord, taskEventText, type BatchEvent } from '../shared/event-batch.ts';
+import { rawValueWindow, type TaskEventBody } from '../shared/events.ts';
 import { privateRedis } from './helpers/private-redis.ts';
 
 const world = privateRedis({ scripts: true });
@@ -21,24 +22,44 @@ const keys = new Keys();
 test('an event\'s text is the JSON of its type and body, whatever the strings hold', () => {
   const bodies: TaskEventBody[] = [
     { at: 1 },
-    { id: 'a"b\\c', task: 'tâche\n✓', at: 1764460000000, runtimeMs: 12, args: '[{"x":"y\\"z"}]…', kwargs: '{}' },
+    { id: 'a"b\\c', task: 'tâche\n✓', at: 1764460000000, runtimeMs: 12 },
     { id: 'r', task: 't', at: 5, error: 'Error: "no"\u0000\u2028', retries: 2, eta: 99 },
     { id: 'd', task: 't', at: 5, reason: 'max-retries' },
   ];
   for (const body of bodies) {
     assert.deepEqual(JSON.parse(taskEventText('task-failed', body)), { type: 'task-failed', ...body });
   }
-  // The … of a cut preview is escaped, so an ASCII message gives an ASCII text (a two-byte string costs ioredis's write 3 times as much).
-  assert.match(taskEventText('task-succeeded', { id: 'a', task: 't', at: 1, args: '[1, "x…', kwargs: '{"k": 1…' }), /^[\x20-\x7e]+$/);
+});
+
+test('an event\'s previews ride apart as windows of the message, and read back cut at the value\'s end', () => {
+  const long = JSON.stringify({ v: 1, id: 'l', task: 't', args: [{ x: 'y"z', pad: 'p'.repeat(200) }], kwargs: { k: 'v' }, queue: 'q' });
+  const short = JSON.stringify({ v: 1, id: 's', task: 't', args: [1, 'a,]'], queue: 'q', retries: 0 });
+  const events: BatchEvent[] = [
+    { text: taskEventText('task-succeeded', { id: 'l', at: 1 }), previews: previewsRecord(rawValueWindow(long, 'args'), rawValueWindow(long, 'kwargs')) },
+    { text: taskEventText('task-failed', { id: 's', at: 2 }), previews: previewsRecord(rawValueWindow(short, 'args'), '') },
+    { text: taskEventText('task-failed', { id: 'n', at: 3 }), previews: previewsRecord('', '') },
+  ];
+  const fields = batchFields(events);
+  // The windows are the message's own text, not quoted again: no per-event JSON work in the worker.
+  assert.ok(fields.previews.startsWith('[{"x":"y\\"z","pad":"ppp'), fields.previews.slice(0, 40));
+  assert.deepEqual(eventsOfEntry(['type', 'batch', 'worker', 'w', 'events', fields.events, 'previews', fields.previews]).map((e) => e.event), [
+    { id: 'l', at: 1, worker: 'w', args: `${JSON.stringify([{ x: 'y"z', pad: 'p'.repeat(200) }]).slice(0, 100)}…`, kwargs: '{"k":"v"}' },
+    { id: 's', at: 2, worker: 'w', args: '[1,"a,]"]' },
+    { id: 'n', at: 3, worker: 'w' },
+  ]);
 });
 
 test('an entry reads back as its events: batch entries name the worker once, old entries still read, junk is skipped', () => {
-  const batch = ['type', 'batch', 'worker', 'w1', 'events', eventsArray([taskEventText('task-received', { id: '1', at: 1 }), taskEventText('task-succeeded', { id: '1', at: 2 })])];
+  const batch = ['type', 'batch', 'worker', 'w1', 'events', batchFields([
+    { text: taskEventText('task-received', { id: '1', at: 1 }), previews: '' }, { text: taskEventText('task-succeeded', { id: '1', at: 2 }), previews: '' },
+  ]).events];
   assert.deepEqual(eventsOfEntry(batch), [
     { type: 'task-received', event: { id: '1', at: 1, worker: 'w1' } },
     { type: 'task-succeeded', event: { id: '1', at: 2, worker: 'w1' } },
   ]);
   assert.deepEqual(eventsOfEntry(['type', 'task-revoked', 'event', '{"id":"2","at":3}']), [{ type: 'task-revoked', event: { id: '2', at: 3 } }]);
+  // An entry written before previews rode apart: its events carry their own.
+  assert.deepEqual(eventsOfEntry(['type', 'batch', 'events', '[{"type":"task-sent","at":1,"args":"[1]"}]']), [{ type: 'task-sent', event: { at: 1, args: '[1]' } }]);
   assert.deepEqual(eventsOfEntry(['type', 'batch', 'worker', 'w1', 'events', '[1, [2], null, {"at":1}, {"type":"task-failed","at":4}]']),
     [{ type: 'task-failed', event: { at: 4, worker: 'w1' } }], 'items that are not events with a type are skipped, the rest read');
   assert.deepEqual(eventsOfEntry(['type', 'batch', 'events', 'not json']), []);
@@ -54,13 +75,13 @@ async function heldRows(queue: string, count: number, padChars = 10): Promise<Co
     const id = randomUUID();
     const raw = JSON.stringify({ v: 1, id, task: 't', args: ['x'.repeat(padChars)] });
     rows.push({ raw, id, resultKey: keys.result(queue, id), result: '{"state":"SUCCESS","value":1,"doneAt":1}', count: { state: 'SUCCESS', task: 't', runtimeMs: 1 },
-      event: taskEventText('task-succeeded', { id, task: 't', at: Date.now(), runtimeMs: 1, args: `["${'x'.repeat(padChars)}"]` }) });
+      event: { text: taskEventText('task-succeeded', { id, task: 't', at: Date.now(), runtimeMs: 1 }), previews: previewsRecord(rawValueWindow(raw, 'args'), '') } });
   }
   await world.redis.lpush(keys.processing(queue, 'c1'), ...rows.map((row) => row.raw));
   return rows;
 }
 
-function complete(queue: string, rows: CompletionRow[], tally: { streamMaxLength?: number; riding?: string[] } = {}): Promise<number> {
+function complete(queue: string, rows: CompletionRow[], tally: { streamMaxLength?: number; riding?: BatchEvent[] } = {}): Promise<number> {
   const lists = {
     processing: keys.processing(queue, 'c1'), quarantine: keys.quarantine(queue, 'c1'), claimed: keys.claimed(queue, 'c1'), dead: keys.dead(queue),
     scheduled: keys.scheduled(queue), revoked: keys.revoked(queue), channel: keys.resultChannel(queue),
@@ -81,7 +102,7 @@ test('one complete-batch call writes one entry: the riding events, then the even
   const rows = await heldRows(queue, 5);
   // The reaper took the third one back: its state is not written, so neither is its event.
   await world.redis.lrem(keys.processing(queue, 'c1'), 1, rows[2]!.raw);
-  const riding = [taskEventText('task-received', { id: rows[0]!.id, at: 1 })];
+  const riding = [{ text: taskEventText('task-received', { id: rows[0]!.id, at: 1 }), previews: previewsRecord('', '') }];
   assert.equal(await complete(queue, rows, { riding }), 4);
   const { entries, events } = await streamEvents(queue);
   assert.equal(entries, 1);
@@ -94,14 +115,18 @@ test('one complete-batch call writes one entry: the riding events, then the even
 test('when a state is not written, its event is dropped and the others keep their fields, non-ASCII text and epoch-ms numbers', async () => {
   const queue = randomUUID();
   const rows = await heldRows(queue, 3);
-  const odd = { id: rows[1]!.id, task: 'tâche ✓ "q"', at: 1764460000123, runtimeMs: 2500, args: '["é…', kwargs: '{}', eta: 1764460099999 };
-  rows[1]!.event = taskEventText('task-retried', odd);
+  const odd = { id: rows[1]!.id, task: 'tâche ✓ "q"', at: 1764460000123, runtimeMs: 2500, eta: 1764460099999 };
+  rows[1]!.event = { text: taskEventText('task-retried', odd), previews: previewsRecord(`["é${'x'.repeat(120)}`, '{}') };
   await world.redis.lrem(keys.processing(queue, 'c1'), 1, rows[0]!.raw);
   assert.equal(await complete(queue, rows), 2);
   const entries = await world.redis.xrange(keys.events(queue), '-', '+');
   assert.equal(entries.length, 1);
-  const { type: _, ...third } = JSON.parse(rows[2]!.event!) as Record<string, unknown>;
-  assert.deepEqual(eventsOfEntry(entries[0]![1]).map((e) => e.event), [{ ...odd, worker: 'c1' }, { ...third, worker: 'c1' }]);
+  const { type: _, ...third } = JSON.parse(rows[2]!.event!.text) as Record<string, unknown>;
+  // The dropped event's previews record goes with it: each kept event keeps its own.
+  assert.deepEqual(eventsOfEntry(entries[0]![1]).map((e) => e.event), [
+    { ...odd, worker: 'c1', args: `["é${'x'.repeat(97)}…`, kwargs: '{}' },
+    { ...third, worker: 'c1', args: '["xxxxxxxxxx"]' },
+  ]);
 });
 
 test('the cap counts events: entries of a steady size keep about the cap, mixed sizes at most cap × (1 + ln largest)', async () => {

@@ -12,7 +12,8 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { controlWorkers, inspectStats, listQueues, listWorkers, minuteSeries, readEvents, rebuildQueueSet, runtimeBucketsMs, runtimeHistograms } from 'hardq';
 import { minuteOf } from '../shared/counters.ts';
-import { argumentPreviews, rawValuePrefix, rawValuePrefixJson } from '../shared/events.ts';
+import { previewOfWindow, rawValuePrefix, rawValueWindow } from '../shared/events.ts';
+import { preview } from '../shared/worker-record.ts';
 import { Keys } from '../shared/keys.ts';
 import { defineScripts, requeueDeadConsumer } from '../shared/scripts.ts';
 import { privateRedis } from './helpers/private-redis.ts';
@@ -169,7 +170,7 @@ test('the run-time buckets of complete-batch/counters.lua are those of shared/co
   assert.deepEqual(listed, [...runtimeBucketsMs]);
 });
 
-test('an event\'s argument previews cut from the raw message equal previews of the decoded arguments', () => {
+test('an event\'s argument previews, from windows of the raw message, equal previews of the decoded arguments', () => {
   const messages = [
     { v: 1, id: 'a', task: 't', args: [1, 'x"y]', { a: [1, 2] }], kwargs: { k: 'v,]', n: null } },
     { v: 1, id: 'a', task: 't', args: [] },
@@ -180,21 +181,26 @@ test('an event\'s argument previews cut from the raw message equal previews of t
     { v: 1, id: 'a', task: 't', args: ['y'.repeat(96)], kwargs: { s: 'z'.repeat(95) } },
     { v: 1, id: 'a', task: 't', args: ['y'.repeat(97)], kwargs: { s: 'z'.repeat(96) } },
     { v: 1, id: 'a', task: 't', args: ['é…✓', 1.5e-7, true, null], kwargs: { 'k"': ['é'] } },
+    // Values that end the message, and a window that ends the message: not cut.
+    { v: 1, id: 'a', task: 't', kwargs: { s: 'z'.repeat(90) }, args: ['y'.repeat(96)] },
+    { v: 1, id: 'a', task: 't', args: ['\u001e\u001f'] },
   ];
   for (const message of messages) {
     const raw = JSON.stringify(message);
     assert.deepEqual(
       { args: rawValuePrefix(raw, 'args'), kwargs: rawValuePrefix(raw, 'kwargs') },
-      argumentPreviews(message.args, (message as { kwargs?: unknown }).kwargs),
+      { args: preview(message.args), kwargs: preview((message as { kwargs?: unknown }).kwargs) },
       raw.slice(0, 80),
     );
-    // The same preview as a JSON string for an event's text, ASCII where the message is.
-    for (const key of ['args', 'kwargs']) {
-      const json = rawValuePrefixJson(raw, key);
-      assert.equal(json === undefined ? undefined : JSON.parse(json), rawValuePrefix(raw, key));
-      if (/^[\x20-\x7e]*$/.test(raw) && json !== undefined) assert.match(json, /^[\x20-\x7e]*$/);
+    for (const key of ['args', 'kwargs'] as const) {
+      // A window never holds a previews record's separators (U+001E, U+001F): JSON escapes them.
+      assert.doesNotMatch(rawValueWindow(raw, key), /[\x1e\x1f]/);
+      // A window of the value's own JSON (the worker's fallback) gives the same preview.
+      const value = (message as { args: unknown; kwargs?: unknown })[key];
+      if (value !== undefined) assert.equal(previewOfWindow(JSON.stringify(value).slice(0, 100)), rawValuePrefix(raw, key));
     }
   }
+  assert.equal(previewOfWindow(''), undefined);
 });
 
 test('the reaper\'s poison pill is counted as DEAD, and its event written where the queue has a stream', async () => {

@@ -32,6 +32,7 @@
 --   count it under, the handler's run time in ms ('' if it did not run), '1' when its event
 --   is in the call's events array (ARGV[9]; written only if its state is), and its claim
 --   number in the claimed hash ('' for a message BLMOVE or quarantine.lua moved)
+-- ARGV[13] the events' previews records (complete-batch/events.lua)
 --
 -- Returns: how many messages were still held. A message no longer held (a reaper took it
 --   back, or this is ioredis resending a call whose reply was lost) writes nothing at all.
