@@ -98,9 +98,14 @@ export function rawValuePrefix(raw: string, key: string, maxChars = 100): string
   return previewOfWindow(rawValueWindow(raw, key, maxChars), maxChars);
 }
 
+/** `"args":` and `"kwargs":`, built once rather than per search. */
+const keyMarks = new Map<string, string>();
+
 function valueStart(raw: string, key: string): number {
-  const at = raw.indexOf(`"${key}":`);
-  return at < 0 ? -1 : at + key.length + 3;
+  let mark = keyMarks.get(key);
+  if (mark === undefined) keyMarks.set(key, (mark = `"${key}":`));
+  const at = raw.indexOf(mark);
+  return at < 0 ? -1 : at + mark.length;
 }
 
 /**
