@@ -1,11 +1,18 @@
 /**
  * A batch entry of a task events stream (keys.events): the events of one complete-batch
  * call as ONE stream entry, fields `type batch`, `worker <id>`, `events <JSON array>`,
- * `previews <records>`. Each event is a JSON object that carries its own `type`; its
- * argument previews travel apart, as windows of the message's text (rawValueWindow), one
- * record per event in the same order: `<args window> US <kwargs window> RS` (U+001F, U+001E).
- * Those two characters cannot occur in JSON text, raw or inside a string, so they cannot
- * occur in a window. The worker builds each event here; complete-batch/events.lua adds the
+ * `previews <records>`. Each event is a JSON array by position, `[type, id, task, at,
+ * runtimeMs]` and, when it has any, an object of the rest (`error`, `reason`, `retries`,
+ * `eta`); absent values are null. By position, not as an object with its keys: like
+ * Celery's message body, a tuple `(args, kwargs, embed)`. The keys were 40 % of an event's
+ * text, carried through the worker's write, Redis and the stream (bench/events.ts, two runs
+ * each: events cost 7.0 to 7.8 % of the drain rate by position, 7.7 to 13.9 % with keys;
+ * 215 bytes per event in the stream instead of 256).
+ *
+ * Its argument previews travel apart, as windows of the message's text (rawValueWindow),
+ * one record per event in the same order: `<args window> US <kwargs window> RS` (U+001F,
+ * U+001E). Those two characters cannot occur in JSON text, raw or inside a string, so they
+ * cannot occur in a window. The worker builds each event here; complete-batch/events.lua adds the
  * entry (dropping the events of states it did not write); readers (admin/events.ts) split an
  * entry back into events, each with its previews. Protocol: docs/PROTOCOL.md, "Events".
  */
@@ -40,7 +47,7 @@ export function batchMaxLength(eventCount: number): number {
 const typePrefixes = new Map<string, string>();
 function typePrefix(type: TaskEventType): string {
   let prefix = typePrefixes.get(type);
-  if (prefix === undefined) typePrefixes.set(type, (prefix = `{"type":${JSON.stringify(type)}`));
+  if (prefix === undefined) typePrefixes.set(type, (prefix = `[${JSON.stringify(type)},`));
   return prefix;
 }
 
@@ -76,23 +83,41 @@ function atText(at: number): string {
 }
 
 /**
- * One event's text in a batch entry: the same JSON as `{ type, ...body }` without the
- * argument previews (they go in its previews record), written field by field (a
- * JSON.stringify of the whole object per event was most of an event's cost in the worker).
- * The worker is left out: the entry names it once (`worker`), and readers put it back into
- * each event.
+ * One event's text in a batch entry: `[type, id, task, at, runtimeMs]`, then an object of
+ * error, reason, retries and eta when it has any; without the argument previews (they go in
+ * its previews record) and without the worker (the entry names it once, and readers put it
+ * back into each event). Written piece by piece: a JSON.stringify per event was most of an
+ * event's cost in the worker.
  */
 export function taskEventText(type: TaskEventType, body: TaskEventBody): string {
-  let text = typePrefix(type);
-  if (body.id !== undefined) text += `,"id":${quote(body.id)}`;
-  if (body.task !== undefined) text += `,"task":${quotedTask(body.task)}`;
-  text += `,"at":${atText(body.at)}`;
-  if (body.runtimeMs !== undefined) text += `,"runtimeMs":${body.runtimeMs}`;
-  if (body.error !== undefined) text += `,"error":${quote(body.error)}`;
-  if (body.reason !== undefined) text += `,"reason":${quote(body.reason)}`;
-  if (body.retries !== undefined) text += `,"retries":${body.retries}`;
-  if (body.eta !== undefined) text += `,"eta":${body.eta}`;
-  return `${text}}`;
+  const id = body.id === undefined ? 'null' : quote(body.id);
+  const task = body.task === undefined ? 'null' : quotedTask(body.task);
+  const head = `${typePrefix(type)}${id},${task},${atText(body.at)},${body.runtimeMs ?? 'null'}`;
+  if (body.error === undefined && body.reason === undefined && body.retries === undefined && body.eta === undefined) return `${head}]`;
+  const { error, reason, retries, eta } = body;
+  return `${head},${JSON.stringify({ error, reason, retries, eta })}]`;
+}
+
+/** The keys an event's trailing object may hold (taken by name, so that nothing else in a stream lands on the event). */
+const restKeys = ['error', 'reason', 'retries', 'eta'] as const;
+
+/** An event of a batch entry back as its type and body (taskEventText's reverse); an object from before positions, as it is. */
+function eventOfItem(item: unknown): { type: unknown; event: Record<string, unknown> } | undefined {
+  if (isObject(item)) {
+    const { type, ...event } = item;
+    return { type, event };
+  }
+  if (!Array.isArray(item)) return undefined;
+  const [type, id, task, at, runtimeMs, rest] = item as unknown[];
+  const event: Record<string, unknown> = {};
+  if (id !== null && id !== undefined) event.id = id;
+  if (task !== null && task !== undefined) event.task = task;
+  event.at = at;
+  if (runtimeMs !== null && runtimeMs !== undefined) event.runtimeMs = runtimeMs;
+  if (isObject(rest)) {
+    for (const key of restKeys) if (rest[key] !== undefined && rest[key] !== null) event[key] = rest[key];
+  }
+  return { type, event };
 }
 
 /** The `events` and `previews` fields of a batch entry: the texts as one JSON array, the records joined ('' and '' for none). */
@@ -139,8 +164,9 @@ export function eventsOfEntry(fields: string[]): EntryEvent[] {
   const records = previews === undefined ? [] : previews.split(recordEnd);
   const events: EntryEvent[] = [];
   for (const [i, item] of (list as unknown[]).entries()) {
-    if (!isObject(item)) continue;
-    const { type: eventType, ...event } = item;
+    const read = eventOfItem(item);
+    if (read === undefined) continue;
+    const { type: eventType, event } = read;
     if (typeof eventType !== 'string') continue;
     if (event.worker === undefined && worker !== undefined && worker !== '') event.worker = worker;
     const record = records[i];

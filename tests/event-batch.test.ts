@@ -19,16 +19,21 @@ import { privateRedis } from './helpers/private-redis.ts';
 const world = privateRedis({ scripts: true });
 const keys = new Keys();
 
-test('an event\'s text is the JSON of its type and body, whatever the strings hold', () => {
+test('an event\'s text is JSON by position, and reads back as its type and body, whatever the strings hold', () => {
   const bodies: TaskEventBody[] = [
     { at: 1 },
     { id: 'a"b\\c', task: 'tâche\n✓', at: 1764460000000, runtimeMs: 12 },
     { id: 'r', task: 't', at: 5, error: 'Error: "no"\u0000\u2028', retries: 2, eta: 99 },
-    { id: 'd', task: 't', at: 5, reason: 'max-retries' },
+    { id: 'd', task: 't', at: 5, runtimeMs: 0, reason: 'max-retries' },
   ];
-  for (const body of bodies) {
-    assert.deepEqual(JSON.parse(taskEventText('task-failed', body)), { type: 'task-failed', ...body });
-  }
+  const texts = bodies.map((body) => taskEventText('task-failed', body));
+  assert.deepEqual(JSON.parse(texts[1]!), ['task-failed', 'a"b\\c', 'tâche\n✓', 1764460000000, 12]);
+  assert.deepEqual(JSON.parse(texts[3]!), ['task-failed', 'd', 't', 5, 0, { reason: 'max-retries' }]);
+  const entry = ['type', 'batch', 'events', batchFields(texts.map((text) => ({ text, previews: previewsRecord('', '') }))).events];
+  assert.deepEqual(eventsOfEntry(entry), bodies.map((event) => ({ type: 'task-failed', event })));
+  // A trailing object gives only the keys an event has there.
+  assert.deepEqual(eventsOfEntry(['type', 'batch', 'events', '[["task-failed",null,null,1,null,{"error":"E","__proto__":{"x":1},"worker":"w"}]]']),
+    [{ type: 'task-failed', event: { at: 1, error: 'E' } }]);
 });
 
 test('an event\'s previews ride apart as windows of the message, and read back cut at the value\'s end', () => {
@@ -121,7 +126,8 @@ test('when a state is not written, its event is dropped and the others keep thei
   assert.equal(await complete(queue, rows), 2);
   const entries = await world.redis.xrange(keys.events(queue), '-', '+');
   assert.equal(entries.length, 1);
-  const { type: _, ...third } = JSON.parse(rows[2]!.event!.text) as Record<string, unknown>;
+  const [, thirdId, thirdTask, thirdAt, thirdRuntimeMs] = JSON.parse(rows[2]!.event!.text) as unknown[];
+  const third = { id: thirdId, task: thirdTask, at: thirdAt, runtimeMs: thirdRuntimeMs };
   // The dropped event's previews record goes with it: each kept event keeps its own.
   assert.deepEqual(eventsOfEntry(entries[0]![1]).map((e) => e.event), [
     { ...odd, worker: 'c1', args: `["é${'x'.repeat(97)}…`, kwargs: '{}' },
