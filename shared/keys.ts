@@ -161,7 +161,7 @@ export class Keys {
     return `${this.#control()}:group:${id}`;
   }
 
-  /** stream (entries: type batch, worker, events as a JSON array, one per complete-batch call; or type, event JSON) · complete-batch.lua (final states, with task-received and task-started riding along), revoke-task.lua and the poison pill in the step that writes the state; producers (task-sent, a batch entry per send call) at events level all; a worker's timer for riding events left waiting · hardq events, admin/events.ts, the monitor · capped near 10,000 events: XADD MAXLEN ~ 10,000 / the entry's events */
+  /** stream (entries: type batch, worker, events as a JSON array, previews records, one per complete-batch call; or type, event JSON) · complete-batch.lua (final states, with task-received and task-started riding along), revoke-task.lua and the poison pill in the step that writes the state; producers (task-sent, a batch entry per send call) at events level all; a worker's timer for riding events left waiting · hardq events, admin/events.ts, the monitor · capped near 10,000 events: XADD MAXLEN ~ 10,000 / the entry's events */
   events(queue: string): string {
     return `${this.#q(queue)}:task-events`;
   }
