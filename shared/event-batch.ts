@@ -6,15 +6,16 @@
  * `eta`); absent values are null. By position, not as an object with its keys: like
  * Celery's message body, a tuple `(args, kwargs, embed)`. The keys were 40 % of an event's
  * text, carried through the worker's write, Redis and the stream (bench/events.ts: events
- * cost 7.0 to 9.1 % of the drain rate by position in three runs, 7.7 to 13.9 % with keys in four;
- * 215 bytes per event in the stream instead of 256).
+ * cost 7.0 to 9.1 % of the drain rate by position in three runs, 7.7 to 13.9 % with keys
+ * in four; 215 bytes per event in the stream instead of 256).
  *
  * Its argument previews travel apart, as windows of the message's text (rawValueWindow),
  * one record per event in the same order: `<args window> US <kwargs window> RS` (U+001F,
  * U+001E). Those two characters cannot occur in JSON text, raw or inside a string, so they
- * cannot occur in a window. The worker builds each event here; complete-batch/events.lua adds the
- * entry (dropping the events of states it did not write); readers (admin/events.ts) split an
- * entry back into events, each with its previews. Protocol: docs/PROTOCOL.md, "Events".
+ * cannot occur in a window. The worker builds each event here; complete-batch/events.lua
+ * adds the entry (dropping the events of states it did not write); readers
+ * (admin/events.ts) split an entry back into events, each with its previews. Protocol:
+ * docs/PROTOCOL.md, "Events".
  */
 import type { ChainableCommander } from 'ioredis';
 import { eventStreamMaxLength, previewOfWindow, type TaskEventBody, type TaskEventType } from './events.ts';
