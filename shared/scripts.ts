@@ -7,6 +7,7 @@ import type { Keys } from './keys.ts';
 import { minuteCountersTtlMs, minuteOf } from './counters.ts';
 import { eventStreamMaxLength } from './events.ts';
 import { batchFields, type BatchEvent } from './event-batch.ts';
+import { CounterSums } from './counter-sums.ts';
 import { callScript as call } from './script-loader.ts';
 import { packRows } from './packed-rows.ts';
 
@@ -122,6 +123,8 @@ export function completeBatch(
   const perMessage: (string | number)[] = [];
   // Every event of the call in one entry, the riding ones first (complete-batch/events.lua).
   const events = tally.events ? [...tally.riding] : [];
+  // Counted here as if every state were written; the script takes back out what it did not write.
+  const sums = new CounterSums();
   for (const row of rows) {
     const withEvent = tally.events && row.event !== undefined;
     let index = 0;
@@ -136,6 +139,7 @@ export function completeBatch(
       row.claimNumber ?? '',
     );
     if (withEvent) events.push(row.event!);
+    if (row.count !== undefined && row.count.state !== '') sums.add(row.count);
   }
   const keyList = [...fixedKeys, ...resultKeys];
   const entry = batchFields(events);
@@ -143,7 +147,7 @@ export function completeBatch(
     keyList.length, ...keyList, options.resultTtlMs, keys.channel, options.deadLimit, options.deadTtlMs, options.simple ? '1' : '',
     tally.events ? '1' : '', tally.minuteTtlMs, tally.streamMaxLength, entry.events, tally.worker, tally.events ? tally.riding.length : 0,
     // Fourteen values per message, in one argument (shared/packed-rows.ts).
-    packRows(perMessage), entry.previews,
+    packRows(perMessage), entry.previews, sums.packed(),
   ]) as Promise<number>;
 }
 

@@ -168,6 +168,39 @@ test('readEvents splits batch entries and reads old single entries in the same s
   }
 });
 
+test('counters: the worker sums a call as if every state were written; the step takes back out what it did not write', async () => {
+  const queue = randomUUID();
+  const rows = await heldRows(queue, 5);
+  const runs: [string, number][] = [['SUCCESS', 1], ['SUCCESS', 2], ['FAILURE', 30], ['RETRY', 3], ['SUCCESS', 7]];
+  runs.forEach(([state, runtimeMs], i) => (rows[i]!.count = { state, task: 't', runtimeMs }));
+  // 0: no longer held (the reaper took it back). 1: a final result is there already, so its SUCCESS is refused.
+  await world.redis.lrem(keys.processing(queue, 'c1'), 1, rows[0]!.raw);
+  await world.redis.set(keys.result(queue, rows[1]!.id!), '{"state":"FAILURE","doneAt":1}');
+  // 3: a retry of a task revoked while it ran: no retry, and REVOKED was counted by the revoke, not here.
+  rows[3]!.schedule = { atMs: Date.now() + 60_000, raw: rows[3]!.raw };
+  rows[3]!.result = '{"state":"RETRY","doneAt":1}';
+  await world.redis.zadd(keys.revoked(queue), Date.now() + 60_000, rows[3]!.id!);
+  assert.equal(await complete(queue, rows), 4);
+  const tally = completionTally(keys, queue);
+  assert.deepEqual(await world.redis.hgetall(tally.keys.counters), { 'SUCCESS:t': '1', 'FAILURE:t': '1' });
+  assert.deepEqual(await world.redis.hgetall(tally.keys.runtimes), { 'sum:t': '37', 'count:t': '2', 'le10:t': '1', 'le50:t': '1' });
+  assert.deepEqual(await world.redis.hgetall(tally.keys.countersMinute), { 'SUCCESS:t': '1', 'FAILURE:t': '1', 'runtime:t': '37' });
+  // A call in which nothing was written counts nothing and creates no counter keys.
+  const idle = randomUUID();
+  const gone = await heldRows(idle, 2);
+  for (const row of gone) row.count = { state: 'SUCCESS', task: 't', runtimeMs: 1 };
+  await world.redis.del(keys.processing(idle, 'c1'));
+  assert.equal(await complete(idle, gone), 0);
+  const idleTally = completionTally(keys, idle);
+  assert.equal(await world.redis.exists(idleTally.keys.counters, idleTally.keys.runtimes, idleTally.keys.countersMinute), 0);
+  // No-op tasks run in 0 ms: their sums are written as 0, not left out.
+  const quick = randomUUID();
+  const noops = await heldRows(quick, 2);
+  for (const row of noops) row.count = { state: 'SUCCESS', task: 't', runtimeMs: 0 };
+  assert.equal(await complete(quick, noops), 2);
+  assert.deepEqual(await world.redis.hgetall(completionTally(keys, quick).keys.runtimes), { 'sum:t': '0', 'count:t': '2', 'le5:t': '2' });
+});
+
 test('counters: one call sums its messages per task and state, with run time sum, count and buckets (the +Inf one too), and the minute hash', async () => {
   const queue = randomUUID();
   const rows = await heldRows(queue, 6);

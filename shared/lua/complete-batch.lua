@@ -33,6 +33,7 @@
 --   is in the call's events array (ARGV[9]; written only if its state is), and its claim
 --   number in the claimed hash ('' for a message BLMOVE or quarantine.lua moved)
 -- ARGV[13] the events' previews records (complete-batch/events.lua)
+-- ARGV[14] the call's counts as the worker summed them (complete-batch/counters.lua)
 --
 -- Returns: how many messages were still held. A message no longer held (a reaper took it
 --   back, or this is ioredis resending a call whose reply was lost) writes nothing at all.
@@ -53,11 +54,13 @@ local ttl, simple = ARGV[1], ARGV[5] == '1'
 local held, announced, wrote_dead = 0, {}, false
 local rows, at, row_format = ARGV[12], 1, '>' .. string.rep('I4c0', 14)
 keep_riding_events()
+load_sums()
 while at <= #rows do
   local raw, key_index, result, dead, due, retry, id, announce, follow_ups, state, task, runtime, with_event, number, next_at =
     struct.unpack(row_format, rows, at)
   at, key_index, announce = next_at, tonumber(key_index), announce == '1'
-  local counted = false
+  -- The state the worker counted in ARGV[14]; `state` may change below (a revoked retry's).
+  local counted, summed = false, state
   if simple or acknowledge(raw, number) then
     held = held + 1
     if due ~= '' then
@@ -76,8 +79,8 @@ while at <= #rows do
       wrote_dead = true
     end
     counted = state ~= '' and (key_index == 0 or written)
-    if counted then count_state(state, task, runtime) end
   end
+  if summed ~= '' and not counted then uncount_state(summed, task, runtime) end
   if with_event == '1' then event_of_state(counted) end
 end
 write_counters()
