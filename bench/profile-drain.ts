@@ -4,7 +4,7 @@
  * while node:inspector's CPU profiler records only the drain. It prints the worker's CPU
  * per job, Redis's CPU per job and the profile's self time grouped by where it is spent.
  *
- *   sh scripts/bootstrap.sh tsx bench/profile-drain.ts [N] [reliable|simple] [--ignore-result] [--events final|all] [--payload] [--heap] [--out file.cpuprofile]
+ *   sh scripts/bootstrap.sh tsx bench/profile-drain.ts [N] [reliable|simple] [--ignore-result] [--events final|all] [--no-counters] [--payload] [--heap] [--out file.cpuprofile]
  *
  * `--payload`: each task's argument is the benchmark's 100-byte payload (bench/payload.ts),
  * as in bench/events.ts, instead of a number.
@@ -27,6 +27,8 @@ const mode = args.includes('simple') ? 'simple' : 'reliable';
 const ignoreResult = args.includes('--ignore-result');
 const heap = args.includes('--heap');
 const payload = args.includes('--payload');
+/** `--no-counters`: the worker writes no counters (events must be off), to measure what they cost. */
+const counters = !args.includes('--no-counters');
 const eventsAt = args.indexOf('--events');
 const events = eventsAt >= 0 ? (args[eventsAt + 1] as 'final' | 'all') : undefined;
 const outAt = args.indexOf('--out');
@@ -51,7 +53,7 @@ async function redisFigures(): Promise<{ cpuMs: number; inBytes: number }> {
 let done = 0;
 let finished!: () => void;
 const allDone = new Promise<void>((resolve) => (finished = resolve));
-const worker = app.worker({ mode, ...(events === undefined ? {} : { events }) });
+const worker = app.worker({ mode, counters, ...(events === undefined ? {} : { events }) });
 worker.on('task', () => {
   if (++done === total) finished();
 });
