@@ -3,7 +3,8 @@
  * (bench/workloads/enqueue-drain.ts: N tasks queued, then drained by `app.worker()` in a
  * child process, reliable mode, results stored) with
  *   counters off · counters only (the default) · events `final` (-E) · events `all`,
- * rounds interleaved so that a slow minute of a shared VM falls on every setting. Reported
+ * rounds interleaved so that a slow minute of a shared VM falls on every setting, each round
+ * starting one setting later than the last. Reported
  * per setting (median of the rounds): drain throughput (first to last completion) and its
  * change against counters off and against the default (as ratios of the medians, and as the
  * median of each round's ratio to the same round's reference, "paired"), worker and Redis CPU per task, Redis calls per
@@ -29,6 +30,7 @@ const settings: { name: string; worker: Record<string, unknown> }[] = [
   { name: 'events final (-E)', worker: { mode: 'reliable', events: 'final' } },
   { name: 'events all', worker: { mode: 'reliable', events: 'all' } },
 ];
+const rotated = <T>(list: T[], by: number): T[] => list.map((_, i) => list[(i + by) % list.length]!);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** `entries`: XADDs during the drain (commandstats); `events`: the events they held (the stream itself is capped). */
@@ -57,7 +59,9 @@ async function main(): Promise<void> {
   const stream = new Keys().events(base.queue);
   try {
     for (let round = 1; round <= rounds; round++) {
-      for (const setting of settings) {
+      // Each round starts one setting later, so that no setting always runs first in a round
+      // (right after the last round's heaviest drain) or always follows the same one.
+      for (const setting of rotated(settings, round - 1)) {
         const system: System = { ...base, id: `hardq-${setting.name}`, workerSettings: setting.worker };
         const drain = await enqueueDrain(ctx, system, n, round);
         // The queue's stream as the drain left it (enqueueDrain resets the server before each run).
