@@ -6,7 +6,7 @@
  * `eta`); absent values are null. By position, not as an object with its keys: like
  * Celery's message body, a tuple `(args, kwargs, embed)`. The keys were 40 % of an event's
  * text, carried through the worker's write, Redis and the stream (bench/events.ts: events
- * cost 7.0 to 9.1 % of the drain rate by position in three runs, 7.7 to 13.9 % with keys
+ * cost a median 7.0 % of the drain rate by position in six runs, 7.7 to 13.9 % with keys
  * in four; 215 bytes per event in the stream instead of 256).
  *
  * Its argument previews travel apart, as windows of the message's text (rawValueWindow),
