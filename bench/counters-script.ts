@@ -1,50 +1,56 @@
 /**
- * What counters cost inside complete-batch.lua, alone: the script's own time (INFO
- * commandstats, evalsha usec) per message, counters off against on, over calls of 50
- * results in simple mode (every row held, nothing else in the way). Rounds alternate; a
- * drain (bench/events.ts) carries the same cost plus its I/O and moves more from run to run.
+ * What counters cost Redis's scripts: an in-process worker drains N no-op tasks twice per
+ * round, counters off and on, and INFO commandstats gives the time spent in EVALSHA over
+ * each drain (claim-batch.lua and complete-batch.lua; only complete-batch counts) per task.
+ * The difference is the counters' script time alone, without the drain's I/O and the VM's
+ * run-to-run spread that bench/events.ts carries. Rounds alternate which setting goes first.
  *
- *   npx tsx --conditions=source bench/counters-script.ts [rounds] [calls]
+ *   npx tsx --conditions=source bench/counters-script.ts [rounds] [N]
  */
-import { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
-import { Keys } from '../shared/keys.ts';
-import { completeBatch, completionTally, defineScripts, type CompletionRow } from '../shared/scripts.ts';
+import { createApp } from 'hardq';
 import { startThrowawayRedis } from '../scripts/throwaway-redis.ts';
-const server = await startThrowawayRedis();
-const redis = new Redis(server.url);
-defineScripts(redis);
-const keys = new Keys();
-const queue = 'q';
-async function round(counters: boolean, calls: number): Promise<number> {
-  await redis.config('RESETSTAT');
-  for (let c = 0; c < calls; c++) {
-    const rows: CompletionRow[] = [];
-    for (let i = 0; i < 50; i++) {
-      const id = randomUUID();
-      rows.push({ raw: `{"id":"${id}","task":"noop","args":[${i}]}`, id, resultKey: keys.result(queue, id), result: '{"state":"SUCCESS","value":1,"doneAt":1}',
-        count: counters ? { state: 'SUCCESS', task: 'noop', runtimeMs: 0 } : undefined });
-    }
-    // Simple mode: every row counts as held, no lists needed.
-    await completeBatch(redis, { processing: keys.processing(queue, 'c'), quarantine: keys.quarantine(queue, 'c'), claimed: keys.claimed(queue, 'c'), dead: keys.dead(queue),
-      scheduled: keys.scheduled(queue), revoked: keys.revoked(queue), channel: keys.resultChannel(queue) }, rows,
-      { resultTtlMs: 60_000, deadLimit: 100, deadTtlMs: 60_000, simple: true, tally: completionTally(keys, queue, { events: false, worker: 'c' }) });
-  }
-  const stats = await redis.info('commandstats');
-  const line = stats.split('\n').find((l) => l.startsWith('cmdstat_evalsha:'))!;
-  const usec = Number(/usec=(\d+)/.exec(line)![1]);
-  await redis.flushall();
-  return usec / (calls * 50);
-}
+
 const rounds = Number(process.argv[2] ?? 5);
-const calls = Number(process.argv[3] ?? 400);
-const added: number[] = [];
-for (let r = 0; r < rounds; r++) {
-  const off = await round(false, calls);
-  const on = await round(true, calls);
-  added.push(on - off);
-  console.log(`script µs/msg: counters off ${off.toFixed(3)}, on ${on.toFixed(3)}, ${(on - off).toFixed(3)} for counters`);
+const total = Number(process.argv[3] ?? 20_000);
+const server = await startThrowawayRedis();
+
+/** EVALSHA's time per task (µs) over one drain of `total` tasks. */
+async function drain(counters: boolean): Promise<number> {
+  const app = createApp({ redis: server.url, defaultQueue: 'counters-script' });
+  const noop = app.task('noop', (n: number) => n);
+  const redis = await app.connection();
+  await redis.flushall();
+  for (let sent = 0; sent < total; sent += 1000) await noop.applyMany(Array.from({ length: Math.min(1000, total - sent) }, (_, i) => [sent + i]));
+  let done = 0;
+  let finished!: () => void;
+  const allDone = new Promise<void>((resolve) => (finished = resolve));
+  const worker = app.worker({ mode: 'reliable', counters });
+  worker.on('task', () => {
+    if (++done === total) finished();
+  });
+  await redis.config('RESETSTAT');
+  const running = worker.run();
+  await allDone;
+  const stats = await redis.info('commandstats');
+  await worker.close();
+  await running;
+  await app.close();
+  const usec = Number(/^cmdstat_evalsha:calls=\d+,usec=(\d+)/m.exec(stats)?.[1] ?? Number.NaN);
+  return usec / total;
 }
-const sorted = [...added].sort((a, b) => a - b);
-console.log(`counters: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(3)} µs of script time per message (${rounds} rounds of ${calls} calls of 50)`);
-redis.disconnect(); await server.stop();
+
+const added: number[] = [];
+try {
+  for (let round = 0; round < rounds; round++) {
+    const [first, second] = round % 2 === 0 ? [false, true] : [true, false];
+    const a = await drain(first);
+    const b = await drain(second);
+    const [off, on] = first ? [b, a] : [a, b];
+    added.push(on - off);
+    console.log(`scripts µs/task: counters off ${off.toFixed(3)}, on ${on.toFixed(3)}, ${(on - off).toFixed(3)} for counters`);
+  }
+} finally {
+  await server.stop();
+}
+const sorted = [...added].sort((x, y) => x - y);
+console.log(`counters: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(3)} µs of script time per task (${rounds} rounds, ${total} tasks each)`);
