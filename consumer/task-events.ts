@@ -1,8 +1,10 @@
 /**
  * A worker's events and counters (shared/events.ts, shared/counters.ts):
  * 1. annotates each finished message with the state to count, the task to count it under
- *    (`unknown` when not registered) and, when events are on, its event JSON; the Lua step
- *    that writes the state writes these too (complete-batch/counters.lua, events.lua);
+ *    (`unknown` when not registered) and, when events are on, its event: its text and the
+ *    windows of its arguments (shared/event-batch.ts). completeBatch sums the counts
+ *    (shared/counter-sums.ts), and the Lua step that writes the state writes the sums and
+ *    the events too (complete-batch/counters.lua, events.lua);
  * 2. at level `all`, keeps task-received and task-started, with their own timestamps, until
  *    the next complete-batch call on their queue takes them; a timer writes any left over;
  * 3. writes worker-online, worker-heartbeat (with each registry record) and worker-offline.
