@@ -93,11 +93,6 @@ export function previewOfWindow(window: string, maxChars = 100): string | undefi
   return window.length < maxChars ? window : `${window.slice(0, maxChars)}…`;
 }
 
-/** The preview of a message's `key` value, from its raw text (rawValueWindow, then previewOfWindow). */
-export function rawValuePrefix(raw: string, key: string, maxChars = 100): string | undefined {
-  return previewOfWindow(rawValueWindow(raw, key, maxChars), maxChars);
-}
-
 /** `"args":` and `"kwargs":`, built once rather than per search. */
 const keyMarks = new Map<string, string>();
 

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { controlWorkers, inspectStats, listQueues, listWorkers, minuteSeries, readEvents, rebuildQueueSet, runtimeBucketsMs, runtimeHistograms } from 'hardq';
 import { minuteOf } from '../shared/counters.ts';
-import { previewOfWindow, rawValuePrefix, rawValueWindow } from '../shared/events.ts';
+import { previewOfWindow, rawValueWindow } from '../shared/events.ts';
 import { preview } from '../shared/worker-record.ts';
 import { Keys } from '../shared/keys.ts';
 import { defineScripts, requeueDeadConsumer } from '../shared/scripts.ts';
@@ -190,7 +190,7 @@ test('an event\'s argument previews, from windows of the raw message, equal prev
   for (const message of messages) {
     const raw = JSON.stringify(message);
     assert.deepEqual(
-      { args: rawValuePrefix(raw, 'args'), kwargs: rawValuePrefix(raw, 'kwargs') },
+      { args: previewOfWindow(rawValueWindow(raw, 'args')), kwargs: previewOfWindow(rawValueWindow(raw, 'kwargs')) },
       { args: preview(message.args), kwargs: preview((message as { kwargs?: unknown }).kwargs) },
       raw.slice(0, 80),
     );
@@ -199,7 +199,7 @@ test('an event\'s argument previews, from windows of the raw message, equal prev
       assert.doesNotMatch(rawValueWindow(raw, key), /[\x1e\x1f]/);
       // A window of the value's own JSON (the worker's fallback) gives the same preview.
       const value = (message as { args: unknown; kwargs?: unknown })[key];
-      if (value !== undefined) assert.equal(previewOfWindow(JSON.stringify(value).slice(0, 100)), rawValuePrefix(raw, key));
+      if (value !== undefined) assert.equal(previewOfWindow(JSON.stringify(value).slice(0, 100)), previewOfWindow(rawValueWindow(raw, key)));
     }
   }
   assert.equal(previewOfWindow(''), undefined);
